@@ -1,0 +1,57 @@
+"""The embedded AWS emulator: moto's server on loopback, with DynamoDB's per-item atomicity.
+
+Real DynamoDB evaluates a condition expression and applies the write as one atomic step.
+moto's in-memory backend does not lock, so two threads can both pass a condition before
+either writes. The single-flight invariant depends on that atomicity, so the emulator (and
+the in-process tests) serialize moto's item writes with one lock.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import Any
+
+_WRITE_METHODS = ("put_item", "update_item", "delete_item", "transact_write_items")
+_lock = threading.RLock()
+_patched = False
+
+
+def make_dynamodb_writes_atomic() -> None:
+    """Patch moto's DynamoDB backend so each conditional write is atomic, as in AWS."""
+    global _patched
+    if _patched:
+        return
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in _WRITE_METHODS:
+        original = getattr(DynamoDBBackend, name)
+
+        @functools.wraps(original)
+        def atomic(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with _lock:
+                return __original(self, *args, **kwargs)
+
+        setattr(DynamoDBBackend, name, atomic)
+    _patched = True
+
+
+class Emulator:
+    """moto's threaded server on 127.0.0.1, started and stopped by its owner."""
+
+    def __init__(self, port: int) -> None:
+        from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+        make_dynamodb_writes_atomic()
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+
+    def start(self) -> str:
+        """Start serving and return the endpoint URL."""
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self._server.stop()

@@ -1,0 +1,91 @@
+"""Create the tables and bucket that ``infra/resources.json`` declares.
+
+The local stack and the tests build their AWS resources from the same CloudFormation
+definitions that a deployment uses, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+INFRA_TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "resources.json"
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    """Physical names for the template's logical resources."""
+
+    jobs_table: str = "bank-research-jobs"
+    banks_table: str = "bank-research-banks"
+    artifacts_bucket: str = "bank-research-artifacts"
+
+    def as_env(self) -> dict[str, str]:
+        """The environment variables through which the app finds these resources."""
+        return {
+            "JOBS_TABLE": self.jobs_table,
+            "BANKS_TABLE": self.banks_table,
+            "ARTIFACTS_BUCKET": self.artifacts_bucket,
+        }
+
+    def table_for(self, logical_id: str) -> str:
+        return {"JobsTable": self.jobs_table, "BanksTable": self.banks_table}[logical_id]
+
+
+def load_template(path: Path = INFRA_TEMPLATE) -> dict[str, Any]:
+    with path.open(encoding="utf-8") as handle:
+        template: dict[str, Any] = json.load(handle)
+    return template
+
+
+def resources_of_type(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource["Properties"]
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def create_table_kwargs(properties: dict[str, Any], table_name: str) -> dict[str, Any]:
+    """Translate a CloudFormation ``AWS::DynamoDB::Table`` into ``CreateTable`` arguments."""
+    kwargs: dict[str, Any] = {
+        "TableName": table_name,
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "BillingMode": properties.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    for index_kind in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+        if index_kind in properties:
+            kwargs[index_kind] = properties[index_kind]
+    return kwargs
+
+
+def create_all(
+    dynamodb_client: Any,
+    s3_client: Any,
+    names: ResourceNames,
+    template: dict[str, Any] | None = None,
+) -> None:
+    """Create every table (with its TTL setting) and the bucket; existing ones are kept."""
+    template = template or load_template()
+    existing = set(dynamodb_client.list_tables()["TableNames"])
+    for logical_id, properties in resources_of_type(template, "AWS::DynamoDB::Table").items():
+        table_name = names.table_for(logical_id)
+        if table_name in existing:
+            continue
+        dynamodb_client.create_table(**create_table_kwargs(properties, table_name))
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl:
+            dynamodb_client.update_time_to_live(
+                TableName=table_name,
+                TimeToLiveSpecification={
+                    "AttributeName": ttl["AttributeName"],
+                    "Enabled": bool(ttl["Enabled"]),
+                },
+            )
+    if resources_of_type(template, "AWS::S3::Bucket"):
+        buckets = {bucket["Name"] for bucket in s3_client.list_buckets().get("Buckets", [])}
+        if names.artifacts_bucket not in buckets:
+            s3_client.create_bucket(Bucket=names.artifacts_bucket)

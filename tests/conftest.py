@@ -1,0 +1,49 @@
+"""Shared fixtures: moto-backed AWS built from ``infra/resources.json``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from devstack.emulator import make_dynamodb_writes_atomic
+from devstack.resources import ResourceNames, create_all
+
+REGION = "us-east-1"
+NAMES = ResourceNames(
+    jobs_table="test-jobs", banks_table="test-banks", artifacts_bucket="test-artifacts"
+)
+
+
+@pytest.fixture(autouse=True)
+def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test ever reaches real AWS: fake credentials, one region, our resource names."""
+    for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    for variable, value in NAMES.as_env().items():
+        monkeypatch.setenv(variable, value)
+
+
+@pytest.fixture
+def aws() -> Iterator[dict[str, Any]]:
+    """A fresh moto account holding the project's tables and bucket."""
+    make_dynamodb_writes_atomic()
+    with mock_aws():
+        dynamodb = boto3.client("dynamodb", region_name=REGION)
+        s3 = boto3.client("s3", region_name=REGION)
+        create_all(dynamodb, s3, NAMES)
+        resource = boto3.resource("dynamodb", region_name=REGION)
+        yield {
+            "dynamodb": dynamodb,
+            "s3": s3,
+            "jobs_table": resource.Table(NAMES.jobs_table),
+            "banks_table": resource.Table(NAMES.banks_table),
+            "bucket": NAMES.artifacts_bucket,
+            "names": NAMES,
+        }
