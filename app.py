@@ -1,0 +1,137 @@
+"""HTTP routes and worker entry points. Each parses input, calls one function, maps errors."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Chalice, Response
+
+from chalicelib import runtime
+from chalicelib.errors import ConfigError, DomainError
+from chalicelib.experts import panel_to_api
+from chalicelib.http import (
+    domain_error_response,
+    error_response,
+    job_status_response,
+    json_response,
+    start_response,
+)
+from chalicelib.jobs.model import JobType
+from chalicelib.logs import log
+from chalicelib.openapi import openapi_document
+from chalicelib.validation import (
+    parse_idrssd,
+    parse_job_type,
+    parse_json_object,
+    parse_podcast_params,
+    parse_report_params,
+)
+
+app = Chalice(app_name="bank-research")
+
+# The seed's client posts a report start with no body, labelled as form data by axios.
+BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
+INTERNAL_ERROR = "Something went wrong on our side. Please try again in a minute."
+
+
+def api(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Map domain errors to their status; never let a stack trace reach the client."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return view(*args, **kwargs)
+        except ConfigError as exc:
+            log(logging.ERROR, "configuration error", error=exc.message)
+            return error_response(500, exc.code, INTERNAL_ERROR)
+        except DomainError as exc:
+            response = domain_error_response(exc)
+            if response is not None:
+                return response
+            log(logging.ERROR, "unmapped domain error", exc_info=True)
+            return error_response(500, "internal_error", INTERNAL_ERROR)
+        except Exception:
+            log(logging.ERROR, "unhandled error", exc_info=True, path=_path())
+            return error_response(500, "internal_error", INTERNAL_ERROR)
+
+    return wrapper
+
+
+def _path() -> str:
+    request = app.current_request
+    return request.context.get("path", "") if request is not None else ""
+
+
+def _query(name: str) -> str | None:
+    params = app.current_request.query_params or {}
+    return params.get(name)
+
+
+def _start(idrssd: str, job_type: JobType, parse_params: Callable[..., Any]) -> Response:
+    bank = parse_idrssd(idrssd)
+    params = parse_params(parse_json_object(app.current_request.raw_body))
+    outcome = runtime.current().jobs.start(bank, job_type, params)
+    return start_response(outcome.job, outcome.created)
+
+
+@app.route("/api/research/{idrssd}/generate-background", methods=["POST"], content_types=BODY_TYPES)
+@api
+def start_report(idrssd: str) -> Response:
+    return _start(idrssd, JobType.REPORT, parse_report_params)
+
+
+@app.route(
+    "/api/research/{idrssd}/podcast/generate-background",
+    methods=["POST"],
+    content_types=BODY_TYPES,
+)
+@api
+def start_podcast(idrssd: str) -> Response:
+    return _start(idrssd, JobType.PODCAST, parse_podcast_params)
+
+
+@app.route("/api/research/{idrssd}/job-status", methods=["GET"])
+@api
+def job_status(idrssd: str) -> Response:
+    bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
+    job = runtime.current().jobs.current(bank, job_type)
+    return job_status_response(job, app.current_request.headers.get("if-none-match"))
+
+
+@app.route("/api/research/{idrssd}/job", methods=["DELETE"])
+@api
+def cancel_job(idrssd: str) -> Response:
+    bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
+    job = runtime.current().jobs.cancel(bank, job_type)
+    return json_response({"hasJob": True, "job": job.to_api()})
+
+
+@app.route("/api/podcast/experts", methods=["GET"])
+@api
+def podcast_experts() -> Response:
+    return json_response(panel_to_api())
+
+
+@app.route("/api/openapi.json", methods=["GET"])
+@api
+def openapi() -> Response:
+    return json_response(openapi_document())
+
+
+def _run_worker(event: Any, context: Any) -> dict[str, str]:
+    remaining_ms = context.get_remaining_time_in_millis() if context is not None else 900_000
+    outcome = runtime.current().runner.handle(event, remaining_ms)
+    return {"jobId": outcome.job_id, "outcome": outcome.result}
+
+
+@app.lambda_function(name="report_worker")
+def report_worker(event: Any, context: Any) -> dict[str, str]:
+    return _run_worker(event, context)
+
+
+@app.lambda_function(name="podcast_worker")
+def podcast_worker(event: Any, context: Any) -> dict[str, str]:
+    return _run_worker(event, context)

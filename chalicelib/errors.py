@@ -1,0 +1,48 @@
+"""Domain errors: each carries a stable ``code`` and a sentence a person can act on.
+
+The HTTP layer maps error classes to status codes; nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """An expected failure whose message can be shown to a user as it is."""
+
+    code = "error"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class InvalidInput(DomainError):
+    """The request itself is wrong: a bad id, type, parameter or body."""
+
+    code = "invalid_input"
+
+
+class BankNotFound(DomainError):
+    code = "unknown_bank"
+
+
+class NoBankData(DomainError):
+    """The bank is known by name only: no call-report figures are loaded for it."""
+
+    code = "no_data"
+
+
+class NoActiveJob(DomainError):
+    code = "no_active_job"
+
+
+class WorkerUnavailable(DomainError):
+    """The job was recorded but no worker could be started for it."""
+
+    code = "worker_unavailable"
+
+
+class ConfigError(DomainError):
+    code = "bad_configuration"

@@ -1,0 +1,83 @@
+"""JSON responses, error bodies and conditional GETs, independent of the routes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from chalice import Response
+
+from chalicelib import errors
+from chalicelib.jobs.model import Job, JobType
+
+RETRY_AFTER_SECONDS = 2
+
+# Which status each domain error answers with; anything unlisted is a server fault.
+STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
+    errors.InvalidInput: 400,
+    errors.BankNotFound: 404,
+    errors.NoActiveJob: 404,
+    errors.NoBankData: 409,
+    errors.WorkerUnavailable: 503,
+}
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, separators=(",", ":")),
+        status_code=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    return json_response({"error": message, "code": code}, status)
+
+
+def domain_error_response(error: errors.DomainError) -> Response | None:
+    """The response for an expected error, or ``None`` when the error is not a client's."""
+    for error_type in type(error).__mro__:
+        status = STATUS_BY_ERROR.get(error_type)  # type: ignore[call-overload]
+        if status is not None:
+            return error_response(status, error.code, error.message)
+    return None
+
+
+def status_location(idrssd: str, job_type: JobType) -> str:
+    return f"/api/research/{idrssd}/job-status?type={job_type}"
+
+
+def start_response(job: Job, created: bool) -> Response:
+    return json_response(
+        {"created": created, "hasJob": True, "job": job.to_api()},
+        202 if created else 200,
+        {
+            "Location": status_location(job.idrssd, job.type),
+            "Retry-After": str(RETRY_AFTER_SECONDS),
+        },
+    )
+
+
+def job_status_response(job: Job | None, if_none_match: str | None) -> Response:
+    """``{"hasJob": ...}`` with an ETag; 304 when the client already has this version."""
+    body: dict[str, Any] = (
+        {"hasJob": False} if job is None else {"hasJob": True, "job": job.to_api()}
+    )
+    encoded = json.dumps(body, separators=(",", ":"), sort_keys=True)
+    etag = '"' + hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:32] + '"'
+    headers = {"Cache-Control": "no-store", "ETag": etag}
+    if job is not None and job.active:
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    if if_none_match is not None and _etag_matches(if_none_match, etag):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(
+        body=encoded,
+        status_code=200,
+        headers={"Content-Type": "application/json", **headers},
+    )
+
+
+def _etag_matches(if_none_match: str, etag: str) -> bool:
+    candidates = [tag.strip() for tag in if_none_match.split(",")]
+    return "*" in candidates or any(tag.removeprefix("W/") == etag for tag in candidates)

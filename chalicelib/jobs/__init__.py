@@ -1,0 +1,1 @@
+"""Background jobs: the record, its rules, its store, the worker protocol."""

@@ -1,0 +1,68 @@
+"""Progress reporting for a running job: owned, monotonic, and coalesced."""
+
+from __future__ import annotations
+
+from chalicelib.clock import Clock
+from chalicelib.jobs.errors import JobLost
+from chalicelib.jobs.model import Job
+from chalicelib.jobs.store import JobStore
+
+MIN_WRITE_INTERVAL_SECONDS = 1.0
+"""Within a stage, progress is written at most about once a second (DESIGN invariant 7)."""
+
+MAX_PROGRESS_BEFORE_DONE = 99
+"""100 belongs to ``completed``; a pipeline's own reports stop short of it."""
+
+
+class ProgressReporter:
+    """What a pipeline calls to report ``(progress, stage, message)`` and to stop when told.
+
+    A stage change is always written: that write doubles as the cancellation check at each
+    stage boundary (it fails once the job is cancelled or replaced, raising ``JobLost``).
+    Within a stage, writes are coalesced to one per ``min_interval`` seconds; reports in
+    between are dropped since the next one supersedes them.
+    """
+
+    def __init__(
+        self,
+        store: JobStore,
+        job: Job,
+        clock: Clock,
+        min_interval: float = MIN_WRITE_INTERVAL_SECONDS,
+    ) -> None:
+        self._store = store
+        self._job = job
+        self._clock = clock
+        self._min_interval = min_interval
+        self._progress = job.progress
+        self._stage = job.stage
+        self._last_contact = clock.now()
+        self.writes = 0
+
+    @property
+    def job(self) -> Job:
+        return self._job
+
+    def report(self, progress: int, stage: str, message: str) -> None:
+        progress = min(max(progress, self._progress), MAX_PROGRESS_BEFORE_DONE)
+        now = self._clock.now()
+        stage_changed = stage != self._stage
+        if not stage_changed and now - self._last_contact < self._min_interval:
+            return
+        self._store.report_progress(self._job, progress, stage, message)
+        self._progress, self._stage, self._last_contact = progress, stage, now
+        self.writes += 1
+
+    def check_cancelled(self) -> None:
+        """Raise ``JobLost`` if the job was cancelled or replaced; reads at most once a second.
+
+        For loops with many small steps (a podcast's lines) between stage changes.
+        """
+        now = self._clock.now()
+        if now - self._last_contact < self._min_interval:
+            return
+        current = self._store.get_fresh(self._job.idrssd, self._job.type)
+        self._last_contact = now
+        if current is None or current.job_id != self._job.job_id or not current.active:
+            reason = "it was cancelled or replaced" if current else "the job record is gone"
+            raise JobLost(self._job.job_id, reason)

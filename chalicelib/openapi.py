@@ -1,0 +1,207 @@
+"""The OpenAPI 3.1 description of the HTTP API (a test keeps it equal to the routes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.experts import MAX_EXPERTS, PANEL
+from chalicelib.jobs.model import JobType, Status
+from chalicelib.validation import MAX_RSSD_DIGITS
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return _json(_ref("Error"), description)
+
+
+IDRSSD = {
+    "name": "idrssd",
+    "in": "path",
+    "required": True,
+    "description": "The bank's Federal Reserve RSSD ID.",
+    "schema": {"type": "string", "pattern": f"^[1-9][0-9]{{0,{MAX_RSSD_DIGITS - 1}}}$"},
+}
+JOB_TYPE = {
+    "name": "type",
+    "in": "query",
+    "required": True,
+    "schema": {"type": "string", "enum": [str(kind) for kind in JobType]},
+}
+START_HEADERS = {
+    "Location": {"schema": {"type": "string"}, "description": "Where to poll the job."},
+    "Retry-After": {"schema": {"type": "integer"}, "description": "Seconds between polls."},
+}
+BAD_INPUT = _error("Bad RSSD ID, type or body.")
+
+
+def _start_operation(summary: str, body_schema: dict[str, Any], extra: dict[str, Any]) -> Any:
+    return {
+        "summary": summary,
+        "parameters": [IDRSSD],
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": body_schema}},
+        },
+        "responses": {
+            "202": {**_json(_ref("StartResponse"), "Job created."), "headers": START_HEADERS},
+            "200": {
+                **_json(_ref("StartResponse"), "A job is already active: joined."),
+                "headers": START_HEADERS,
+            },
+            "400": BAD_INPUT,
+            "404": _error("Unknown bank."),
+            "409": _error("The bank has no financial data loaded (code no_data)."),
+            "503": _error("No worker could be started; try again."),
+            **extra,
+        },
+    }
+
+
+def openapi_document() -> dict[str, Any]:
+    job_properties: dict[str, Any] = {
+        "jobId": {"type": "string"},
+        "idrssd": {"type": "string"},
+        "type": {"type": "string", "enum": [str(kind) for kind in JobType]},
+        "status": {"type": "string", "enum": [str(status) for status in Status]},
+        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
+        "stage": {"type": "string"},
+        "message": {"type": "string"},
+        "error": {"type": ["string", "null"]},
+        "params": {"type": "object"},
+        "attempt": {"type": "integer", "minimum": 0},
+        "createdAt": {"type": "string", "format": "date-time"},
+        "updatedAt": {"type": "string", "format": "date-time"},
+        "startedAt": {"type": ["string", "null"], "format": "date-time"},
+        "finishedAt": {"type": ["string", "null"], "format": "date-time"},
+        "expiresAt": {"type": "string", "format": "date-time"},
+        "result": {"type": ["object", "null"]},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Bank Research",
+            "version": "1.0.0",
+            "description": "Background research reports and podcasts about U.S. banks.",
+        },
+        "paths": {
+            "/api/research/{idrssd}/generate-background": {
+                "post": _start_operation(
+                    "Start a research report job, or join the active one.",
+                    {"type": "object", "additionalProperties": False},
+                    {},
+                )
+            },
+            "/api/research/{idrssd}/podcast/generate-background": {
+                "post": _start_operation(
+                    "Start a podcast job, or join the active one.",
+                    {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "required": ["experts"],
+                        "properties": {
+                            "experts": {
+                                "type": "array",
+                                "minItems": 1,
+                                "maxItems": MAX_EXPERTS,
+                                "uniqueItems": True,
+                                "items": {"enum": [expert.id for expert in PANEL]},
+                            }
+                        },
+                    },
+                    {},
+                )
+            },
+            "/api/research/{idrssd}/job-status": {
+                "get": {
+                    "summary": "The current job of this bank and type.",
+                    "parameters": [
+                        IDRSSD,
+                        JOB_TYPE,
+                        {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": _json(_ref("JobStatus"), "The job, or hasJob false."),
+                        "304": {"description": "Unchanged since the ETag sent."},
+                        "400": BAD_INPUT,
+                    },
+                }
+            },
+            "/api/research/{idrssd}/job": {
+                "delete": {
+                    "summary": "Cancel the active job of this bank and type.",
+                    "parameters": [IDRSSD, JOB_TYPE],
+                    "responses": {
+                        "200": _json(_ref("JobStatus"), "The cancelled job."),
+                        "400": BAD_INPUT,
+                        "404": _error("No active job to cancel."),
+                    },
+                }
+            },
+            "/api/podcast/experts": {
+                "get": {
+                    "summary": "The podcast host and the experts to choose from.",
+                    "responses": {"200": _json(_ref("ExpertPanel"), "The panel.")},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "summary": "This document.",
+                    "responses": {"200": {"description": "OpenAPI 3.1 document."}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error", "code"],
+                    "properties": {"error": {"type": "string"}, "code": {"type": "string"}},
+                },
+                "Job": {
+                    "type": "object",
+                    "required": list(job_properties),
+                    "properties": job_properties,
+                },
+                "JobStatus": {
+                    "type": "object",
+                    "required": ["hasJob"],
+                    "properties": {"hasJob": {"type": "boolean"}, "job": _ref("Job")},
+                },
+                "StartResponse": {
+                    "type": "object",
+                    "required": ["created", "hasJob", "job"],
+                    "properties": {
+                        "created": {"type": "boolean"},
+                        "hasJob": {"const": True},
+                        "job": _ref("Job"),
+                    },
+                },
+                "Expert": {
+                    "type": "object",
+                    "required": ["id", "name", "title", "focus", "voice"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "title": {"type": "string"},
+                        "focus": {"type": "string"},
+                        "voice": {"type": "object"},
+                    },
+                },
+                "ExpertPanel": {
+                    "type": "object",
+                    "properties": {
+                        "host": _ref("Expert"),
+                        "experts": {"type": "array", "items": _ref("Expert")},
+                        "maxExperts": {"type": "integer"},
+                    },
+                },
+            }
+        },
+    }

@@ -1,0 +1,137 @@
+"""Wiring: builds the app's objects from settings, on first use (never at import).
+
+Lambda reuses a warm process, so each object is built once per process and shared; boto3
+sessions are not thread-safe to build from, hence the lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from chalicelib.banks.lookup import BankLookup
+from chalicelib.clock import Clock, SystemClock
+from chalicelib.config import Settings
+from chalicelib.invokers import Invoker, LambdaInvoker, ThreadInvoker
+from chalicelib.jobs.model import JobType
+from chalicelib.jobs.pipelines import PipelineRegistry, registered_pipelines
+from chalicelib.jobs.rules import Timing
+from chalicelib.jobs.service import JobService
+from chalicelib.jobs.store import JobStore
+from chalicelib.jobs.worker import JobRunner
+
+_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3)
+
+
+class Runtime:
+    """The process's shared objects; tests build their own with a fake clock."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock | None = None,
+        pipelines: Callable[[Runtime], PipelineRegistry] = registered_pipelines,
+        invoker: Callable[[Runtime], Invoker] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SystemClock()
+        self._pipelines_factory = pipelines
+        self._invoker_factory = invoker or _invoker_from_settings
+        self._lock = threading.RLock()
+        self._built: dict[str, Any] = {}
+
+    def _once(self, name: str, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+            return self._built[name]
+
+    # AWS -------------------------------------------------------------------------------
+
+    @property
+    def session(self) -> boto3.session.Session:
+        return self._once("session", boto3.session.Session)
+
+    def client(self, service: str) -> Any:
+        return self._once(
+            f"client:{service}", lambda: self.session.client(service, config=_BOTO_CONFIG)
+        )
+
+    @property
+    def dynamodb(self) -> Any:
+        return self._once(
+            "dynamodb", lambda: self.session.resource("dynamodb", config=_BOTO_CONFIG)
+        )
+
+    @property
+    def jobs_table(self) -> Any:
+        return self._once("jobs_table", lambda: self.dynamodb.Table(self.settings.jobs_table))
+
+    @property
+    def banks_table(self) -> Any:
+        return self._once("banks_table", lambda: self.dynamodb.Table(self.settings.banks_table))
+
+    # Domain ----------------------------------------------------------------------------
+
+    @property
+    def store(self) -> JobStore:
+        timing = Timing(pending_timeout_seconds=self.settings.pending_timeout_seconds)
+        return self._once("store", lambda: JobStore(self.jobs_table, self.clock, timing))
+
+    @property
+    def runner(self) -> JobRunner:
+        return self._once(
+            "runner", lambda: JobRunner(self.store, self._pipelines_factory(self), self.clock)
+        )
+
+    @property
+    def invoker(self) -> Invoker:
+        return self._once("invoker", lambda: self._invoker_factory(self))
+
+    @property
+    def jobs(self) -> JobService:
+        return self._once(
+            "jobs", lambda: JobService(self.store, BankLookup(self.banks_table), self.invoker)
+        )
+
+
+
+def _invoker_from_settings(runtime: Runtime) -> Invoker:
+    settings = runtime.settings
+    if settings.invoker == "thread":
+        timeout_ms = settings.worker_timeout_seconds * 1000
+        return ThreadInvoker(
+            lambda payload: runtime.runner.handle(payload, remaining_ms=timeout_ms),
+            max_workers=settings.thread_workers,
+        )
+    return LambdaInvoker(
+        lambda: runtime.client("lambda"),
+        {
+            JobType.REPORT: settings.report_worker_function,
+            JobType.PODCAST: settings.podcast_worker_function,
+        },
+    )
+
+
+_current: Runtime | None = None
+_current_lock = threading.Lock()
+
+
+def current() -> Runtime:
+    """The process's runtime, built from the environment on first use."""
+    global _current
+    with _current_lock:
+        if _current is None:
+            _current = Runtime(Settings.from_env())
+        return _current
+
+
+def install(runtime: Runtime | None) -> None:
+    """Replace the process's runtime (tests); ``None`` rebuilds it from the environment."""
+    global _current
+    with _current_lock:
+        _current = runtime

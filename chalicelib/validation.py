@@ -1,0 +1,152 @@
+"""Turning raw request parts into domain values, or ``InvalidInput`` with a sentence.
+
+Every message says what was wrong and what to send instead; none echoes more than a short
+excerpt of what it was given.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from chalicelib.errors import InvalidInput
+from chalicelib.experts import MAX_EXPERTS, PANEL, expert_by_id
+from chalicelib.jobs.model import JobType
+
+MAX_RSSD_DIGITS = 10
+MAX_BODY_BYTES = 4096
+_RSSD = re.compile(r"[1-9][0-9]{0,9}")
+_JOB_TYPES = ", ".join(f"'{kind}'" for kind in JobType)
+
+
+def excerpt(value: object, limit: int = 40) -> str:
+    """A short printable rendering of user input for an error message."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def parse_idrssd(raw: str | None) -> str:
+    """A Federal Reserve RSSD ID: 1 to 10 decimal digits, no leading zero."""
+    if raw is None or raw == "":
+        raise InvalidInput("The bank's RSSD ID is missing from the URL.", "invalid_idrssd")
+    if not _RSSD.fullmatch(raw):
+        raise InvalidInput(
+            f"'{excerpt(raw)}' is not an RSSD ID: use the bank's Federal Reserve RSSD ID, "
+            f"1 to {MAX_RSSD_DIGITS} digits with no leading zero (for example 852218).",
+            "invalid_idrssd",
+        )
+    return raw
+
+
+def parse_job_type(raw: str | None) -> JobType:
+    if raw is None or raw == "":
+        raise InvalidInput(
+            f"Say which job you mean: add ?type= with one of {_JOB_TYPES}.", "invalid_type"
+        )
+    if raw not in {str(kind) for kind in JobType}:
+        raise InvalidInput(
+            f"'{excerpt(raw)}' is not a job type: use one of {_JOB_TYPES} (lower case).",
+            "invalid_type",
+        )
+    return JobType(raw)
+
+
+def parse_json_object(raw_body: bytes | None) -> dict[str, Any]:
+    """The request body as a JSON object; an empty body is ``{}`` whatever its content type.
+
+    The seed's client posts a report start with no body, which axios labels as form data.
+    """
+    if raw_body is None or not raw_body.strip():
+        return {}
+    if len(raw_body) > MAX_BODY_BYTES:
+        raise InvalidInput(
+            f"The request body is too large: send at most {MAX_BODY_BYTES} bytes of JSON.",
+            "body_too_large",
+        )
+    try:
+        body = json.loads(raw_body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InvalidInput(
+            "The request body is not valid JSON: send a JSON object such as {} or leave it empty.",
+            "invalid_json",
+        ) from exc
+    if not isinstance(body, dict):
+        raise InvalidInput(
+            f"The request body must be a JSON object (in braces), not {_json_kind(body)}.",
+            "invalid_body",
+        )
+    return body
+
+
+def parse_report_params(body: dict[str, Any]) -> dict[str, Any]:
+    """A report takes no options yet: any field is a mistake worth reporting."""
+    _reject_unknown_fields(body, allowed=())
+    return {}
+
+
+def parse_podcast_params(body: dict[str, Any]) -> dict[str, Any]:
+    """``{"experts": [ids]}``: one to four distinct ids from the panel."""
+    _reject_unknown_fields(body, allowed=("experts",))
+    available = ", ".join(expert.id for expert in PANEL)
+    experts = body.get("experts")
+    if experts is None:
+        raise InvalidInput(
+            f'Choose the podcast\'s experts: send {{"experts": [...]}} with 1 to {MAX_EXPERTS} '
+            f"of: {available}.",
+            "invalid_experts",
+        )
+    if not isinstance(experts, list):
+        raise InvalidInput(
+            f'"experts" must be a list of expert ids, not {_json_kind(experts)}.',
+            "invalid_experts",
+        )
+    if not experts:
+        raise InvalidInput(
+            f"Choose at least one expert (up to {MAX_EXPERTS}) from: {available}.",
+            "invalid_experts",
+        )
+    if len(experts) > MAX_EXPERTS:
+        raise InvalidInput(
+            f"Choose at most {MAX_EXPERTS} experts; {len(experts)} were sent.", "invalid_experts"
+        )
+    seen: set[str] = set()
+    for expert_id in experts:
+        if not isinstance(expert_id, str) or expert_by_id(expert_id) is None:
+            raise InvalidInput(
+                f"'{excerpt(expert_id)}' is not one of the experts: choose from {available}.",
+                "unknown_expert",
+            )
+        if expert_id in seen:
+            raise InvalidInput(
+                f"Expert '{expert_id}' was chosen twice: list each expert once.",
+                "duplicate_expert",
+            )
+        seen.add(expert_id)
+    return {"experts": list(experts)}
+
+
+def _reject_unknown_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        accepted = ", ".join(f'"{name}"' for name in allowed) or "no fields"
+        raise InvalidInput(
+            f"Unknown field '{excerpt(unknown[0])}' in the request body: this request accepts "
+            f"{accepted}.",
+            "unknown_field",
+        )
+
+
+def _json_kind(value: object) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    return "an object"

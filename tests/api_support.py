@@ -1,0 +1,68 @@
+"""A Chalice test client over moto with the runtime's clock and invoker under test control."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from chalice.test import Client
+
+from app import app
+from chalicelib import runtime
+from chalicelib.config import Settings
+from chalicelib.invokers import Invoker
+from chalicelib.jobs.pipelines import PipelineRegistry
+from chalicelib.runtime import Runtime
+from tests.conftest import NAMES
+from tests.fakes import FakeClock, RecordingInvoker
+
+
+@dataclass
+class Api:
+    client: Client
+    clock: FakeClock
+    runtime: Runtime
+    invoker: Any
+    aws: dict[str, Any]
+
+    def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
+        return self.client.http.get(path, headers=headers or {})
+
+    def post(self, path: str, body: str | bytes = "", headers: dict[str, str] | None = None) -> Any:
+        headers = {"Content-Type": "application/json"} if headers is None else headers
+        return self.client.http.post(path, body=body, headers=headers)
+
+    def delete(self, path: str) -> Any:
+        return self.client.http.delete(path)
+
+    def jobs_items(self) -> list[dict[str, Any]]:
+        return sorted(self.aws["jobs_table"].scan()["Items"], key=lambda item: item["pk"])
+
+
+def settings_for_tests(**overrides: str) -> Settings:
+    env = {**NAMES.as_env(), "JOB_INVOKER": "thread", **overrides}
+    return Settings.from_env(env)
+
+
+@contextmanager
+def api_under_test(
+    aws: dict[str, Any],
+    invoker: Callable[[Runtime], Invoker] | None = None,
+    pipelines: Callable[[Runtime], PipelineRegistry] | None = None,
+) -> Iterator[Api]:
+    clock = FakeClock()
+    recording = RecordingInvoker()
+    built = Runtime(
+        settings_for_tests(),
+        clock=clock,
+        invoker=invoker or (lambda _: recording),
+        pipelines=pipelines or (lambda _: {}),
+    )
+    runtime.install(built)
+    try:
+        with Client(app, stage_name="local") as client:
+            yield Api(client, clock, built, recording if invoker is None else None, aws)
+    finally:
+        runtime.install(None)
