@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Response
+from chalice.app import Request
 
 from chalicelib import runtime
 from chalicelib.errors import ConfigError, DomainError
@@ -60,19 +61,30 @@ def api(view: Callable[..., Response]) -> Callable[..., Response]:
     return wrapper
 
 
+def _request() -> Request:
+    request = app.current_request
+    assert request is not None, "only called while handling a request"
+    return request
+
+
 def _path() -> str:
     request = app.current_request
     return request.context.get("path", "") if request is not None else ""
 
 
 def _query(name: str) -> str | None:
-    params = app.current_request.query_params or {}
-    return params.get(name)
+    params = _request().query_params
+    return None if params is None else params.get(name)
+
+
+def _raw_body() -> bytes:
+    raw = _request().raw_body
+    return raw.encode("utf-8") if isinstance(raw, str) else raw
 
 
 def _start(idrssd: str, job_type: JobType, parse_params: Callable[..., Any]) -> Response:
     bank = parse_idrssd(idrssd)
-    params = parse_params(parse_json_object(app.current_request.raw_body))
+    params = parse_params(parse_json_object(_raw_body()))
     outcome = runtime.current().jobs.start(bank, job_type, params)
     return start_response(outcome.job, outcome.created)
 
@@ -98,7 +110,7 @@ def start_podcast(idrssd: str) -> Response:
 def job_status(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
     job = runtime.current().jobs.current(bank, job_type)
-    return job_status_response(job, app.current_request.headers.get("if-none-match"))
+    return job_status_response(job, _request().headers.get("if-none-match"))
 
 
 @app.route("/api/research/{idrssd}/job", methods=["DELETE"])

@@ -66,7 +66,7 @@ def job_status_response(job: Job | None, if_none_match: str | None) -> Response:
     )
     encoded = json.dumps(body, separators=(",", ":"), sort_keys=True)
     etag = '"' + hashlib.sha256(encoded.encode("utf-8")).hexdigest()[:32] + '"'
-    headers = {"Cache-Control": "no-store", "ETag": etag}
+    headers: dict[str, str | list[str]] = {"Cache-Control": "no-store", "ETag": etag}
     if job is not None and job.active:
         headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     if if_none_match is not None and _etag_matches(if_none_match, etag):

@@ -1,0 +1,126 @@
+"""Counting AWS calls per operation (DESIGN invariant 7), with botocore's events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.stub import ANY, Stubber
+
+from chalicelib.invokers import LambdaInvoker
+from chalicelib.jobs.model import Job, JobType
+from chalicelib.jobs.progress import ProgressReporter
+from chalicelib.runtime import Runtime
+from tests.api_support import Api, api_under_test
+from tests.fakes import CallLog, counting_calls, put_bank
+
+BANK = "9900001"
+FUNCTIONS = {JobType.REPORT: "bank-research-dev-report_worker", JobType.PODCAST: "podcast-fn"}
+
+
+@pytest.fixture
+def counted(aws: dict[str, Any]) -> Iterator[tuple[Api, CallLog, Stubber]]:
+    put_bank(aws["banks_table"], BANK)
+    stubs: list[Stubber] = []
+
+    def lambda_invoker(runtime: Runtime) -> LambdaInvoker:
+        client = runtime.session.client("lambda")
+        stubber = Stubber(client)
+        stubber.activate()
+        stubs.append(stubber)
+        return LambdaInvoker(lambda: client, FUNCTIONS)
+
+    with (
+        api_under_test(aws, invoker=lambda_invoker) as api,
+        counting_calls(api.runtime.session) as calls,
+    ):
+        api.runtime.invoker  # noqa: B018 - built now so that its stubber exists
+        yield api, calls, stubs[0]
+
+
+def test_a_poll_is_one_eventually_consistent_get_item(counted: Any) -> None:
+    api, calls, _ = counted
+    calls.clear()
+    response = api.get(f"/api/research/{BANK}/job-status?type=report")
+    assert response.status_code == 200
+    assert calls.operations() == ["GetItem"]
+    assert calls.calls[0].params["ConsistentRead"] is False
+
+
+def test_a_start_is_a_lookup_one_conditional_put_and_one_event_invoke(counted: Any) -> None:
+    api, calls, stubber = counted
+    stubber.add_response(
+        "invoke",
+        {"StatusCode": 202},
+        {
+            "FunctionName": FUNCTIONS[JobType.REPORT],
+            "InvocationType": "Event",
+            "Payload": ANY,
+        },
+    )
+    response = api.post(f"/api/research/{BANK}/generate-background")
+    assert response.status_code == 202
+    assert calls.operations() == ["Query", "PutItem", "Invoke"]
+    put = calls.calls[1].params
+    assert "ConditionExpression" in put and put["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
+    assert "ExpressionAttributeNames" in put
+    payload = json.loads(calls.calls[2].params["Payload"])
+    job = json.loads(response.body)["job"]
+    assert payload == {"jobId": job["jobId"], "idrssd": BANK, "type": "report", "params": {}}
+    stubber.assert_no_pending_responses()
+
+
+def test_joining_an_active_job_invokes_nothing(counted: Any) -> None:
+    api, calls, stubber = counted
+    stubber.add_response("invoke", {"StatusCode": 202}, None)
+    api.post(f"/api/research/{BANK}/generate-background")
+    calls.clear()
+    assert api.post(f"/api/research/{BANK}/generate-background").status_code == 200
+    assert calls.operations() == ["Query", "PutItem"]
+
+
+def test_a_podcast_event_goes_to_the_podcast_worker(counted: Any) -> None:
+    api, calls, stubber = counted
+    stubber.add_response(
+        "invoke",
+        {"StatusCode": 202},
+        {"FunctionName": "podcast-fn", "InvocationType": "Event", "Payload": ANY},
+    )
+    body = json.dumps({"experts": ["credit"]})
+    assert api.post(f"/api/research/{BANK}/podcast/generate-background", body).status_code == 202
+    assert json.loads(calls.calls[-1].params["Payload"])["params"] == {"experts": ["credit"]}
+
+
+def test_a_job_writes_progress_within_the_bound(aws: dict[str, Any]) -> None:
+    put_bank(aws["banks_table"], BANK)
+    clock_holder: list[Any] = []
+
+    def pipeline(job: Job, progress: ProgressReporter) -> dict[str, Any]:
+        clock = clock_holder[0]
+        for stage in ("load", "metrics", "peers", "write", "save"):
+            for step in range(200):  # 2 s per stage, a report every 10 ms
+                progress.report(step // 4, stage, f"{stage} {step}")
+                clock.advance(0.01)
+        return {}
+
+    with api_under_test(aws, pipelines=lambda _: {JobType.REPORT: pipeline}) as api:
+        clock_holder.append(api.clock)
+        with counting_calls(api.runtime.session) as calls:
+            job_id = json.loads(api.post(f"/api/research/{BANK}/generate-background").body)["job"]
+            event = api.invoker.events[0]
+            assert event.job_id == job_id["jobId"]
+            calls.clear()
+            api.runtime.runner.handle(event.to_payload(), remaining_ms=900_000)
+        writes = calls.count("UpdateItem")
+        seconds, stages = 10, 5
+        # claim + complete + about one write a second + one per stage change
+        assert writes <= 2 + seconds + stages + 1
+        assert set(calls.operations()) == {"UpdateItem"}
+        assert (
+            json.loads(api.get(f"/api/research/{BANK}/job-status?type=report").body)["job"][
+                "status"
+            ]
+            == "completed"
+        )

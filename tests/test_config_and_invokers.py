@@ -1,0 +1,90 @@
+"""Settings from the environment, and the two invokers."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from chalicelib.config import Settings
+from chalicelib.errors import ConfigError
+from chalicelib.invokers import LambdaInvoker, ThreadInvoker
+from chalicelib.jobs.model import JobType, WorkerEvent
+
+BASE = {"JOBS_TABLE": "j", "BANKS_TABLE": "b", "ARTIFACTS_BUCKET": "a", "JOB_INVOKER": "thread"}
+EVENT = WorkerEvent(job_id="j1", idrssd="1", type=JobType.REPORT, params={})
+
+
+def test_defaults() -> None:
+    settings = Settings.from_env(BASE)
+    assert settings.invoker == "thread" and settings.thread_workers == 4
+    assert settings.pending_timeout_seconds == 300
+
+
+@pytest.mark.parametrize(
+    ("overrides", "needle"),
+    [
+        ({"JOBS_TABLE": ""}, "JOBS_TABLE"),
+        ({"JOB_INVOKER": "carrier-pigeon"}, "JOB_INVOKER"),
+        ({"JOB_INVOKER": "lambda"}, "REPORT_WORKER_FUNCTION"),
+        ({"THREAD_WORKERS": "many"}, "THREAD_WORKERS"),
+        ({"THREAD_WORKERS": "0"}, "THREAD_WORKERS"),
+        ({"PENDING_TIMEOUT_SECONDS": "-5"}, "PENDING_TIMEOUT_SECONDS"),
+    ],
+)
+def test_bad_settings_say_what_to_fix(overrides: dict[str, str], needle: str) -> None:
+    with pytest.raises(ConfigError, match=needle):
+        Settings.from_env({**BASE, **overrides})
+
+
+def test_lambda_invoker_sends_an_event_invoke() -> None:
+    client = boto3.client("lambda", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "invoke",
+            {"StatusCode": 202},
+            {
+                "FunctionName": "report-fn",
+                "InvocationType": "Event",
+                "Payload": json.dumps(EVENT.to_payload()).encode(),
+            },
+        )
+        LambdaInvoker(lambda: client, {JobType.REPORT: "report-fn"}).invoke(EVENT)
+        stubber.assert_no_pending_responses()
+
+
+def test_lambda_invoker_raises_when_lambda_refuses() -> None:
+    client = boto3.client("lambda", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        stubber.add_client_error("invoke", "TooManyRequestsException", http_status_code=429)
+        with pytest.raises(Exception, match="TooManyRequests"):
+            LambdaInvoker(lambda: client, {JobType.REPORT: "report-fn"}).invoke(EVENT)
+
+
+def test_thread_invoker_is_bounded_and_runs_everything() -> None:
+    running, peak, done = 0, 0, []
+    lock = threading.Lock()
+    gate = threading.Event()
+
+    def handler(payload: dict[str, Any]) -> None:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+        gate.wait(5)
+        with lock:
+            running -= 1
+            done.append(payload["jobId"])
+
+    invoker = ThreadInvoker(handler, max_workers=3)
+    for index in range(10):
+        invoker.invoke(WorkerEvent(f"j{index}", "1", JobType.REPORT, {}))
+    gate.set()
+    invoker.wait_idle(timeout=10)
+    invoker.shutdown()
+    assert sorted(done) == sorted(f"j{index}" for index in range(10))
+    assert peak <= 3
