@@ -99,7 +99,6 @@ class Runtime:
         )
 
 
-
 def _invoker_from_settings(runtime: Runtime) -> Invoker:
     settings = runtime.settings
     if settings.invoker == "thread":

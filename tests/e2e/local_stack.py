@@ -1,0 +1,90 @@
+"""Start the real local stack the way ``make run`` does, on free ports, for a test."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Stack:
+    url: str
+    emulator: str
+    process: subprocess.Popen[str]
+    output: Path
+
+    def request(
+        self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, dict[str, str], Any]:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
+        if data is not None:
+            request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                raw = response.read()
+                return response.status, dict(response.headers), json.loads(raw) if raw else None
+        except urllib.error.HTTPError as error:
+            raw = error.read()
+            return error.code, dict(error.headers), json.loads(raw) if raw else None
+
+    def log(self) -> str:
+        return self.output.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def local_stack(tmp_path: Path, timeout: float = 60) -> Iterator[Stack]:
+    port, emulator_port = free_port(), free_port()
+    output = tmp_path / "stack.log"
+    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    with output.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devstack.run", "--port", str(port),
+             "--emulator-port", str(emulator_port)],
+            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+    stack = Stack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{emulator_port}", process, output)
+    try:
+        deadline = time.monotonic() + timeout
+        while "is running at" not in stack.log():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the local stack did not start:\n{stack.log()}")
+            time.sleep(0.1)
+        yield stack
+    finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen[str]) -> int:
+    """Ctrl-C, as a user would press it: SIGINT to the whole process group."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    return process.returncode

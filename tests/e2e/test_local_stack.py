@@ -1,0 +1,128 @@
+"""The local stack as a user starts it (``make run``), driven over HTTP."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from devstack.run import local_stage_env
+from tests.e2e.local_stack import ROOT, Stack, free_port, local_stack, stop
+
+pytestmark = pytest.mark.e2e
+BANK = "9900001"
+
+
+def put_bank(stack: Stack, idrssd: str) -> None:
+    table = boto3.resource(
+        "dynamodb",
+        endpoint_url=stack.emulator,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    ).Table(local_stage_env()["BANKS_TABLE"])
+    table.put_item(Item={"pk": f"BANK#{idrssd}", "sk": "PROFILE", "name": "E2E Bank (SYNTHETIC)"})
+    table.put_item(Item={"pk": f"BANK#{idrssd}", "sk": "Q#20241231", "totalAssets": 1})
+
+
+def poll_until_finished(stack: Stack, idrssd: str, job_type: str, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status, headers, body = stack.request(
+            "GET", f"/api/research/{idrssd}/job-status?type={job_type}"
+        )
+        assert status == 200 and headers["Cache-Control"] == "no-store"
+        if body["hasJob"] and body["job"]["status"] not in ("pending", "running"):
+            return body["job"]
+        time.sleep(0.2)
+    raise AssertionError("the job did not finish in time")
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with local_stack(tmp_path_factory.mktemp("stack")) as running:
+        yield running
+
+
+def test_a_job_started_over_http_runs_in_a_local_worker_to_an_end(stack: Stack) -> None:
+    put_bank(stack, BANK)
+    status, headers, body = stack.request("POST", f"/api/research/{BANK}/generate-background")
+    assert status == 202, body
+    assert headers["Location"] == f"/api/research/{BANK}/job-status?type=report"
+    job = poll_until_finished(stack, BANK, "report")
+    assert job["jobId"] == body["job"]["jobId"]
+    if job["status"] == "failed":  # a type whose pipeline is not in this build says so
+        assert job["error"] and job["error"].endswith(".")
+    else:
+        assert job["status"] == "completed" and job["progress"] == 100
+
+
+def test_concurrent_users_of_one_bank_share_one_job(stack: Stack) -> None:
+    bank = "9900002"
+    put_bank(stack, bank)
+    answers: list[Any] = []
+    lock = threading.Lock()
+
+    def start() -> None:
+        answer = stack.request(
+            "POST", f"/api/research/{bank}/podcast/generate-background", {"experts": ["credit"]}
+        )
+        with lock:
+            answers.append(answer)
+
+    threads = [threading.Thread(target=start) for _ in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Every user either created a job or joined one that another user created; jobs of a
+    # type without a pipeline end at once, so a later user may legitimately start anew.
+    created = {body["job"]["jobId"] for status, _, body in answers if status == 202}
+    assert {status for status, _, _ in answers} <= {200, 202} and created
+    assert {body["job"]["jobId"] for _, _, body in answers} == created
+
+
+def test_bad_input_gets_a_sentence_not_a_stack_trace(stack: Stack) -> None:
+    status, _, body = stack.request("GET", "/api/research/abc/job-status?type=report")
+    assert status == 400 and body["code"] == "invalid_idrssd" and "RSSD ID" in body["error"]
+    status, _, body = stack.request("POST", f"/api/research/{BANK}/podcast/generate-background", [])
+    assert status == 400 and body["code"] == "invalid_body"
+
+
+def test_etag_and_304_over_http(stack: Stack) -> None:
+    path = f"/api/research/{BANK}/job-status?type=report"
+    _, headers, _ = stack.request("GET", path)
+    status, _, body = stack.request("GET", path, headers={"If-None-Match": headers["ETag"]})
+    assert status == 304 and body is None
+
+
+def test_a_busy_port_is_reported_in_a_sentence() -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "devstack.run", "--port", str(busy),
+             "--emulator-port", str(free_port())],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    assert result.returncode == 2
+    assert f"Port {busy} on 127.0.0.1 is already in use" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    with local_stack(tmp_path) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        emulator_port = int(running.emulator.rsplit(":", 1)[1])
+        assert stop(running.process) is not None
+    for freed in (port, emulator_port):
+        with socket.socket() as probe:
+            assert probe.connect_ex(("127.0.0.1", freed)) != 0, f"port {freed} still served"
