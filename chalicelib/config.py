@@ -39,14 +39,17 @@ class Settings:
         )
         if settings.invoker not in INVOKERS:
             raise ConfigError(f"JOB_INVOKER must be one of {', '.join(INVOKERS)}.")
-        if settings.invoker == "lambda" and not (
-            settings.report_worker_function and settings.podcast_worker_function
-        ):
+        return settings
+
+    def worker_functions(self) -> dict[str, str]:
+        """The workers' Lambda names, by job type; only the API needs them (to invoke)."""
+        names = {"report": self.report_worker_function, "podcast": self.podcast_worker_function}
+        if not all(names.values()):
             raise ConfigError(
                 "With JOB_INVOKER=lambda, set REPORT_WORKER_FUNCTION and "
                 "PODCAST_WORKER_FUNCTION to the workers' function names."
             )
-        return settings
+        return names
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

@@ -107,12 +107,10 @@ def _invoker_from_settings(runtime: Runtime) -> Invoker:
             lambda payload: runtime.runner.handle(payload, remaining_ms=timeout_ms),
             max_workers=settings.thread_workers,
         )
+    functions = settings.worker_functions()
     return LambdaInvoker(
         lambda: runtime.client("lambda"),
-        {
-            JobType.REPORT: settings.report_worker_function,
-            JobType.PODCAST: settings.podcast_worker_function,
-        },
+        {job_type: functions[str(job_type)] for job_type in JobType},
     )
 
 

@@ -225,3 +225,22 @@ def test_every_route_is_in_the_openapi_document_and_back(api: Api) -> None:
     }
     routed = {(path, method) for path, methods in app.routes.items() for method in methods}
     assert documented == routed
+
+
+# Workers as Lambda functions ----------------------------------------------------------------
+
+
+def test_the_worker_lambda_runs_a_delivered_event(api: Api) -> None:
+    api.post(REPORT_START)
+    event = api.invoker.events[0].to_payload()
+    result = api.client.lambda_.invoke("report_worker", event).payload
+    assert result == {"jobId": event["jobId"], "outcome": "failed"}  # no report pipeline yet
+    job = body(api.get(STATUS + "report"))["job"]
+    assert job["status"] == "failed" and "not available" in job["error"]
+    again = api.client.lambda_.invoke("report_worker", event).payload
+    assert again == {"jobId": event["jobId"], "outcome": "skipped"}
+
+
+def test_the_worker_lambda_ignores_a_malformed_event(api: Api) -> None:
+    result = api.client.lambda_.invoke("podcast_worker", {"nonsense": True}).payload
+    assert result == {"jobId": "", "outcome": "rejected"}

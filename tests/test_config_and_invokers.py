@@ -30,7 +30,6 @@ def test_defaults() -> None:
     [
         ({"JOBS_TABLE": ""}, "JOBS_TABLE"),
         ({"JOB_INVOKER": "carrier-pigeon"}, "JOB_INVOKER"),
-        ({"JOB_INVOKER": "lambda"}, "REPORT_WORKER_FUNCTION"),
         ({"THREAD_WORKERS": "many"}, "THREAD_WORKERS"),
         ({"THREAD_WORKERS": "0"}, "THREAD_WORKERS"),
         ({"PENDING_TIMEOUT_SECONDS": "-5"}, "PENDING_TIMEOUT_SECONDS"),
@@ -39,6 +38,16 @@ def test_defaults() -> None:
 def test_bad_settings_say_what_to_fix(overrides: dict[str, str], needle: str) -> None:
     with pytest.raises(ConfigError, match=needle):
         Settings.from_env({**BASE, **overrides})
+
+
+def test_lambda_invoker_needs_the_worker_names() -> None:
+    settings = Settings.from_env({**BASE, "JOB_INVOKER": "lambda"})  # a worker needs none
+    with pytest.raises(ConfigError, match="REPORT_WORKER_FUNCTION"):
+        settings.worker_functions()
+    named = Settings.from_env(
+        {**BASE, "REPORT_WORKER_FUNCTION": "r", "PODCAST_WORKER_FUNCTION": "p"}
+    )
+    assert named.worker_functions() == {"report": "r", "podcast": "p"}
 
 
 def test_lambda_invoker_sends_an_event_invoke() -> None:
