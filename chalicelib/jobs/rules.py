@@ -68,7 +68,7 @@ def new_job(
 
 def lease_for(now: float, remaining_ms: int, timing: Timing) -> int:
     """A running worker's lease: its remaining run time plus a margin."""
-    return epoch_ms(now) + max(remaining_ms, 0) + timing.lease_margin_seconds * 1000
+    return epoch_ms(now) + max(int(remaining_ms), 0) + timing.lease_margin_seconds * 1000
 
 
 def is_expired(job: Job, now: float) -> bool:
