@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 EMULATOR_PORT ?= 5000
 
-.PHONY: install run test lint format typecheck bench clean
+.PHONY: install run import test lint format typecheck bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) -m devstack.run --port $(PORT) --emulator-port $(EMULATOR_PORT)
+
+# make import FFIEC=<zip-or-folder> [AWS=1 BANKS_TABLE=name]: load FFIEC call-report bulk files
+import: install
+	@test -n "$(FFIEC)" || { echo "Say which files to import: make import FFIEC=<zip-or-folder>"; exit 2; }
+	$(PY) -m devstack.import_ffiec "$(FFIEC)" --emulator-port $(EMULATOR_PORT) $(if $(AWS),--aws,)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -35,6 +40,8 @@ test: lint typecheck
 
 bench: install
 	$(PY) -m bench.poll
+	$(PY) -m bench.search_bench
+	$(PY) -m bench.import_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache out

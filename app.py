@@ -121,6 +121,19 @@ def cancel_job(idrssd: str) -> Response:
     return json_response({"hasJob": True, "job": job.to_api()})
 
 
+@app.route("/api/banks", methods=["GET"])
+@api
+def search_banks() -> Response:
+    banks = runtime.current().catalog.search(_query("q") or "")
+    return json_response({"banks": banks, "count": len(banks)})
+
+
+@app.route("/api/banks/{idrssd}", methods=["GET"])
+@api
+def bank_profile(idrssd: str) -> Response:
+    return json_response(runtime.current().catalog.profile(parse_idrssd(idrssd)))
+
+
 @app.route("/api/podcast/experts", methods=["GET"])
 @api
 def podcast_experts() -> Response:

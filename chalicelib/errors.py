@@ -24,16 +24,6 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
-class BankNotFound(DomainError):
-    code = "unknown_bank"
-
-
-class NoBankData(DomainError):
-    """The bank is known by name only: no call-report figures are loaded for it."""
-
-    code = "no_data"
-
-
 class NoActiveJob(DomainError):
     code = "no_active_job"
 

@@ -9,6 +9,7 @@ from typing import Any
 from chalice import Response
 
 from chalicelib import errors
+from chalicelib.banks import errors as bank_errors
 from chalicelib.jobs.model import Job, JobType
 
 RETRY_AFTER_SECONDS = 2
@@ -16,9 +17,10 @@ RETRY_AFTER_SECONDS = 2
 # Which status each domain error answers with; anything unlisted is a server fault.
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.InvalidInput: 400,
-    errors.BankNotFound: 404,
+    bank_errors.InvalidQuery: 400,
+    bank_errors.BankNotFound: 404,
     errors.NoActiveJob: 404,
-    errors.NoBankData: 409,
+    bank_errors.NoBankData: 409,
     errors.WorkerUnavailable: 503,
 }
 

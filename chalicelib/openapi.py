@@ -144,6 +144,36 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/banks": {
+                "get": {
+                    "summary": "Find banks by name, city, state or the start of an RSSD ID.",
+                    "parameters": [
+                        {
+                            "name": "q",
+                            "in": "query",
+                            "required": False,
+                            "description": "Search text (at most 100 characters); empty lists "
+                            "the first page.",
+                            "schema": {"type": "string", "maxLength": 100},
+                        }
+                    ],
+                    "responses": {
+                        "200": _json(_ref("BankList"), "At most 50 banks, by name."),
+                        "400": _error("Unusable search text."),
+                    },
+                }
+            },
+            "/api/banks/{idrssd}": {
+                "get": {
+                    "summary": "One bank's profile, latest figures, metrics, series and peers.",
+                    "parameters": [IDRSSD],
+                    "responses": {
+                        "200": _json(_ref("BankProfile"), "The bank."),
+                        "400": BAD_INPUT,
+                        "404": _error("Unknown bank."),
+                    },
+                }
+            },
             "/api/podcast/experts": {
                 "get": {
                     "summary": "The podcast host and the experts to choose from.",
@@ -181,6 +211,46 @@ def openapi_document() -> dict[str, Any]:
                         "created": {"type": "boolean"},
                         "hasJob": {"const": True},
                         "job": _ref("Job"),
+                    },
+                },
+                "BankSummary": {
+                    "type": "object",
+                    "required": ["idrssd", "name", "city", "state", "synthetic", "hasData"],
+                    "properties": {
+                        "idrssd": {"type": "string"},
+                        "name": {"type": "string"},
+                        "city": {"type": "string"},
+                        "state": {"type": "string"},
+                        "synthetic": {"type": "boolean"},
+                        "hasData": {"type": "boolean"},
+                        "latestQuarter": {"type": ["string", "null"]},
+                        "totalAssets": {"type": ["number", "null"]},
+                    },
+                },
+                "BankList": {
+                    "type": "object",
+                    "required": ["banks", "count"],
+                    "properties": {
+                        "banks": {"type": "array", "items": _ref("BankSummary")},
+                        "count": {"type": "integer"},
+                    },
+                },
+                "BankProfile": {
+                    "type": "object",
+                    "required": ["idrssd", "name", "synthetic", "data"],
+                    "properties": {
+                        "idrssd": {"type": "string"},
+                        "name": {"type": "string"},
+                        "city": {"type": "string"},
+                        "state": {"type": "string"},
+                        "synthetic": {"type": "boolean"},
+                        "data": {"enum": ["loaded", "none"]},
+                        "message": {"type": "string"},
+                        "latestQuarter": {"type": ["string", "null"]},
+                        "figures": {"type": ["object", "null"]},
+                        "metrics": {"type": ["object", "null"]},
+                        "series": {"type": "array", "items": {"type": "object"}},
+                        "peers": {"type": ["object", "null"]},
                     },
                 },
                 "Expert": {

@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.banks.lookup import BankLookup
+from chalicelib.banks.service import BankCatalog
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
 from chalicelib.invokers import Invoker, LambdaInvoker, ThreadInvoker
@@ -91,6 +92,10 @@ class Runtime:
     @property
     def invoker(self) -> Invoker:
         return self._once("invoker", lambda: self._invoker_factory(self))
+
+    @property
+    def catalog(self) -> BankCatalog:
+        return self._once("catalog", lambda: BankCatalog(self.banks_table))
 
     @property
     def jobs(self) -> JobService:

@@ -21,10 +21,12 @@ from pathlib import Path
 
 import boto3
 
+from chalicelib.banks.importer import BankImporter
 from devstack.emulator import Emulator
 from devstack.resources import ResourceNames, create_all
 
 ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample" / "ffiec"
 HOST = "127.0.0.1"
 REGION = "us-east-1"
 
@@ -56,7 +58,8 @@ def emulator_env(endpoint: str) -> dict[str, str]:
     }
 
 
-def prepare_resources(endpoint: str, names: ResourceNames) -> None:
+def prepare_resources(endpoint: str, names: ResourceNames, say: Callable[[str], None]) -> None:
+    """Create the tables and bucket; load the synthetic sample into an empty Banks table."""
     session = boto3.session.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION
     )
@@ -65,6 +68,12 @@ def prepare_resources(endpoint: str, names: ResourceNames) -> None:
         session.client("s3", endpoint_url=endpoint),
         names,
     )
+    banks = session.resource("dynamodb", endpoint_url=endpoint).Table(names.banks_table)
+    if not banks.scan(Limit=1).get("Items"):
+        importer = BankImporter(banks)
+        summary = importer.import_path(SAMPLE)
+        references = importer.load_reference_banks()
+        say(f"{summary.sentence()} Also {references} real banks by identifier only.")
 
 
 def wait_until_serving(url: str, child: subprocess.Popen[bytes], timeout: float = 60) -> bool:
@@ -114,7 +123,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
     endpoint = emulator.start()
     child: subprocess.Popen[bytes] | None = None
     try:
-        prepare_resources(endpoint, names)
+        prepare_resources(endpoint, names, say)
         env = {**os.environ, **emulator_env(endpoint)}
         env.pop("AWS_PROFILE", None)
         say(f"AWS emulator ready at {endpoint} (in memory; state is gone when you stop)")

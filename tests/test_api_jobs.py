@@ -83,7 +83,7 @@ def test_a_podcast_start_keeps_its_experts(api: Api) -> None:
 def test_an_unknown_bank_is_404(api: Api) -> None:
     response = api.post("/api/research/9999999/generate-background")
     assert response.status_code == 404
-    assert body(response)["code"] == "unknown_bank"
+    assert body(response)["code"] == "bank_not_found"
     assert api.jobs_items() == []
 
 

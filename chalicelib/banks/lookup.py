@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.errors import BankNotFound, NoBankData
+from chalicelib.banks.errors import BankNotFound, NoBankData
 
 PROFILE_SK = "PROFILE"
 QUARTER_PREFIX = "Q#"
@@ -30,13 +30,8 @@ class BankLookup:
         items = response.get("Items", [])
         profile = next((item for item in items if item["sk"] == PROFILE_SK), None)
         if profile is None:
-            raise BankNotFound(
-                f"No bank with RSSD ID {idrssd} is known. Search for the bank to find its ID."
-            )
+            raise BankNotFound(idrssd)
         name = str(profile.get("name") or f"RSSD {idrssd}")
         if not any(str(item["sk"]).startswith(QUARTER_PREFIX) for item in items):
-            raise NoBankData(
-                f"No financial data is loaded for {name}. Import the FFIEC call-report bulk "
-                "file for it (make import FFIEC=<zip-or-folder>) and try again.",
-            )
+            raise NoBankData(name)
         return name

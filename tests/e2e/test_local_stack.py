@@ -10,26 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
-from devstack.run import local_stage_env
 from tests.e2e.local_stack import ROOT, Stack, free_port, local_stack, stop
 
 pytestmark = pytest.mark.e2e
-BANK = "9900001"
-
-
-def put_bank(stack: Stack, idrssd: str) -> None:
-    table = boto3.resource(
-        "dynamodb",
-        endpoint_url=stack.emulator,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    ).Table(local_stage_env()["BANKS_TABLE"])
-    table.put_item(Item={"pk": f"BANK#{idrssd}", "sk": "PROFILE", "name": "E2E Bank (SYNTHETIC)"})
-    table.put_item(Item={"pk": f"BANK#{idrssd}", "sk": "Q#20241231", "totalAssets": 1})
+BANK = "9900001"  # banks of the synthetic sample that `make run` loads
 
 
 def poll_until_finished(stack: Stack, idrssd: str, job_type: str, timeout: float = 60) -> Any:
@@ -52,7 +38,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def test_a_job_started_over_http_runs_in_a_local_worker_to_an_end(stack: Stack) -> None:
-    put_bank(stack, BANK)
     status, headers, body = stack.request("POST", f"/api/research/{BANK}/generate-background")
     assert status == 202, body
     assert headers["Location"] == f"/api/research/{BANK}/job-status?type=report"
@@ -66,7 +51,6 @@ def test_a_job_started_over_http_runs_in_a_local_worker_to_an_end(stack: Stack) 
 
 def test_concurrent_users_of_one_bank_share_one_job(stack: Stack) -> None:
     bank = "9900002"
-    put_bank(stack, bank)
     answers: list[Any] = []
     lock = threading.Lock()
 
@@ -87,6 +71,16 @@ def test_concurrent_users_of_one_bank_share_one_job(stack: Stack) -> None:
     created = {body["job"]["jobId"] for status, _, body in answers if status == 202}
     assert {status for status, _, _ in answers} <= {200, 202} and created
     assert {body["job"]["jobId"] for _, _, body in answers} == created
+
+
+def test_the_sample_is_loaded_and_real_banks_have_no_figures(stack: Stack) -> None:
+    status, _, body = stack.request("GET", "/api/banks?q=synthetic")
+    assert status == 200 and body["count"] >= 20
+    assert all(bank["name"].endswith("(SYNTHETIC)") for bank in body["banks"])
+    status, _, body = stack.request("GET", "/api/banks/852218")
+    assert status == 200 and body["data"] == "none" and body["figures"] is None
+    status, _, body = stack.request("POST", "/api/research/852218/generate-background")
+    assert status == 409 and body["code"] == "no_data"
 
 
 def test_bad_input_gets_a_sentence_not_a_stack_trace(stack: Stack) -> None:

@@ -1,0 +1,88 @@
+"""Domain errors of the bank-data part. Every message is a sentence a person can act on."""
+
+from __future__ import annotations
+
+from chalicelib.errors import DomainError
+
+
+class BankDataError(DomainError):
+    """Base class: something about bank data that the caller should tell a person."""
+
+    code = "bank_data_error"
+
+
+class FFIECFormatError(BankDataError):
+    """A bulk file is not in the FFIEC CDR "Call Reports — Single Period" format."""
+
+    code = "ffiec_format"
+
+    def __init__(self, file: str, line: int | None, problem: str) -> None:
+        where = f"{file}, line {line}" if line is not None else file
+        super().__init__(
+            f"{where}: {problem}. Nothing was imported; fix or replace the file "
+            "(download it again from the FFIEC CDR bulk data page) and re-run the import."
+        )
+        self.file = file
+        self.line = line
+        self.problem = problem
+
+
+class ImportIncomplete(BankDataError):
+    """Writing stopped part-way; the named quarter may be partly written."""
+
+    code = "import_incomplete"
+
+    def __init__(self, quarter: str, written: int, total: int, source: str, cause: str) -> None:
+        super().__init__(
+            f"The import stopped while writing quarter {quarter} ({written} of {total} banks "
+            f"written): {cause}. Quarter {quarter} is incomplete; re-run "
+            f"`make import FFIEC={source}` — importing the same files again is safe and "
+            "replaces the quarter."
+        )
+        self.quarter = quarter
+        self.written = written
+        self.total = total
+
+
+class SyntheticUnderRealId(BankDataError):
+    """A synthetic file claims the id of a known real bank."""
+
+    code = "synthetic_real_id"
+
+    def __init__(self, file: str, idrssd: str, name: str) -> None:
+        super().__init__(
+            f"{file}: the synthetic bank {name!r} uses RSSD id {idrssd}, which belongs to a real "
+            "bank; synthetic figures are never stored under a real bank's id. Regenerate the "
+            "sample with scripts/make_ffiec_sample.py."
+        )
+
+
+class InvalidQuery(BankDataError):
+    """A search text a person typed cannot be used as it is."""
+
+    code = "invalid_query"
+
+
+class BankNotFound(BankDataError):
+    """No bank with this RSSD id is in the Banks table."""
+
+    code = "bank_not_found"
+
+    def __init__(self, idrssd: str) -> None:
+        super().__init__(
+            f"No bank with RSSD id {idrssd} is known; search by name to find its id, or import "
+            "the FFIEC bulk file that contains it (`make import FFIEC=<zip-or-folder>`)."
+        )
+        self.idrssd = idrssd
+
+
+class NoBankData(BankDataError):
+    """The bank is known by name only: no call-report figures are loaded for it."""
+
+    code = "no_data"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"No financial data is loaded for {name}. Import the FFIEC call-report bulk file "
+            "that contains it (make import FFIEC=<zip-or-folder>) and try again."
+        )

@@ -1,0 +1,44 @@
+"""``make import FFIEC=<zip-or-folder>``: load FFIEC bulk files into the local stack or AWS.
+
+Locally it writes to the running ``make run`` emulator; with ``--aws`` it uses boto3's
+usual credentials and region, and the table named by ``--table`` or ``BANKS_TABLE``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from chalicelib.banks import import_cli
+from devstack.run import HOST, emulator_env, local_stage_env, port_is_free
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("path", help="FFIEC bulk zip, folder of zips, or unpacked folder")
+    parser.add_argument("--aws", action="store_true", help="import into AWS, not the emulator")
+    parser.add_argument("--table", help="the Banks table (default: the local stage's)")
+    parser.add_argument(
+        "--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", 5000))
+    )
+    args = parser.parse_args(argv)
+    table = args.table or os.environ.get("BANKS_TABLE")
+    if not args.aws:
+        if port_is_free(args.emulator_port):
+            print(
+                f"No local stack is running on port {args.emulator_port}: start it with "
+                "`make run` in another terminal, then import again (or pass --aws).",
+                file=sys.stderr,
+            )
+            return 2
+        os.environ.update(emulator_env(f"http://{HOST}:{args.emulator_port}"))
+        table = table or local_stage_env()["BANKS_TABLE"]
+    if not table:
+        print("Name the Banks table: --table NAME or BANKS_TABLE=NAME.", file=sys.stderr)
+        return 2
+    return import_cli.main([args.path, "--table", table])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

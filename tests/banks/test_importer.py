@@ -1,0 +1,244 @@
+"""The importer against moto: idempotence, replacement, failures, reference banks."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.banks import import_cli
+from chalicelib.banks.errors import FFIECFormatError, ImportIncomplete, SyntheticUnderRealId
+from chalicelib.banks.importer import BankImporter
+from chalicelib.banks.reference import ReferenceBank, read_reference_banks
+from tests.banks.builders import bank_values, simple_quarter
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
+
+
+def _everything(table: Any) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    kwargs: dict[str, Any] = {}
+    while True:
+        page = table.scan(**kwargs)
+        items.extend(page["Items"])
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda item: (item["pk"], item["sk"]))
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _get(table: Any, pk: str, sk: str) -> dict[str, Any] | None:
+    return table.get_item(Key={"pk": pk, "sk": sk}).get("Item")
+
+
+def test_sample_import_is_idempotent(aws: dict[str, Any]) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    summary = importer.import_path(SAMPLE)
+    assert summary.banks == 25
+    assert len(summary.quarters) == 8
+    assert summary.items_written == 25 * 8 + 25
+    assert not summary.skipped
+    first = _everything(table)
+    again = importer.import_path(SAMPLE)
+    assert again.items_deleted == 0
+    assert _everything(table) == first
+
+    profile = _get(table, "BANK#9900001", "PROFILE")
+    assert profile is not None
+    assert profile["synthetic"] is True
+    assert profile["latestQuarter"] == "20241231"
+    assert profile["filingType"] == "041"
+    quarter = _get(table, "BANK#9900001", "Q#20240630")
+    assert quarter is not None
+    # Quarterly, not year-to-date: Q2 figure = H1 YTD - Q1 YTD.
+    assert quarter["figures"]["netIncome"] == (
+        quarter["ytd"]["netIncome"] - _get(table, "BANK#9900001", "Q#20240331")["ytd"]["netIncome"]
+    )
+
+
+def test_newer_file_replaces_the_quarter(aws: dict[str, Any], tmp_path: Path) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    simple_quarter(tmp_path / "v1", "20240331", {"11": bank_values(), "12": bank_values()})
+    importer.import_path(tmp_path / "v1")
+    simple_quarter(tmp_path / "v2", "20240331", {"11": bank_values(assets=2000, equity=150)})
+    summary = importer.import_path(tmp_path / "v2")
+    assert summary.items_deleted == 1  # bank 12 is no longer in the quarter
+    assert _get(table, "BANK#12", "Q#20240331") is None
+    assert _get(table, "BANK#11", "Q#20240331")["figures"]["totalAssets"] == 2000
+    marker = _get(table, "IMPORT", "Q#20240331")
+    assert marker["status"] == "complete" and json.loads(marker["ids"]) == ["11"]
+
+
+def test_later_quarter_alone_uses_stored_year_to_date(aws: dict[str, Any], tmp_path: Path) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    simple_quarter(tmp_path / "q1", "20240331", {"21": bank_values(net_income_ytd=10)})
+    simple_quarter(tmp_path / "q2", "20240630", {"21": bank_values(net_income_ytd=25)})
+    simple_quarter(tmp_path / "q4", "20241231", {"21": bank_values(net_income_ytd=50)})
+    importer.import_path(tmp_path / "q1")
+    importer.import_path(tmp_path / "q2")
+    assert _get(table, "BANK#21", "Q#20240630")["figures"]["netIncome"] == 15
+    summary = importer.import_path(tmp_path / "q4")  # Q3 never imported
+    q4 = _get(table, "BANK#21", "Q#20241231")
+    assert "netIncome" not in q4["figures"]
+    assert "2024-09-30" in q4["note"]
+    assert any("previous quarter" in note for note in summary.notes)
+    assert _get(table, "BANK#21", "PROFILE")["latestQuarter"] == "20241231"
+    # An older quarter imported afterwards does not move the profile back.
+    importer.import_path(tmp_path / "q1")
+    assert _get(table, "BANK#21", "PROFILE")["latestQuarter"] == "20241231"
+
+
+def test_malformed_file_writes_nothing(aws: dict[str, Any], tmp_path: Path) -> None:
+    table = aws["banks_table"]
+    simple_quarter(tmp_path / "a", "20240331", {"31": bank_values()})
+    simple_quarter(tmp_path / "b", "20240630", {"31": bank_values(RCON2170="12x")})
+    with pytest.raises(FFIECFormatError) as caught:
+        BankImporter(table, real_ids=set()).import_path(tmp_path)
+    assert "FFIEC CDR Call Schedule RC 06302024.txt, line 3" in str(caught.value)
+    assert _everything(table) == []  # the good first quarter was not written either
+
+
+class _FailingBatch:
+    def __init__(self, real: Any, fail_after: int) -> None:
+        self._real = real
+        self._left = fail_after
+
+    def __enter__(self) -> _FailingBatch:
+        self._inner = self._real.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._real.__exit__(*exc)
+
+    def put_item(self, Item: dict[str, Any]) -> None:
+        if self._left == 0:
+            raise RuntimeError("throughput exceeded")
+        self._left -= 1
+        self._inner.put_item(Item=Item)
+
+    def delete_item(self, Key: dict[str, Any]) -> None:
+        self._inner.delete_item(Key=Key)
+
+
+class _FlakyTable:
+    """The real moto table, except that the second quarter's batch fails part-way."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self.batches = 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._table, name)
+
+    def batch_writer(self, **kwargs: Any) -> Any:
+        self.batches += 1
+        real = self._table.batch_writer(**kwargs)
+        return _FailingBatch(real, 1) if self.batches == 2 else real
+
+
+def test_failed_write_names_the_incomplete_quarter(aws: dict[str, Any], tmp_path: Path) -> None:
+    table = aws["banks_table"]
+    simple_quarter(tmp_path / "a", "20240331", {"41": bank_values(), "42": bank_values()})
+    simple_quarter(tmp_path / "b", "20240630", {"41": bank_values(), "42": bank_values()})
+    flaky = _FlakyTable(table)
+    with pytest.raises(ImportIncomplete) as caught:
+        BankImporter(flaky, real_ids=set()).import_path(tmp_path)
+    message = str(caught.value)
+    assert "quarter 20240630 (1 of 2 banks written)" in message
+    assert "throughput exceeded" in message
+    assert f"make import FFIEC={tmp_path}" in message
+    assert _get(table, "IMPORT", "Q#20240630")["status"] == "writing"
+    assert _get(table, "IMPORT", "Q#20240331")["status"] == "complete"
+    # Re-running finishes the job.
+    BankImporter(table, real_ids=set()).import_path(tmp_path)
+    assert _get(table, "IMPORT", "Q#20240630")["status"] == "complete"
+    assert _get(table, "BANK#42", "Q#20240630") is not None
+
+
+def test_reference_banks_have_no_data_until_real_import(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table)
+    written = importer.load_reference_banks()
+    references = read_reference_banks()
+    assert written == len(references) >= 20
+    jpm = _get(table, "BANK#852218", "PROFILE")
+    assert jpm["data"] == "none" and "latestQuarter" not in jpm and jpm["synthetic"] is False
+    # Real figures for a reference bank replace the "no data" profile.
+    simple_quarter(
+        tmp_path, "20240331", {"852218": bank_values()}, {"852218": "JPMorgan Chase Bank, N.A."}
+    )
+    importer.import_path(tmp_path)
+    jpm = _get(table, "BANK#852218", "PROFILE")
+    assert jpm["data"] == "loaded" and jpm["latestQuarter"] == "20240331"
+    # Loading the reference list again keeps the real profile.
+    importer.load_reference_banks()
+    assert _get(table, "BANK#852218", "PROFILE")["data"] == "loaded"
+
+
+def test_synthetic_figures_never_go_under_a_real_id(aws: dict[str, Any], tmp_path: Path) -> None:
+    table = aws["banks_table"]
+    simple_quarter(tmp_path, "20240331", {"480228": bank_values()})  # named "(SYNTHETIC)"
+    with pytest.raises(SyntheticUnderRealId, match="480228"):
+        BankImporter(table).import_path(tmp_path)
+    assert _everything(table) == []
+
+
+def test_real_figures_remove_earlier_synthetic_quarters(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    simple_quarter(tmp_path / "fake", "20231231", {"77": bank_values()})
+    importer.import_path(tmp_path / "fake")
+    simple_quarter(tmp_path / "real", "20240331", {"77": bank_values()}, {"77": "Real Bank"})
+    summary = importer.import_path(tmp_path / "real")
+    assert summary.items_deleted == 1
+    assert _get(table, "BANK#77", "Q#20231231") is None
+    assert _get(table, "BANK#77", "PROFILE")["synthetic"] is False
+
+
+def test_cli_imports_with_progress_and_summary(
+    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = import_cli.main([str(SAMPLE), "--table", aws["names"].banks_table])
+    assert status == 0
+    err = capsys.readouterr().err
+    assert "100% quarter 20241231" in err
+    assert "Imported 25 banks over 8 quarters" in err
+    assert "real banks by identifier only" in err
+
+
+def test_cli_reports_bad_data_as_a_sentence(
+    aws: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = import_cli.main([str(tmp_path), "--table", aws["names"].banks_table])
+    assert status == 1
+    assert "error:" in capsys.readouterr().err
+
+
+def test_progress_bar_plain_text() -> None:
+    stream = io.StringIO()
+    bar = import_cli.ProgressBar(stream)
+    bar(5, 10, "20240331")
+    bar(10, 10, "20240331")
+    assert "50% quarter 20240331" in stream.getvalue()
+    assert "100%" in stream.getvalue()
+
+
+def test_reference_bank_list_is_identifier_only() -> None:
+    document = json.loads(
+        (Path(__file__).resolve().parents[2] / "data/reference/real_banks.json").read_text()
+    )
+    assert document["sources"]
+    for bank in document["banks"]:
+        assert set(bank) == {"idrssd", "name", "city", "state"}
+        assert bank["idrssd"].isdigit() and int(bank["idrssd"]) < 9_900_000
+    assert {"852218", "480228", "451965", "476810"} <= {b["idrssd"] for b in document["banks"]}
+    assert isinstance(read_reference_banks()[0], ReferenceBank)

@@ -1,0 +1,97 @@
+"""Bank search and profile routes over the imported synthetic sample (moto)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from chalicelib.banks.importer import BankImporter
+from tests.api_support import Api, api_under_test
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "ffiec"
+STRONG, STRESSED = "9900001", "9900002"
+
+
+@pytest.fixture
+def api(aws: dict[str, Any]) -> Iterator[Api]:
+    importer = BankImporter(aws["banks_table"])
+    importer.import_path(SAMPLE)
+    importer.load_reference_banks()
+    with api_under_test(aws) as under_test:
+        yield under_test
+
+
+def get(api: Api, path: str) -> tuple[int, Any]:
+    response = api.get(path)
+    return response.status_code, json.loads(response.body)
+
+
+def test_empty_query_lists_the_first_page(api: Api) -> None:
+    status, data = get(api, "/api/banks")
+    assert status == 200
+    assert 0 < data["count"] <= 50 and data["count"] == len(data["banks"])
+    names = [bank["name"] for bank in data["banks"]]
+    assert names == sorted(names, key=str.casefold)
+
+
+def test_search_by_name_city_and_id_prefix(api: Api) -> None:
+    _, by_id = get(api, "/api/banks?q=99000")
+    assert by_id["count"] >= 9 and all(b["idrssd"].startswith("99000") for b in by_id["banks"])
+    _, real = get(api, "/api/banks?q=jpmorgan")
+    assert [bank["idrssd"] for bank in real["banks"]] == ["852218"]
+    assert real["banks"][0]["hasData"] is False and real["banks"][0]["synthetic"] is False
+    _, accents = get(api, "/api/banks?q=" + quote("ESPANOLA"))
+    assert accents["count"] >= 1
+
+
+@pytest.mark.parametrize("text", ["%", "'; DROP TABLE banks; --", ".*", "(", "[a-z]+", "\\"])
+def test_metacharacters_are_plain_text(api: Api, text: str) -> None:
+    status, data = get(api, "/api/banks?q=" + quote(text))
+    assert status == 200 and isinstance(data["banks"], list)
+    if text == ".*":
+        assert data["count"] == 0
+
+
+@pytest.mark.parametrize(
+    ("query", "needle"), [("x" * 1_000, "at most 100"), ("%00", "control"), ("a%07b", "control")]
+)
+def test_unusable_queries_are_400(api: Api, query: str, needle: str) -> None:
+    status, data = get(api, "/api/banks?q=" + query)
+    assert status == 400 and data["code"] == "invalid_query"
+    assert needle in data["error"] and len(data["error"]) < 300
+
+
+def test_profile_of_a_synthetic_bank(api: Api) -> None:
+    status, data = get(api, f"/api/banks/{STRONG}")
+    assert status == 200
+    assert data["synthetic"] is True and data["name"].endswith("(SYNTHETIC)")
+    assert data["data"] == "loaded" and data["latestQuarter"] == "20241231"
+    assert len(data["series"]) == 8 and data["metrics"]["roa"] is not None
+    assert data["peers"]["banks"] >= 1
+
+
+def test_profile_of_a_reference_bank_says_how_to_load_data(api: Api) -> None:
+    status, data = get(api, "/api/banks/852218")
+    assert status == 200
+    assert data["data"] == "none" and data["figures"] is None and data["synthetic"] is False
+    assert "make import FFIEC=" in data["message"]
+
+
+def test_a_reference_bank_cannot_start_a_report(api: Api) -> None:
+    response = api.post("/api/research/852218/generate-background")
+    assert response.status_code == 409
+    data = json.loads(response.body)
+    assert data["code"] == "no_data" and "JPMorgan" in data["error"]
+
+
+def test_unknown_and_bad_bank_ids(api: Api) -> None:
+    status, data = get(api, "/api/banks/12345")
+    assert status == 404 and data["code"] == "bank_not_found"
+    for bad in ["abc", "0", "-1", "12345678901", "..%2Fx", quote("٣٤"), "009900001"]:
+        status, data = get(api, f"/api/banks/{bad}")
+        assert status == 400 and data["code"] == "invalid_idrssd", bad
