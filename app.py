@@ -121,6 +121,12 @@ def cancel_job(idrssd: str) -> Response:
     return json_response({"hasJob": True, "job": job.to_api()})
 
 
+@app.route("/api/research/{idrssd}/report", methods=["GET"])
+@api
+def latest_report(idrssd: str) -> Response:
+    return json_response(runtime.current().reports.latest(parse_idrssd(idrssd)))
+
+
 @app.route("/api/banks", methods=["GET"])
 @api
 def search_banks() -> Response:

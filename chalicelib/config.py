@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from chalicelib.errors import ConfigError
 
 INVOKERS = ("lambda", "thread")
+WRITERS = ("template", "bedrock")
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,9 @@ class Settings:
     thread_workers: int = 4
     worker_timeout_seconds: int = 900
     pending_timeout_seconds: int = 300
+    report_writer: str = "template"
+    bedrock_model_id: str = ""
+    report_pace_seconds: float = 0.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -36,9 +40,18 @@ class Settings:
             thread_workers=_positive_int(env, "THREAD_WORKERS", 4),
             worker_timeout_seconds=_positive_int(env, "WORKER_TIMEOUT_SECONDS", 900),
             pending_timeout_seconds=_positive_int(env, "PENDING_TIMEOUT_SECONDS", 300),
+            report_writer=env.get("REPORT_WRITER", "template"),
+            bedrock_model_id=env.get("BEDROCK_MODEL_ID", ""),
+            report_pace_seconds=_seconds(env, "REPORT_PACE_SECONDS"),
         )
         if settings.invoker not in INVOKERS:
             raise ConfigError(f"JOB_INVOKER must be one of {', '.join(INVOKERS)}.")
+        if settings.report_writer not in WRITERS:
+            raise ConfigError(f"REPORT_WRITER must be one of {', '.join(WRITERS)}.")
+        if settings.report_writer == "bedrock" and not settings.bedrock_model_id:
+            raise ConfigError(
+                "With REPORT_WRITER=bedrock, set BEDROCK_MODEL_ID to the Bedrock model to use."
+            )
         return settings
 
     def worker_functions(self) -> dict[str, str]:
@@ -56,6 +69,19 @@ def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "")
     if not value:
         raise ConfigError(f"Set the {name} environment variable.")
+    return value
+
+
+def _seconds(env: Mapping[str, str], name: str) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 600:
+        raise ConfigError(f"{name} must be a number of seconds from 0 to 600, not '{raw}'.")
     return value
 
 

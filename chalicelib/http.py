@@ -11,6 +11,7 @@ from chalice import Response
 from chalicelib import errors
 from chalicelib.banks import errors as bank_errors
 from chalicelib.jobs.model import Job, JobType
+from chalicelib.reports.errors import NoReport
 
 RETRY_AFTER_SECONDS = 2
 
@@ -20,6 +21,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     bank_errors.InvalidQuery: 400,
     bank_errors.BankNotFound: 404,
     errors.NoActiveJob: 404,
+    NoReport: 404,
     bank_errors.NoBankData: 409,
     errors.WorkerUnavailable: 503,
 }

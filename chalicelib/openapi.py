@@ -144,6 +144,17 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/research/{idrssd}/report": {
+                "get": {
+                    "summary": "The bank's latest finished research report.",
+                    "parameters": [IDRSSD],
+                    "responses": {
+                        "200": _json(_ref("Report"), "The report."),
+                        "400": BAD_INPUT,
+                        "404": _error("No finished report yet (code no_report)."),
+                    },
+                }
+            },
             "/api/banks": {
                 "get": {
                     "summary": "Find banks by name, city, state or the start of an RSSD ID.",
@@ -211,6 +222,46 @@ def openapi_document() -> dict[str, Any]:
                         "created": {"type": "boolean"},
                         "hasJob": {"const": True},
                         "job": _ref("Job"),
+                    },
+                },
+                "ReportSection": {
+                    "type": "object",
+                    "required": ["id", "title", "markdown", "html"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "title": {"type": "string"},
+                        "markdown": {"type": "string"},
+                        "html": {"type": "string", "description": "Sanitized HTML."},
+                    },
+                },
+                "Report": {
+                    "type": "object",
+                    "required": [
+                        "idrssd",
+                        "bank",
+                        "asOf",
+                        "generatedAt",
+                        "jobId",
+                        "writer",
+                        "synthetic",
+                        "sections",
+                        "series",
+                    ],
+                    "properties": {
+                        "idrssd": {"type": "string"},
+                        "bank": {"type": "object"},
+                        "asOf": {"type": "string", "description": "Quarter end, yyyymmdd."},
+                        "generatedAt": {"type": "string", "format": "date-time"},
+                        "jobId": {"type": "string"},
+                        "writer": {"enum": ["template", "bedrock"]},
+                        "model": {"type": ["string", "null"]},
+                        "synthetic": {"type": "boolean"},
+                        "sections": {"type": "array", "items": _ref("ReportSection")},
+                        "keyFigures": {"type": "object"},
+                        "keyMetrics": {"type": "object"},
+                        "peers": {"type": "object"},
+                        "series": {"type": "array", "items": {"type": "object"}},
+                        "notes": {"type": "array", "items": {"type": "string"}},
                     },
                 },
                 "BankSummary": {

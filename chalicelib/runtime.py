@@ -19,13 +19,21 @@ from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
 from chalicelib.invokers import Invoker, LambdaInvoker, ThreadInvoker
 from chalicelib.jobs.model import JobType
-from chalicelib.jobs.pipelines import PipelineRegistry, registered_pipelines
+from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.jobs.rules import Timing
 from chalicelib.jobs.service import JobService
 from chalicelib.jobs.store import JobStore
 from chalicelib.jobs.worker import JobRunner
+from chalicelib.reports.archive import ReportArchive
+from chalicelib.reports.bedrock_writer import BedrockWriter
+from chalicelib.reports.pacing import PacedWriter
+from chalicelib.reports.pipeline import ReportPipeline
+from chalicelib.reports.sections import SECTIONS, ReportWriter
+from chalicelib.reports.template_writer import TemplateWriter
 
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3)
+# The Bedrock writer retries throttling itself (explicitly, with backoff): no second layer.
+_BEDROCK_CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=90)
 
 
 class Runtime:
@@ -35,12 +43,12 @@ class Runtime:
         self,
         settings: Settings,
         clock: Clock | None = None,
-        pipelines: Callable[[Runtime], PipelineRegistry] = registered_pipelines,
+        pipelines: Callable[[Runtime], PipelineRegistry] | None = None,
         invoker: Callable[[Runtime], Invoker] | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
-        self._pipelines_factory = pipelines
+        self._pipelines_factory = pipelines or shipped_pipelines
         self._invoker_factory = invoker or _invoker_from_settings
         self._lock = threading.RLock()
         self._built: dict[str, Any] = {}
@@ -58,9 +66,8 @@ class Runtime:
         return self._once("session", boto3.session.Session)
 
     def client(self, service: str) -> Any:
-        return self._once(
-            f"client:{service}", lambda: self.session.client(service, config=_BOTO_CONFIG)
-        )
+        config = _BEDROCK_CONFIG if service == "bedrock-runtime" else _BOTO_CONFIG
+        return self._once(f"client:{service}", lambda: self.session.client(service, config=config))
 
     @property
     def dynamodb(self) -> Any:
@@ -94,6 +101,27 @@ class Runtime:
         return self._once("invoker", lambda: self._invoker_factory(self))
 
     @property
+    def reports(self) -> ReportArchive:
+        return self._once(
+            "reports", lambda: ReportArchive(self.client("s3"), self.settings.artifacts_bucket)
+        )
+
+    @property
+    def report_writer(self) -> ReportWriter:
+        return self._once("report_writer", self._build_report_writer)
+
+    def _build_report_writer(self) -> ReportWriter:
+        settings = self.settings
+        writer: ReportWriter = (
+            BedrockWriter(lambda: self.client("bedrock-runtime"), settings.bedrock_model_id)
+            if settings.report_writer == "bedrock"
+            else TemplateWriter()
+        )
+        if settings.report_pace_seconds > 0:
+            writer = PacedWriter(writer, settings.report_pace_seconds / len(SECTIONS))
+        return writer
+
+    @property
     def catalog(self) -> BankCatalog:
         return self._once("catalog", lambda: BankCatalog(self.banks_table))
 
@@ -102,6 +130,15 @@ class Runtime:
         return self._once(
             "jobs", lambda: JobService(self.store, BankLookup(self.banks_table), self.invoker)
         )
+
+
+def shipped_pipelines(runtime: Runtime) -> PipelineRegistry:
+    """The pipelines this build ships. A type absent here fails its jobs with a sentence."""
+    return {
+        JobType.REPORT: ReportPipeline(
+            runtime.catalog, runtime.report_writer, runtime.reports, runtime.clock
+        ),
+    }
 
 
 def _invoker_from_settings(runtime: Runtime) -> Invoker:

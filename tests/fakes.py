@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-import boto3
-
 from chalicelib.jobs.model import WorkerEvent
+from devstack.aws_calls import Call as Call
+from devstack.aws_calls import CallLog as CallLog
+from devstack.aws_calls import counting_calls as counting_calls
 
 T0 = 1_790_000_000.0  # a fixed moment in 2026, so that tests never depend on the date
 
@@ -59,44 +58,6 @@ def put_bank(
                 "totalAssets": 1_000_000 + index,
             }
         )
-
-
-@dataclass
-class Call:
-    service: str
-    operation: str
-    params: dict[str, Any]
-
-
-@dataclass
-class CallLog:
-    calls: list[Call] = field(default_factory=list)
-
-    def operations(self) -> list[str]:
-        return [call.operation for call in self.calls]
-
-    def count(self, operation: str) -> int:
-        return sum(1 for call in self.calls if call.operation == operation)
-
-    def clear(self) -> None:
-        self.calls.clear()
-
-
-@contextmanager
-def counting_calls(session: boto3.session.Session) -> Iterator[CallLog]:
-    """Record every AWS API call made through ``session``'s clients (botocore events)."""
-    log = CallLog()
-    lock = threading.Lock()
-
-    def record(params: dict[str, Any], model: Any, **_: Any) -> None:
-        with lock:
-            log.calls.append(Call(model.service_model.service_name, model.name, dict(params)))
-
-    session.events.register("before-parameter-build", record)
-    try:
-        yield log
-    finally:
-        session.events.unregister("before-parameter-build", record)
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:

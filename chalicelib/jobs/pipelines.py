@@ -27,11 +27,3 @@ DONE_MESSAGE = {
     JobType.REPORT: "Report ready",
     JobType.PODCAST: "Podcast ready",
 }
-
-
-def registered_pipelines(resources: Any) -> dict[JobType, Pipeline]:
-    """The pipelines this build ships, built from the runtime's resources (tables, bucket).
-
-    A type absent here fails its jobs with a sentence saying it is not available.
-    """
-    return {}

@@ -1,0 +1,1 @@
+"""Research reports: facts from the bank data, judged by named rules, written as sections."""

@@ -1,0 +1,158 @@
+"""The Bedrock writer: one Converse call per section, the figures sent as JSON.
+
+The answer is checked before it is used (non-empty markdown of a sane length). Throttling
+and transient errors are retried here, with backoff, rather than by botocore, so that the
+policy is explicit and testable.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError, ReadTimeoutError
+
+from chalicelib.reports import rules
+from chalicelib.reports.errors import WriterError
+from chalicelib.reports.facts import ReportFacts
+from chalicelib.reports.sections import Section
+
+RETRYABLE = {
+    "ThrottlingException",
+    "ServiceUnavailableException",
+    "InternalServerException",
+    "ModelNotReadyException",
+    "ModelTimeoutException",
+}
+MAX_ATTEMPTS = 4
+MIN_SECTION_CHARS = 40
+MAX_SECTION_CHARS = 6000
+MAX_TOKENS = 1200
+
+SYSTEM_PROMPT = (
+    "You are a senior U.S. bank analyst writing one section of a research report for "
+    "informed readers. Use only the figures given in the JSON; never invent numbers, "
+    "names or events. Percent values are already in percent. Money is in thousands of "
+    "dollars. Write concise markdown: short paragraphs, at most one small table, no "
+    "headings (the section title is added for you), no HTML. Judge figures with the "
+    "thresholds given. If the data is synthetic, say so once."
+)
+
+
+class BedrockWriter:
+    """Writes sections with Amazon Bedrock's Converse API."""
+
+    name = "bedrock"
+
+    def __init__(
+        self,
+        client_factory: Callable[[], Any],
+        model_id: str,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._client_factory = client_factory
+        self._model_id = model_id
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+
+    @property
+    def model(self) -> str:
+        return self._model_id
+
+    def write(self, section: Section, facts: ReportFacts) -> str:
+        response = self._converse(section, facts)
+        return _checked_text(response, section)
+
+    def _converse(self, section: Section, facts: ReportFacts) -> dict[str, Any]:
+        request = {
+            "modelId": self._model_id,
+            "system": [{"text": SYSTEM_PROMPT}],
+            "messages": [{"role": "user", "content": [{"text": prompt(section, facts)}]}],
+            "inferenceConfig": {"maxTokens": MAX_TOKENS, "temperature": 0.2},
+        }
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                result: dict[str, Any] = self._client_factory().converse(**request)
+                return result
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code not in RETRYABLE or attempt == self._max_attempts:
+                    raise WriterError(_sentence_for(code, section)) from exc
+            except ReadTimeoutError as exc:
+                if attempt == self._max_attempts:
+                    raise WriterError(
+                        f"The AI model did not answer in time while writing the "
+                        f"{section.title.lower()} section. Please try again later."
+                    ) from exc
+            self._sleep(min(2.0**attempt, 20.0))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def prompt(section: Section, facts: ReportFacts) -> str:
+    """The section's instructions, with the figures and the report's rules as JSON."""
+    data = {
+        "bank": {"name": facts.name, "city": facts.city, "state": facts.state},
+        "quarter": facts.quarter,
+        "synthetic": facts.synthetic,
+        "figures_thousands_usd": facts.figures,
+        "metrics_percent": facts.metrics,
+        "series": facts.series,
+        "peers": {
+            "label": facts.peer_label,
+            "banks": facts.peer_count,
+            "medians_percent": facts.peer_medians,
+        },
+        "thresholds": {
+            name: {
+                "strong": rule.strong,
+                "weak": rule.weak,
+                "higherIsBetter": rule.higher_is_better,
+            }
+            for name, rule in rules.RULES.items()
+        },
+        "well_capitalized_minimums": rules.WELL_CAPITALIZED,
+        "notes": facts.notes,
+    }
+    return (
+        f"Write the section '{section.title}' of a research report on {facts.name}: "
+        f"{section.brief}. Aim for 120 to 300 words.\n\nData:\n"
+        + json.dumps(data, separators=(",", ":"), default=str)
+    )
+
+
+def _checked_text(response: dict[str, Any], section: Section) -> str:
+    try:
+        blocks = response["output"]["message"]["content"]
+        text = "".join(block.get("text", "") for block in blocks).strip()
+    except (KeyError, TypeError):
+        text = ""
+    if len(text) < MIN_SECTION_CHARS:
+        raise WriterError(
+            f"The AI model returned an empty answer for the {section.title.lower()} section, "
+            "so no report was saved. Please try again."
+        )
+    if len(text) > MAX_SECTION_CHARS or response.get("stopReason") == "max_tokens":
+        raise WriterError(
+            f"The AI model's answer for the {section.title.lower()} section was too long to "
+            "use, so no report was saved. Please try again."
+        )
+    return text + "\n"
+
+
+def _sentence_for(code: str, section: Section) -> str:
+    if code in RETRYABLE:
+        return (
+            f"The AI model is busy and kept refusing the {section.title.lower()} section. "
+            "Please try again in a few minutes."
+        )
+    if code == "AccessDeniedException":
+        return (
+            "The service may not use the configured AI model. Enable model access in "
+            "Amazon Bedrock or choose another model."
+        )
+    if code in {"ValidationException", "ResourceNotFoundException"}:
+        return "The configured AI model cannot be used. Check BEDROCK_MODEL_ID."
+    return f"The AI model failed while writing the {section.title.lower()} section."

@@ -1,0 +1,111 @@
+"""The report job: bank data → metrics → peers → seven sections → stored artifact."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from chalicelib.banks.errors import BankNotFound
+from chalicelib.banks.reference import NO_DATA_MESSAGE
+from chalicelib.clock import Clock, iso
+from chalicelib.jobs.errors import JobFailed
+from chalicelib.jobs.model import Job
+from chalicelib.jobs.progress import ProgressReporter
+from chalicelib.reports.archive import ReportArchive
+from chalicelib.reports.facts import ReportFacts
+from chalicelib.reports.render import to_safe_html
+from chalicelib.reports.sections import SECTIONS, ReportWriter
+
+KEY_FIGURES = ("totalAssets", "loans", "totalDeposits", "totalEquity", "netIncome")
+KEY_METRICS = (
+    "roa", "roe", "nim", "efficiencyRatio", "nonaccrualRatio", "netChargeOffRatio",
+    "leverageRatio", "cet1Ratio", "totalCapitalRatio", "loanToDeposit",
+)  # fmt: skip
+# Progress: 0-30 gathering data, 30-93 the sections, 95 saving, 100 on completion.
+SECTIONS_START, SECTIONS_END = 30, 93
+
+
+class BankSource(Protocol):
+    def profile(self, idrssd: str) -> dict[str, Any]: ...
+
+
+def report_url(idrssd: str) -> str:
+    return f"/api/research/{idrssd}/report"
+
+
+class ReportPipeline:
+    """Runs as the worker's pipeline for ``report`` jobs."""
+
+    def __init__(
+        self, banks: BankSource, writer: ReportWriter, archive: ReportArchive, clock: Clock
+    ) -> None:
+        self._banks = banks
+        self._writer = writer
+        self._archive = archive
+        self._clock = clock
+
+    def __call__(self, job: Job, progress: ProgressReporter) -> dict[str, Any]:
+        progress.report(5, "load", "Loading the bank's call-report data")
+        facts = self._facts(job.idrssd)
+        progress.report(
+            15, "metrics", f"Computing ratios and trends over {len(facts.series)} quarters"
+        )
+        progress.report(25, "peers", self._peer_message(facts))
+        sections = []
+        step = (SECTIONS_END - SECTIONS_START) / len(SECTIONS)
+        for index, section in enumerate(SECTIONS):
+            progress.report(
+                round(SECTIONS_START + index * step),
+                section.id,
+                f"Writing the {section.title.lower()} section",
+            )
+            text = self._writer.write(section, facts)
+            sections.append(
+                {
+                    "id": section.id,
+                    "title": section.title,
+                    "markdown": text,
+                    "html": to_safe_html(text),
+                }
+            )
+        progress.report(95, "save", "Saving the report")
+        self._archive.save(self._artifact(job, facts, sections))
+        return {"url": report_url(job.idrssd), "asOf": facts.quarter, "writer": self._writer.name}
+
+    def _facts(self, idrssd: str) -> ReportFacts:
+        try:
+            profile = self._banks.profile(idrssd)
+        except BankNotFound as exc:
+            raise JobFailed(exc.message) from exc
+        if profile.get("data") != "loaded" or not profile.get("latestQuarter"):
+            raise JobFailed(NO_DATA_MESSAGE)
+        return ReportFacts.from_profile(profile)
+
+    @staticmethod
+    def _peer_message(facts: ReportFacts) -> str:
+        if facts.peer_count < 2:
+            return "Looking for peers of similar size"
+        return f"Comparing with {facts.peer_count} peers ({facts.peer_label})"
+
+    def _artifact(
+        self, job: Job, facts: ReportFacts, sections: list[dict[str, str]]
+    ) -> dict[str, Any]:
+        return {
+            "idrssd": facts.idrssd,
+            "bank": {"name": facts.name, "city": facts.city, "state": facts.state},
+            "asOf": facts.quarter,
+            "generatedAt": iso(self._clock.now()),
+            "jobId": job.job_id,
+            "writer": self._writer.name,
+            "model": self._writer.model,
+            "synthetic": facts.synthetic,
+            "sections": sections,
+            "keyFigures": {name: facts.figures.get(name) for name in KEY_FIGURES},
+            "keyMetrics": {name: facts.metrics.get(name) for name in KEY_METRICS},
+            "peers": {
+                "label": facts.peer_label,
+                "banks": facts.peer_count,
+                "medians": facts.peer_medians,
+            },
+            "series": facts.series,
+            "notes": facts.notes,
+        }

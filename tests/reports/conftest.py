@@ -1,0 +1,38 @@
+"""Report tests share the synthetic sample, imported into moto."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from chalicelib.banks.importer import BankImporter
+from chalicelib.banks.service import BankCatalog
+from chalicelib.reports.facts import ReportFacts
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
+STRONG, STRESSED = "9900001", "9900002"
+
+
+@pytest.fixture
+def sample(aws: dict[str, Any]) -> dict[str, Any]:
+    importer = BankImporter(aws["banks_table"])
+    importer.import_path(SAMPLE)
+    importer.load_reference_banks()
+    return aws
+
+
+@pytest.fixture
+def catalog(sample: dict[str, Any]) -> BankCatalog:
+    return BankCatalog(sample["banks_table"])
+
+
+@pytest.fixture
+def strong(catalog: BankCatalog) -> ReportFacts:
+    return ReportFacts.from_profile(catalog.profile(STRONG))
+
+
+@pytest.fixture
+def stressed(catalog: BankCatalog) -> ReportFacts:
+    return ReportFacts.from_profile(catalog.profile(STRESSED))
