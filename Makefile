@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 EMULATOR_PORT ?= 5000
 
-.PHONY: install run import test lint format typecheck bench clean
+.PHONY: install run import package test lint format typecheck bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: install
 import: install
 	@test -n "$(FFIEC)" || { echo "Say which files to import: make import FFIEC=<zip-or-folder>"; exit 2; }
 	$(PY) -m devstack.import_ffiec "$(FFIEC)" --emulator-port $(EMULATOR_PORT) $(if $(AWS),--aws,)
+
+# make package [API_AUTH=api_key|cognito COGNITO_USER_POOL_ARN=...]: out/sam.json, linted
+package: install
+	$(PY) -m devstack.package
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -42,6 +46,7 @@ bench: install
 	$(PY) -m bench.poll
 	$(PY) -m bench.search_bench
 	$(PY) -m bench.import_bench
+	$(PY) -m bench.report_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache out

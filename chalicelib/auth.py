@@ -1,0 +1,80 @@
+"""Who may call the API: chosen by configuration, enforced by API Gateway.
+
+Chalice reads a route's protection when ``app.py`` is imported (its decorators run then),
+and ``chalice package`` writes it into the API definition. So the mode must be known at
+import: the ``API_AUTH`` environment variable, set in the packaging shell or in the
+stage's ``environment_variables`` (which Chalice applies before importing the app).
+
+- ``none`` (default): open, as locally.
+- ``api_key``: API Gateway requires the ``x-api-key`` header; the key and its usage plan
+  come from ``infra/resources.json``.
+- ``cognito``: API Gateway requires a Cognito user pool token in ``Authorization``, from
+  the pool ``COGNITO_USER_POOL_ARN`` names.
+
+Every ``/api/...`` route takes ``**route_auth()``; ``GET /api/openapi.json`` and the page
+stay open so that a client can learn the API (and the header to send) before it has a key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from chalice import CognitoUserPoolAuthorizer
+
+from chalicelib.errors import ConfigError
+
+MODES = ("none", "api_key", "cognito")
+API_KEY_HEADER = "x-api-key"
+TOKEN_HEADER = "Authorization"
+AUTHORIZER_NAME = "CognitoUsers"
+
+_USER_POOL_ARN = re.compile(r"^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:userpool/[\w-]+_\w+$")
+
+
+def auth_mode(env: Mapping[str, str] | None = None) -> str:
+    """The configured mode, checked: ``none``, ``api_key`` or ``cognito``."""
+    env = os.environ if env is None else env
+    mode = env.get("API_AUTH", "").strip().lower() or "none"
+    if mode not in MODES:
+        raise ConfigError(
+            f"API_AUTH must be one of {', '.join(MODES)}, not '{env.get('API_AUTH')}'."
+        )
+    return mode
+
+
+def route_auth(env: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Keyword arguments for ``@app.route(...)`` that protect a route in the configured mode."""
+    env = os.environ if env is None else env
+    mode = auth_mode(env)
+    if mode == "api_key":
+        return {"api_key_required": True}
+    if mode == "cognito":
+        return {"authorizer": _cognito_authorizer(_user_pool_arn(env))}
+    return {}
+
+
+def _user_pool_arn(env: Mapping[str, str]) -> str:
+    arn = env.get("COGNITO_USER_POOL_ARN", "").strip()
+    if not arn:
+        raise ConfigError(
+            "With API_AUTH=cognito, set COGNITO_USER_POOL_ARN to the user pool's ARN "
+            "(arn:aws:cognito-idp:<region>:<account>:userpool/<pool id>)."
+        )
+    if not _USER_POOL_ARN.match(arn):
+        raise ConfigError(
+            f"COGNITO_USER_POOL_ARN '{arn}' is not a Cognito user pool ARN; it looks like "
+            "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123."
+        )
+    return arn
+
+
+@cache
+def _cognito_authorizer(user_pool_arn: str) -> CognitoUserPoolAuthorizer:
+    # One object for every route, so the API definition declares the authorizer once.
+    return CognitoUserPoolAuthorizer(
+        AUTHORIZER_NAME, provider_arns=[user_pool_arn], header=TOKEN_HEADER
+    )

@@ -1,0 +1,101 @@
+"""``make package``: build the deployment (SAM template + code zip) and lint the template.
+
+Runs ``chalice package --stage dev --merge-template infra/resources.json <out>`` (a region
+is all it needs; no credentials, but network to the package index for ``requirements.txt``)
+and then ``cfn-lint`` on ``<out>/sam.json``. Exit status 0 only when both succeed.
+
+Route protection is decided here, at packaging time: Chalice imports ``app.py`` to write
+the API definition, so ``API_AUTH`` (and ``COGNITO_USER_POOL_ARN``) must be set in this
+process's environment — see ``chalicelib/auth.py`` and docs/DEPLOY.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parent.parent
+MERGE_TEMPLATE = "infra/resources.json"
+DEFAULT_REGION = "us-east-1"
+
+
+def _tool(name: str) -> str:
+    """The tool from this interpreter's environment (the project's .venv), not the PATH."""
+    return str(Path(sys.executable).parent / name)
+
+
+def package_command(out_dir: Path, stage: str = "dev") -> list[str]:
+    return [
+        _tool("chalice"),
+        "package",
+        "--stage",
+        stage,
+        "--merge-template",
+        MERGE_TEMPLATE,
+        str(out_dir),
+    ]
+
+
+def lint_command(template: Path, region: str) -> list[str]:
+    return [_tool("cfn-lint"), "--regions", region, "--", str(template)]
+
+
+def build(
+    out_dir: Path, stage: str = "dev", env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Package the app into ``out_dir``; output is captured for the caller to show."""
+    environment = dict(os.environ if env is None else env)
+    # As the shell's ${AWS_DEFAULT_REGION:-us-east-1}: unset or empty means the default.
+    environment["AWS_DEFAULT_REGION"] = environment.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    return subprocess.run(
+        package_command(out_dir, stage),
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def lint(template: Path, region: str | None = None) -> subprocess.CompletedProcess[str]:
+    region = region or os.environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    return subprocess.run(
+        lint_command(template, region), cwd=PROJECT, capture_output=True, text=True, check=False
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("out", nargs="?", default="out", help="output folder (default: out)")
+    parser.add_argument("--stage", default="dev", help="Chalice stage (default: dev)")
+    args = parser.parse_args(argv)
+    out_dir = (PROJECT / args.out).resolve()
+
+    packaged = build(out_dir, args.stage)
+    sys.stdout.write(packaged.stdout)
+    sys.stderr.write(packaged.stderr)
+    if packaged.returncode != 0:
+        print(
+            "Packaging failed (see above). It needs network access to the Python package "
+            "index for requirements.txt.",
+            file=sys.stderr,
+        )
+        return packaged.returncode
+
+    template = out_dir / "sam.json"
+    linted = lint(template)
+    sys.stdout.write(linted.stdout)
+    sys.stderr.write(linted.stderr)
+    if linted.returncode != 0:
+        print(f"cfn-lint found problems in {template} (listed above).", file=sys.stderr)
+        return linted.returncode
+    print(f"Packaged and linted: {template} and {out_dir / 'deployment.zip'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+"""Optional API protection chosen by configuration (chalicelib/auth.py)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from chalice import Chalice, CognitoUserPoolAuthorizer
+from chalice.deploy.swagger import CFNSwaggerGenerator
+
+from chalicelib.auth import route_auth
+from chalicelib.errors import ConfigError
+
+POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
+PROJECT = Path(__file__).resolve().parents[2]
+OPEN_ROUTES = {"/", "/api/openapi.json"}
+
+
+@pytest.mark.parametrize("env", [{}, {"API_AUTH": ""}, {"API_AUTH": "none"}, {"API_AUTH": "None "}])
+def test_no_protection_by_default(env: dict[str, str]) -> None:
+    assert route_auth(env) == {}
+
+
+def test_api_key_mode_requires_a_key() -> None:
+    assert route_auth({"API_AUTH": "api_key"}) == {"api_key_required": True}
+
+
+def test_cognito_mode_uses_the_configured_pool_on_the_authorization_header() -> None:
+    env = {"API_AUTH": "cognito", "COGNITO_USER_POOL_ARN": POOL}
+    kwargs = route_auth(env)
+    assert set(kwargs) == {"authorizer"}
+    authorizer = kwargs["authorizer"]
+    assert isinstance(authorizer, CognitoUserPoolAuthorizer)
+    assert authorizer.to_swagger()["x-amazon-apigateway-authorizer"]["providerARNs"] == [POOL]
+    assert authorizer.to_swagger()["name"] == "Authorization"
+    assert route_auth(env)["authorizer"] is authorizer  # one authorizer for every route
+
+
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"API_AUTH": "basic"}, "API_AUTH must be one of none, api_key, cognito, not 'basic'."),
+        ({"API_AUTH": "cognito"}, "set COGNITO_USER_POOL_ARN"),
+        ({"API_AUTH": "cognito", "COGNITO_USER_POOL_ARN": "us-east-1_AbC"}, "is not a Cognito"),
+    ],
+)
+def test_a_bad_setting_is_a_config_error_with_a_sentence(env: dict[str, str], says: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        route_auth(env)
+    assert says in raised.value.message and raised.value.message.endswith(".")
+
+
+@pytest.mark.parametrize(
+    ("env", "scheme", "definition"),
+    [
+        ({"API_AUTH": "api_key"}, "api_key", {"type": "apiKey", "name": "x-api-key"}),
+        (
+            {"API_AUTH": "cognito", "COGNITO_USER_POOL_ARN": POOL},
+            "CognitoUsers",
+            {"type": "apiKey", "name": "Authorization"},
+        ),
+    ],
+)
+def test_the_api_definition_carries_the_protection(
+    env: dict[str, str], scheme: str, definition: dict[str, str]
+) -> None:
+    app = Chalice(app_name="auth-check")
+
+    @app.route("/api/thing", methods=["GET"], **route_auth(env))
+    def thing() -> dict[str, Any]:
+        return {}
+
+    @app.route("/api/openapi.json", methods=["GET"])
+    def described() -> dict[str, Any]:
+        return {}
+
+    swagger = CFNSwaggerGenerator().generate_swagger(app)
+    assert swagger["paths"]["/api/thing"]["get"]["security"] == [{scheme: []}]
+    assert "security" not in swagger["paths"]["/api/openapi.json"]["get"]
+    declared = swagger["securityDefinitions"][scheme]
+    assert {key: declared[key] for key in definition} == definition
+
+
+def _routes_of_app(env: dict[str, str]) -> dict[str, dict[str, Any]]:
+    """How ``app.py`` protects each route, imported afresh in a process with ``env``."""
+    script = (
+        "import json, app\n"
+        "print(json.dumps({f'{m} {p}': {'key': e.api_key_required,"
+        " 'authorizer': getattr(e.authorizer, 'name', None)}"
+        " for p, ms in app.app.routes.items() for m, e in ms.items()}))\n"
+    )
+    environment = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", **env}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=PROJECT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    routes: dict[str, dict[str, Any]] = json.loads(result.stdout.strip().splitlines()[-1])
+    return routes
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, {"key": None, "authorizer": None}),
+        ({"API_AUTH": "api_key"}, {"key": True, "authorizer": None}),
+        (
+            {"API_AUTH": "cognito", "COGNITO_USER_POOL_ARN": POOL},
+            {"key": None, "authorizer": "CognitoUsers"},
+        ),
+    ],
+)
+def test_app_protects_every_api_route_but_its_description(
+    env: dict[str, str], expected: dict[str, Any]
+) -> None:
+    if "route_auth" not in (PROJECT / "app.py").read_text(encoding="utf-8"):
+        pytest.skip("app.py does not apply chalicelib.auth.route_auth() to its routes yet")
+    routes = _routes_of_app(env)
+    unprotected = {"key": None, "authorizer": None}
+    for route, protection in routes.items():
+        path = route.split(" ", 1)[1]
+        if path in OPEN_ROUTES or not path.startswith("/api/"):
+            assert protection == unprotected, route
+        else:
+            assert protection == expected, route

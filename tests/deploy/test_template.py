@@ -1,0 +1,200 @@
+"""The packaged SAM template: cfn-lint clean, and every safety setting still in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chalicelib.jobs import rules
+from devstack import package
+from tests.conftest import NAMES
+from tests.deploy.conftest import Packaged
+from tests.deploy.iam import FUNCTIONS, Resolver, load_policy, statements
+
+WORKERS = ("ReportWorker", "PodcastWorker")
+# Lambda's documented waits before its first and second asynchronous retries.
+RETRY_DELAYS_SECONDS = (60, 120)
+
+
+def test_cfn_lint_passes(packaged: Packaged) -> None:
+    result = package.lint(packaged.path, "us-east-1")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("table", ["JobsTable", "BanksTable"])
+def test_tables_are_on_demand_encrypted_and_recoverable(packaged: Packaged, table: str) -> None:
+    properties = packaged.properties(table)
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert properties["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
+
+
+def test_jobs_expire_through_ttl_on_expires_at(packaged: Packaged) -> None:
+    ttl = packaged.properties("JobsTable")["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expiresAt", "Enabled": True}
+
+
+def test_bucket_is_private_and_encrypted(packaged: Packaged) -> None:
+    properties = packaged.properties("ArtifactsBucket")
+    block = properties["PublicAccessBlockConfiguration"]
+    assert block == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    rules_ = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rules_[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+
+
+def test_bucket_refuses_requests_without_tls(packaged: Packaged) -> None:
+    policies = [
+        resource["Properties"]
+        for resource in packaged.of_type("AWS::S3::BucketPolicy").values()
+        if resource["Properties"]["Bucket"] == {"Ref": "ArtifactsBucket"}
+    ]
+    assert len(policies) == 1
+    denials = [
+        statement
+        for statement in statements(policies[0]["PolicyDocument"])
+        if statement["Effect"] == "Deny"
+        and statement["Principal"] in ("*", {"AWS": "*"})
+        and statement["Action"] in ("s3:*", ["s3:*"])
+        and statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+    ]
+    assert len(denials) == 1
+    assert sorted(map(str, denials[0]["Resource"])) == sorted(
+        map(
+            str,
+            [{"Fn::GetAtt": ["ArtifactsBucket", "Arn"]}, {"Fn::Sub": "${ArtifactsBucket.Arn}/*"}],
+        )
+    )
+
+
+def test_api_finds_its_workers_tables_and_bucket_by_reference(packaged: Packaged) -> None:
+    variables = packaged.properties("APIHandler")["Environment"]["Variables"]
+    assert variables["JOB_INVOKER"] == "lambda"
+    assert variables["REPORT_WORKER_FUNCTION"] == {"Ref": "ReportWorker"}
+    assert variables["PODCAST_WORKER_FUNCTION"] == {"Ref": "PodcastWorker"}
+    for function in ("APIHandler", *WORKERS):
+        variables = packaged.properties(function)["Environment"]["Variables"]
+        assert variables["JOBS_TABLE"] == {"Ref": "JobsTable"}
+        assert variables["BANKS_TABLE"] == {"Ref": "BanksTable"}
+        assert variables["ARTIFACTS_BUCKET"] == {"Ref": "ArtifactsBucket"}
+
+
+def test_workers_get_the_writer_and_model_from_stack_parameters(packaged: Packaged) -> None:
+    parameters = packaged.template["Parameters"]
+    assert parameters["ReportWriter"]["AllowedValues"] == ["template", "bedrock"]
+    assert parameters["ReportWriter"]["Default"] == "template"
+    assert parameters["BedrockModelId"]["Default"]
+    for worker in WORKERS:
+        variables = packaged.properties(worker)["Environment"]["Variables"]
+        assert variables["REPORT_WRITER"] == {"Ref": "ReportWriter"}
+        assert variables["BEDROCK_MODEL_ID"] == {"Ref": "BedrockModelId"}
+
+
+def _invoke_config(packaged: Packaged, worker: str) -> dict[str, Any]:
+    found = [
+        resource
+        for resource in packaged.of_type("AWS::Lambda::EventInvokeConfig").values()
+        if resource["Properties"]["FunctionName"] == {"Ref": worker}
+    ]
+    assert len(found) == 1, f"{worker} needs exactly one AWS::Lambda::EventInvokeConfig"
+    return found[0]
+
+
+@pytest.mark.parametrize("worker", WORKERS)
+def test_async_invoke_settings_match_the_claim_protocol(packaged: Packaged, worker: str) -> None:
+    config = _invoke_config(packaged, worker)
+    properties = config["Properties"]
+    assert properties["Qualifier"] == "$LATEST"
+    # One delivery plus the retries is the most a job may be claimed.
+    assert properties["MaximumRetryAttempts"] == rules.MAX_ATTEMPTS - 1
+    # Old enough for the last attempt the protocol can use: the claim window, then a full
+    # run and Lambda's retry wait before each further attempt; not much older, or a late
+    # retry could revive a job its readers were already shown as failed.
+    run = packaged.properties(worker)["Timeout"]
+    last_useful = rules.Timing().pending_timeout_seconds + sum(
+        run + delay for delay in RETRY_DELAYS_SECONDS[: rules.MAX_ATTEMPTS - 1]
+    )
+    assert last_useful <= properties["MaximumEventAgeInSeconds"] <= last_useful + 600
+    destination = properties["DestinationConfig"]["OnFailure"]["Destination"]
+    assert destination == {"Fn::GetAtt": ["FailedWorkerEvents", "Arn"]}
+    assert "MaximumRetryAttempts" in config["Metadata"]["Comment"]
+
+
+def test_failed_events_queue_is_encrypted(packaged: Packaged) -> None:
+    properties = packaged.properties("FailedWorkerEvents")
+    assert properties.get("SqsManagedSseEnabled") is True or "KmsMasterKeyId" in properties
+
+
+def test_api_stage_is_throttled(packaged: Packaged) -> None:
+    settings = packaged.properties("RestAPI")["MethodSettings"]
+    everything = [s for s in settings if s["ResourcePath"] == "/*" and s["HttpMethod"] == "*"]
+    assert len(everything) == 1
+    assert everything[0]["ThrottlingRateLimit"] > 0 and everything[0]["ThrottlingBurstLimit"] > 0
+
+
+def test_api_key_has_a_usage_plan_on_the_stage(packaged: Packaged) -> None:
+    plans = packaged.of_type("AWS::ApiGateway::UsagePlan")
+    assert len(plans) == 1
+    ((plan_id, plan),) = plans.items()
+    assert plan["Properties"]["ApiStages"] == [
+        {"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}
+    ]
+    keys = packaged.of_type("AWS::ApiGateway::UsagePlanKey").values()
+    assert [key["Properties"]["UsagePlanId"] for key in keys] == [{"Ref": plan_id}]
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS.values()))
+def test_log_groups_have_a_retention_and_match_the_roles(packaged: Packaged, function: str) -> None:
+    groups = [
+        resource["Properties"]
+        for resource in packaged.of_type("AWS::Logs::LogGroup").values()
+        if resource["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{{function}}}"}
+    ]
+    assert len(groups) == 1 and 1 <= groups[0]["RetentionInDays"] <= 365
+    # The role may write only to this group (it may not create groups), so the name the
+    # policy allows and the group's name must agree.
+    resolver = Resolver(NAMES)
+    group_arn = "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/" + resolver.ref(
+        function
+    )
+    chalice_name = next(name for name, logical in FUNCTIONS.items() if logical == function)
+    allowed = [
+        resolver.resolve(resource)
+        for statement in statements(load_policy(chalice_name))
+        if "logs:PutLogEvents" in statement["Action"]
+        for resource in statement["Resource"]
+    ]
+    assert allowed == [group_arn + ":*"]
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_each_function_has_its_own_role_with_its_policy_file(
+    packaged: Packaged, function: str
+) -> None:
+    logical_id = FUNCTIONS[function]
+    role = packaged.properties(logical_id)["Role"]["Fn::GetAtt"][0]
+    role_properties = packaged.properties(role)
+    assert [policy["PolicyDocument"] for policy in role_properties["Policies"]] == [
+        load_policy(function)
+    ]
+    assert "ManagedPolicyArns" not in role_properties
+    other_roles = {
+        packaged.properties(other)["Role"]["Fn::GetAtt"][0]
+        for other in FUNCTIONS.values()
+        if other != logical_id
+    }
+    assert role not in other_roles
+
+
+def test_no_role_is_generated_by_chalice(packaged: Packaged) -> None:
+    assert "DefaultRole" not in packaged.resources
+    assert len(packaged.of_type("AWS::IAM::Role")) == len(FUNCTIONS)
+
+
+def test_the_api_url_is_an_output(packaged: Packaged) -> None:
+    assert "EndpointURL" in packaged.template["Outputs"]
