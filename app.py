@@ -11,6 +11,7 @@ from chalice import Chalice, Response
 from chalice.app import Request
 
 from chalicelib import runtime
+from chalicelib.auth import route_auth
 from chalicelib.errors import ConfigError, DomainError
 from chalicelib.experts import panel_to_api
 from chalicelib.http import (
@@ -23,6 +24,7 @@ from chalicelib.http import (
 from chalicelib.jobs.model import JobType
 from chalicelib.logs import log
 from chalicelib.openapi import openapi_document
+from chalicelib.research import bank_overview
 from chalicelib.validation import (
     parse_idrssd,
     parse_job_type,
@@ -30,8 +32,13 @@ from chalicelib.validation import (
     parse_podcast_params,
     parse_report_params,
 )
+from chalicelib.web.routes import web
 
 app = Chalice(app_name="bank-research")
+app.register_blueprint(web)
+
+# Who may call /api/... (API_AUTH): read at import, when Chalice reads the routes.
+AUTH = route_auth()
 
 # The seed's client posts a report start with no body, labelled as form data by axios.
 BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
@@ -89,7 +96,9 @@ def _start(idrssd: str, job_type: JobType, parse_params: Callable[..., Any]) -> 
     return start_response(outcome.job, outcome.created)
 
 
-@app.route("/api/research/{idrssd}/generate-background", methods=["POST"], content_types=BODY_TYPES)
+@app.route(
+    "/api/research/{idrssd}/generate-background", methods=["POST"], content_types=BODY_TYPES, **AUTH
+)
 @api
 def start_report(idrssd: str) -> Response:
     return _start(idrssd, JobType.REPORT, parse_report_params)
@@ -99,13 +108,14 @@ def start_report(idrssd: str) -> Response:
     "/api/research/{idrssd}/podcast/generate-background",
     methods=["POST"],
     content_types=BODY_TYPES,
+    **AUTH,
 )
 @api
 def start_podcast(idrssd: str) -> Response:
     return _start(idrssd, JobType.PODCAST, parse_podcast_params)
 
 
-@app.route("/api/research/{idrssd}/job-status", methods=["GET"])
+@app.route("/api/research/{idrssd}/job-status", methods=["GET"], **AUTH)
 @api
 def job_status(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
@@ -113,7 +123,7 @@ def job_status(idrssd: str) -> Response:
     return job_status_response(job, _request().headers.get("if-none-match"))
 
 
-@app.route("/api/research/{idrssd}/job", methods=["DELETE"])
+@app.route("/api/research/{idrssd}/job", methods=["DELETE"], **AUTH)
 @api
 def cancel_job(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
@@ -121,26 +131,27 @@ def cancel_job(idrssd: str) -> Response:
     return json_response({"hasJob": True, "job": job.to_api()})
 
 
-@app.route("/api/research/{idrssd}/report", methods=["GET"])
+@app.route("/api/research/{idrssd}/report", methods=["GET"], **AUTH)
 @api
 def latest_report(idrssd: str) -> Response:
     return json_response(runtime.current().reports.latest(parse_idrssd(idrssd)))
 
 
-@app.route("/api/banks", methods=["GET"])
+@app.route("/api/banks", methods=["GET"], **AUTH)
 @api
 def search_banks() -> Response:
     banks = runtime.current().catalog.search(_query("q") or "")
     return json_response({"banks": banks, "count": len(banks)})
 
 
-@app.route("/api/banks/{idrssd}", methods=["GET"])
+@app.route("/api/banks/{idrssd}", methods=["GET"], **AUTH)
 @api
 def bank_profile(idrssd: str) -> Response:
-    return json_response(runtime.current().catalog.profile(parse_idrssd(idrssd)))
+    current = runtime.current()
+    return json_response(bank_overview(current.catalog, current.reports, parse_idrssd(idrssd)))
 
 
-@app.route("/api/podcast/experts", methods=["GET"])
+@app.route("/api/podcast/experts", methods=["GET"], **AUTH)
 @api
 def podcast_experts() -> Response:
     return json_response(panel_to_api())

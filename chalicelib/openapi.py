@@ -191,6 +191,29 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _json(_ref("ExpertPanel"), "The panel.")},
                 }
             },
+            "/": {
+                "get": {
+                    "summary": "The web page: bank search, key figures, reports and podcasts.",
+                    "responses": {"200": {"description": "HTML.", "content": {"text/html": {}}}},
+                }
+            },
+            "/assets/{name}": {
+                "get": {
+                    "summary": "The page's stylesheet and script.",
+                    "parameters": [
+                        {
+                            "name": "name",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "CSS or JavaScript."},
+                        "404": _error("No such file."),
+                    },
+                }
+            },
             "/api/openapi.json": {
                 "get": {
                     "summary": "This document.",
@@ -302,6 +325,11 @@ def openapi_document() -> dict[str, Any]:
                         "metrics": {"type": ["object", "null"]},
                         "series": {"type": "array", "items": {"type": "object"}},
                         "peers": {"type": ["object", "null"]},
+                        "research": {
+                            "type": "object",
+                            "description": "Which finished research exists for the bank.",
+                            "properties": {"report": {"type": "boolean"}},
+                        },
                     },
                 },
                 "Expert": {

@@ -147,9 +147,9 @@ def _executive_summary(facts: ReportFacts) -> str:
         f"of {pct(facts.metric('efficiencyRatio'), 1)}.",
     ]
     if strengths:
-        lines += ["", "Strengths:", _bullets(strengths)]
+        lines += ["", "Strengths:", "", _bullets(strengths)]
     if concerns:
-        lines += ["", "Concerns:", _bullets(concerns)]
+        lines += ["", "Concerns:", "", _bullets(concerns)]
     if not strengths and not concerns:
         lines += ["", "No metric crosses the report's strong or weak thresholds."]
     if facts.synthetic:
