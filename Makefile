@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 EMULATOR_PORT ?= 5000
 
-.PHONY: install run import package test lint format typecheck bench clean
+.PHONY: install run import package test lint format typecheck browser bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -39,7 +39,18 @@ format: install
 typecheck: install
 	$(VENV)/bin/mypy
 
-test: lint typecheck
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser here).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium for the browser tests (apt-get)…"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "The browser tests need Chromium: run 'sudo apt-get install -y chromium' and retry."; \
+	    exit 2; \
+	  fi; }
+
+test: lint typecheck browser
 	$(PY) -m pytest
 
 bench: install

@@ -306,12 +306,26 @@ def _capital_liquidity(facts: ReportFacts) -> str:
             "minimum, which limits what the bank may do until capital is rebuilt."
         )
     else:
-        verdict = (
-            f"Every reported ratio clears the well-capitalized minimum. The leverage ratio of "
-            f"{pct(facts.metric('leverageRatio'))} rates {_rated(facts, 'leverageRatio')} and "
-            f"the CET1 ratio of {pct(facts.metric('cet1Ratio'))} rates "
-            f"{_rated(facts, 'cet1Ratio')} on the report's scale."
+        rated = [
+            f"the {label} of {pct(facts.metric(metric))} rates {_rated(facts, metric)}"
+            for metric, label in (("leverageRatio", "leverage ratio"), ("cet1Ratio", "CET1 ratio"))
+            if facts.metric(metric) is not None
+        ]
+        verdict = "Every reported ratio clears the well-capitalized minimum." + (
+            f" On the report's scale {' and '.join(rated)}." if rated else ""
         )
+        missing = [
+            label
+            for metric, label in (
+                ("leverageRatio", "tier 1 leverage"),
+                ("cet1Ratio", "CET1"),
+                ("tier1Ratio", "tier 1 risk-based"),
+                ("totalCapitalRatio", "total risk-based"),
+            )
+            if facts.metric(metric) is None
+        ]
+        if missing:
+            verdict += f" The {_series(missing)} ratio is not reported (blank or confidential)."
     ltd = facts.metric("loanToDeposit")
     if ltd is None:
         liquidity = "The loan-to-deposit ratio cannot be computed from the data."
