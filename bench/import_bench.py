@@ -8,7 +8,6 @@ for one quarter) and of the whole import (which includes moto's own in-memory ta
 
 from __future__ import annotations
 
-import os
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import boto3
 from moto import mock_aws
 
+from bench.support import offline_aws
 from chalicelib.banks import ffiec
 from chalicelib.banks.importer import BankImporter
 from devstack.resources import ResourceNames, create_all
@@ -60,13 +60,7 @@ def run(n_banks: int) -> None:
 
 
 def main() -> None:
-    for variable, value in {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(variable, value)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    offline_aws()
     sizes = [int(arg) for arg in sys.argv[1:]] or [1000, 5000]
     for n_banks in sizes:
         run(n_banks)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import time
 from collections.abc import Callable
 
@@ -16,6 +15,7 @@ import boto3
 from chalice.test import Client
 from moto import mock_aws
 
+from bench.support import offline_aws, percentile
 from devstack.emulator import make_dynamodb_writes_atomic
 from devstack.resources import ResourceNames, create_all
 
@@ -24,8 +24,7 @@ BANK = "9900001"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
+    return percentile(samples, 0.5), percentile(samples, 0.95)
 
 
 def measure(call: Callable[[], object], count: int) -> list[float]:
@@ -44,14 +43,7 @@ def main() -> None:
     parser.add_argument("--polls", type=int, default=2000)
     args = parser.parse_args()
 
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "bench",
-            "AWS_SECRET_ACCESS_KEY": "bench",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    offline_aws()
     os.environ.update(NAMES.as_env())
     os.environ["JOB_INVOKER"] = "thread"
     make_dynamodb_writes_atomic()

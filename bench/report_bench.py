@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import statistics
 import time
 from collections import Counter
@@ -17,6 +16,7 @@ from pathlib import Path
 import boto3
 from moto import mock_aws
 
+from bench.support import offline_aws
 from devstack.aws_calls import by_kind, counting_calls
 from devstack.emulator import make_dynamodb_writes_atomic
 from devstack.resources import ResourceNames, create_all
@@ -31,10 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=20)
     args = parser.parse_args()
-    os.environ.update(
-        {"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1"}
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    offline_aws()
     make_dynamodb_writes_atomic()
     from chalicelib.logs import get_logger
 

@@ -8,7 +8,6 @@ which is how a warm Lambda answers. Prints p50 / p95 / max per query kind.
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import tempfile
@@ -20,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import boto3
 from moto import mock_aws
 
+from bench.support import offline_aws, percentile
 from chalicelib.banks.importer import BankImporter
 from chalicelib.banks.service import BankCatalog
 from devstack.resources import ResourceNames, create_all
@@ -36,19 +36,8 @@ QUERIES = {
 ROUNDS = 40
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
-
-
 def main() -> None:
-    for variable, value in {
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ.setdefault(variable, value)
-    os.environ.pop("AWS_ENDPOINT_URL", None)
+    offline_aws()
     n_banks = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
     with tempfile.TemporaryDirectory() as folder, mock_aws():
         generate(folder, n_banks=n_banks, quarters=("20240331",))
