@@ -225,3 +225,18 @@ def test_the_page_is_usable_at_375_pixels(stack: Stack, browser: Any) -> None:
         assert watch.errors == []
     finally:
         context.close()
+
+
+def test_a_given_api_key_is_sent_with_every_api_call(stack: Stack, watched: Watched) -> None:
+    page = watched.page
+    sent: list[str | None] = []
+    page.on(
+        "request",
+        lambda request: (
+            sent.append(request.headers.get("x-api-key")) if "/api/" in request.url else None
+        ),
+    )
+    page.goto(f"{stack.url}/#apiKey=key-for-this-tab")
+    page.wait_for_selector("#results li")
+    assert sent and set(sent) == {"key-for-this-tab"}
+    assert "apiKey" not in page.url  # not left in the address bar or history

@@ -20,8 +20,35 @@ class ApiError extends Error {
   }
 }
 
+// Credentials, when the deployment asks for them (API_AUTH): an API key or a Cognito token,
+// given once (in the form the page shows on a 401/403, or as #apiKey=… / #token=… in the
+// URL) and kept for this browser tab only.
+const credentials = {
+  load() {
+    const fragment = new URLSearchParams(location.hash.slice(1));
+    for (const name of ["apiKey", "token"]) {
+      if (fragment.get(name)) sessionStorage.setItem(name, fragment.get(name));
+    }
+    if (fragment.get("apiKey") || fragment.get("token")) {
+      history.replaceState(history.state, "", location.pathname + location.search);
+    }
+  },
+  headers() {
+    const headers = {};
+    const key = sessionStorage.getItem("apiKey");
+    const token = sessionStorage.getItem("token");
+    if (key) headers["x-api-key"] = key;
+    if (token) headers.Authorization = token;
+    return headers;
+  },
+};
+
+function askForCredentials() {
+  show($("credentials"), true);
+}
+
 async function api(method, path, body) {
-  const options = { method, headers: { Accept: "application/json" } };
+  const options = { method, headers: { Accept: "application/json", ...credentials.headers() } };
   if (body !== undefined) {
     options.headers["Content-Type"] = "application/json";
     options.body = JSON.stringify(body);
@@ -33,6 +60,11 @@ async function api(method, path, body) {
     throw new ApiError(0, "The service cannot be reached. Check your connection and try again.");
   }
   const data = await response.json().catch(() => null);
+  if (response.status === 401 || response.status === 403) {
+    askForCredentials();
+    throw new ApiError(response.status,
+      "This service needs an API key or a sign-in token: enter it above and try again.");
+  }
   if (!response.ok) {
     const message = (data && data.error) || `The request failed (HTTP ${response.status}).`;
     throw new ApiError(response.status, message, data && data.code);
@@ -252,7 +284,7 @@ function schedulePoll(type, generation, delayMs) {
 async function pollJobStatus(type, generation) {
   if (generation !== state.generation) return;
   const tracker = state.jobs[type];
-  const headers = { Accept: "application/json" };
+  const headers = { Accept: "application/json", ...credentials.headers() };
   if (tracker.etag) headers["If-None-Match"] = tracker.etag;
   let response;
   try {
@@ -589,6 +621,17 @@ $("cancel-podcast").addEventListener("click", () => cancelJob("podcast"));
 $("podcast-form").addEventListener("submit", submitPodcast);
 $("close-dialog").addEventListener("click", () => $("podcast-dialog").close());
 window.addEventListener("popstate", route);
+$("credentials-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const value = $("credential").value.trim();
+  const kind = $("credential-kind").value;
+  if (value) sessionStorage.setItem(kind, value);
+  show($("credentials"), false);
+  route();
+  if (!bankFromUrl()) search($("q").value);
+});
+
+credentials.load();
 
 route();
 if (!bankFromUrl()) search("");
