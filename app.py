@@ -19,6 +19,7 @@ from chalicelib.http import (
     error_response,
     job_status_response,
     json_response,
+    redirect_response,
     start_response,
 )
 from chalicelib.jobs.model import JobType
@@ -137,6 +138,18 @@ def latest_report(idrssd: str) -> Response:
     return json_response(runtime.current().reports.latest(parse_idrssd(idrssd)))
 
 
+@app.route("/api/research/{idrssd}/podcast", methods=["GET"], **AUTH)
+@api
+def latest_podcast(idrssd: str) -> Response:
+    return json_response(runtime.current().podcasts.latest(parse_idrssd(idrssd)))
+
+
+@app.route("/api/research/{idrssd}/podcast/audio", methods=["GET"], **AUTH)
+@api
+def podcast_audio(idrssd: str) -> Response:
+    return redirect_response(runtime.current().podcasts.presigned_audio_url(parse_idrssd(idrssd)))
+
+
 @app.route("/api/banks", methods=["GET"], **AUTH)
 @api
 def search_banks() -> Response:
@@ -148,7 +161,10 @@ def search_banks() -> Response:
 @api
 def bank_profile(idrssd: str) -> Response:
     current = runtime.current()
-    return json_response(bank_overview(current.catalog, current.reports, parse_idrssd(idrssd)))
+    overview = bank_overview(
+        current.catalog, current.reports, current.podcasts, parse_idrssd(idrssd)
+    )
+    return json_response(overview)
 
 
 @app.route("/api/podcast/experts", methods=["GET"], **AUTH)

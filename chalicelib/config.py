@@ -10,6 +10,7 @@ from chalicelib.errors import ConfigError
 
 INVOKERS = ("lambda", "thread")
 WRITERS = ("template", "bedrock")
+VOICE_ENGINES = ("polly", "espeak")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class Settings:
     report_writer: str = "template"
     bedrock_model_id: str = ""
     report_pace_seconds: float = 0.0
+    podcast_writer: str = "template"
+    voice_engine: str = "polly"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -43,15 +46,26 @@ class Settings:
             report_writer=env.get("REPORT_WRITER", "template"),
             bedrock_model_id=env.get("BEDROCK_MODEL_ID", ""),
             report_pace_seconds=_seconds(env, "REPORT_PACE_SECONDS"),
+            # The podcast's script follows the report's writer unless told otherwise.
+            podcast_writer=env.get("PODCAST_WRITER") or env.get("REPORT_WRITER", "template"),
+            voice_engine=env.get("VOICE_ENGINE", "polly"),
         )
         if settings.invoker not in INVOKERS:
             raise ConfigError(f"JOB_INVOKER must be one of {', '.join(INVOKERS)}.")
         if settings.report_writer not in WRITERS:
             raise ConfigError(f"REPORT_WRITER must be one of {', '.join(WRITERS)}.")
-        if settings.report_writer == "bedrock" and not settings.bedrock_model_id:
-            raise ConfigError(
-                "With REPORT_WRITER=bedrock, set BEDROCK_MODEL_ID to the Bedrock model to use."
-            )
+        if settings.podcast_writer not in WRITERS:
+            raise ConfigError(f"PODCAST_WRITER must be one of {', '.join(WRITERS)}.")
+        if settings.voice_engine not in VOICE_ENGINES:
+            raise ConfigError(f"VOICE_ENGINE must be one of {', '.join(VOICE_ENGINES)}.")
+        for name, writer in (
+            ("REPORT_WRITER", settings.report_writer),
+            ("PODCAST_WRITER", settings.podcast_writer),
+        ):
+            if writer == "bedrock" and not settings.bedrock_model_id:
+                raise ConfigError(
+                    f"With {name}=bedrock, set BEDROCK_MODEL_ID to the Bedrock model to use."
+                )
         return settings
 
     def worker_functions(self) -> dict[str, str]:

@@ -11,6 +11,7 @@ from chalice import Response
 from chalicelib import errors
 from chalicelib.banks import errors as bank_errors
 from chalicelib.jobs.model import Job, JobType
+from chalicelib.podcasts.errors import NoPodcast, ReportRequired
 from chalicelib.reports.errors import NoReport
 
 RETRY_AFTER_SECONDS = 2
@@ -22,7 +23,9 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     bank_errors.BankNotFound: 404,
     errors.NoActiveJob: 404,
     NoReport: 404,
+    NoPodcast: 404,
     bank_errors.NoBankData: 409,
+    ReportRequired: 409,
     errors.WorkerUnavailable: 503,
 }
 
@@ -46,6 +49,13 @@ def domain_error_response(error: errors.DomainError) -> Response | None:
         if status is not None:
             return error_response(status, error.code, error.message)
     return None
+
+
+def redirect_response(location: str) -> Response:
+    """A 302 to a short-lived link: never cached, since the link expires."""
+    return Response(
+        body="", status_code=302, headers={"Location": location, "Cache-Control": "no-store"}
+    )
 
 
 def status_location(idrssd: str, job_type: JobType) -> str:

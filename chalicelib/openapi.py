@@ -57,7 +57,10 @@ def _start_operation(summary: str, body_schema: dict[str, Any], extra: dict[str,
             },
             "400": BAD_INPUT,
             "404": _error("Unknown bank."),
-            "409": _error("The bank has no financial data loaded (code no_data)."),
+            "409": _error(
+                "The bank has no financial data loaded (code no_data); for a podcast, also "
+                "when the bank has no finished report yet (code report_required)."
+            ),
             "503": _error("No worker could be started; try again."),
             **extra,
         },
@@ -182,6 +185,31 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json(_ref("BankProfile"), "The bank."),
                         "400": BAD_INPUT,
                         "404": _error("Unknown bank."),
+                    },
+                }
+            },
+            "/api/research/{idrssd}/podcast": {
+                "get": {
+                    "summary": "The bank's latest finished podcast: script, panel and audio link.",
+                    "parameters": [IDRSSD],
+                    "responses": {
+                        "200": _json(_ref("Podcast"), "The podcast."),
+                        "400": BAD_INPUT,
+                        "404": _error("No finished podcast yet (code no_podcast)."),
+                    },
+                }
+            },
+            "/api/research/{idrssd}/podcast/audio": {
+                "get": {
+                    "summary": "The latest podcast's MP3, through a short-lived S3 link.",
+                    "parameters": [IDRSSD],
+                    "responses": {
+                        "302": {
+                            "description": "Redirect to a presigned S3 URL valid for 10 minutes.",
+                            "headers": {"Location": {"schema": {"type": "string"}}},
+                        },
+                        "400": BAD_INPUT,
+                        "404": _error("No finished podcast yet (code no_podcast)."),
                     },
                 }
             },
@@ -328,7 +356,10 @@ def openapi_document() -> dict[str, Any]:
                         "research": {
                             "type": "object",
                             "description": "Which finished research exists for the bank.",
-                            "properties": {"report": {"type": "boolean"}},
+                            "properties": {
+                                "report": {"type": "boolean"},
+                                "podcast": {"type": "boolean"},
+                            },
                         },
                     },
                 },
@@ -341,6 +372,58 @@ def openapi_document() -> dict[str, Any]:
                         "title": {"type": "string"},
                         "focus": {"type": "string"},
                         "voice": {"type": "object"},
+                    },
+                },
+                "PodcastLine": {
+                    "type": "object",
+                    "required": ["speaker", "name", "text"],
+                    "properties": {
+                        "speaker": {"type": "string", "description": "'host' or an expert id."},
+                        "name": {"type": "string"},
+                        "text": {"type": "string"},
+                    },
+                },
+                "Podcast": {
+                    "type": "object",
+                    "required": [
+                        "idrssd",
+                        "jobId",
+                        "asOf",
+                        "generatedAt",
+                        "host",
+                        "experts",
+                        "script",
+                        "durationSeconds",
+                        "engine",
+                        "audioUrl",
+                    ],
+                    "properties": {
+                        "idrssd": {"type": "string"},
+                        "bank": {"type": "object"},
+                        "jobId": {"type": "string"},
+                        "asOf": {"type": "string", "description": "Report quarter, yyyymmdd."},
+                        "generatedAt": {"type": "string", "format": "date-time"},
+                        "synthetic": {"type": "boolean"},
+                        "sourceReport": {"type": "object"},
+                        "host": _ref("Expert"),
+                        "experts": {"type": "array", "items": _ref("Expert")},
+                        "script": {"type": "array", "items": _ref("PodcastLine")},
+                        "words": {"type": "integer"},
+                        "writer": {"enum": ["template", "bedrock"]},
+                        "model": {"type": ["string", "null"]},
+                        "engine": {
+                            "type": "string",
+                            "description": "polly, espeak-ng-library or espeak-ng-program.",
+                        },
+                        "durationSeconds": {"type": "number"},
+                        "sampleRate": {"type": "integer"},
+                        "bitRateKbps": {"type": "integer"},
+                        "audioBytes": {"type": "integer"},
+                        "audioUrl": {"type": "string"},
+                        "audioSrc": {
+                            "type": "string",
+                            "description": "A signed S3 link to the MP3, valid for minutes.",
+                        },
                     },
                 },
                 "ExpertPanel": {

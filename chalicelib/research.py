@@ -13,12 +13,14 @@ class Archive(Protocol):
     def exists(self, idrssd: str) -> bool: ...
 
 
-def bank_overview(profiles: Profiles, reports: Archive, idrssd: str) -> dict[str, Any]:
-    """The bank's profile plus ``research``: whether a finished report exists.
+def bank_overview(
+    profiles: Profiles, reports: Archive, podcasts: Archive, idrssd: str
+) -> dict[str, Any]:
+    """The bank's profile plus ``research``: whether a finished report and podcast exist.
 
-    The page asks for the latest report only when there is one, so that a bank without a
-    report costs no failed request.
+    The page asks for the latest report or podcast only when there is one, so that a bank
+    without them costs no failed request.
     """
     overview = profiles.profile(idrssd)
-    overview["research"] = {"report": reports.exists(idrssd)}
+    overview["research"] = {"report": reports.exists(idrssd), "podcast": podcasts.exists(idrssd)}
     return overview

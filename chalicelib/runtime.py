@@ -24,6 +24,15 @@ from chalicelib.jobs.rules import Timing
 from chalicelib.jobs.service import JobService
 from chalicelib.jobs.store import JobStore
 from chalicelib.jobs.worker import JobRunner
+from chalicelib.podcasts.archive import PodcastArchive
+from chalicelib.podcasts.bedrock_writer import BedrockScriptWriter
+from chalicelib.podcasts.errors import ReportRequired
+from chalicelib.podcasts.espeak import find_espeak
+from chalicelib.podcasts.pipeline import PodcastPipeline
+from chalicelib.podcasts.polly import PollyEngine
+from chalicelib.podcasts.script import ScriptWriter
+from chalicelib.podcasts.template_writer import TemplateScriptWriter
+from chalicelib.podcasts.voices import VoiceEngine
 from chalicelib.reports.archive import ReportArchive
 from chalicelib.reports.bedrock_writer import BedrockWriter
 from chalicelib.reports.pacing import PacedWriter
@@ -34,6 +43,11 @@ from chalicelib.reports.template_writer import TemplateWriter
 _BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3)
 # The Bedrock writer retries throttling itself (explicitly, with backoff): no second layer.
 _BEDROCK_CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=90)
+# Polly too: the engine retries throttling itself.
+_POLLY_CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=3, read_timeout=60)
+# Presigned audio links are SigV4 in every region.
+_S3_CONFIG = _BOTO_CONFIG.merge(Config(signature_version="s3v4"))
+_CLIENT_CONFIGS = {"bedrock-runtime": _BEDROCK_CONFIG, "polly": _POLLY_CONFIG, "s3": _S3_CONFIG}
 
 
 class Runtime:
@@ -66,7 +80,7 @@ class Runtime:
         return self._once("session", boto3.session.Session)
 
     def client(self, service: str) -> Any:
-        config = _BEDROCK_CONFIG if service == "bedrock-runtime" else _BOTO_CONFIG
+        config = _CLIENT_CONFIGS.get(service, _BOTO_CONFIG)
         return self._once(f"client:{service}", lambda: self.session.client(service, config=config))
 
     @property
@@ -122,13 +136,48 @@ class Runtime:
         return writer
 
     @property
+    def podcasts(self) -> PodcastArchive:
+        return self._once(
+            "podcasts", lambda: PodcastArchive(self.client("s3"), self.settings.artifacts_bucket)
+        )
+
+    @property
+    def script_writer(self) -> ScriptWriter:
+        return self._once("script_writer", self._build_script_writer)
+
+    def _build_script_writer(self) -> ScriptWriter:
+        if self.settings.podcast_writer == "bedrock":
+            return BedrockScriptWriter(
+                lambda: self.client("bedrock-runtime"), self.settings.bedrock_model_id
+            )
+        return TemplateScriptWriter()
+
+    def voice_engine(self) -> VoiceEngine:
+        """The configured engine; eSpeak NG is looked for on each call until found, so that
+        installing it needs no restart (a missing one fails the job with a sentence)."""
+        if self.settings.voice_engine == "espeak":
+            return self._once("espeak", find_espeak)
+        return self._once("polly", lambda: PollyEngine(lambda: self.client("polly")))
+
+    def require_report(self, idrssd: str) -> None:
+        """A podcast is made from the bank's latest report: one HeadObject at start."""
+        if not self.reports.exists(idrssd):
+            raise ReportRequired(idrssd)
+
+    @property
     def catalog(self) -> BankCatalog:
         return self._once("catalog", lambda: BankCatalog(self.banks_table))
 
     @property
     def jobs(self) -> JobService:
         return self._once(
-            "jobs", lambda: JobService(self.store, BankLookup(self.banks_table), self.invoker)
+            "jobs",
+            lambda: JobService(
+                self.store,
+                BankLookup(self.banks_table),
+                self.invoker,
+                prerequisites={JobType.PODCAST: self.require_report},
+            ),
         )
 
 
@@ -137,6 +186,13 @@ def shipped_pipelines(runtime: Runtime) -> PipelineRegistry:
     return {
         JobType.REPORT: ReportPipeline(
             runtime.catalog, runtime.report_writer, runtime.reports, runtime.clock
+        ),
+        JobType.PODCAST: PodcastPipeline(
+            runtime.reports,
+            runtime.podcasts,
+            runtime.script_writer,
+            runtime.voice_engine,
+            runtime.clock,
         ),
     }
 

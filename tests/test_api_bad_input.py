@@ -11,6 +11,7 @@ import pytest
 
 from tests.api_support import Api, api_under_test
 from tests.fakes import put_bank
+from tests.podcasts.support import put_report
 
 BANK = "9900001"
 BAD_IDS = ["abc", "-1", "0", "12345678901", "..%2Fx", quote("١٢٣"), quote("852218é"), "0852218"]
@@ -30,6 +31,7 @@ LONG = "x" * 10_000
 @pytest.fixture
 def api(aws: dict[str, Any]) -> Iterator[Api]:
     put_bank(aws["banks_table"], BANK)
+    put_report(aws["s3"], aws["bucket"], BANK)
     with api_under_test(aws) as under_test:
         # Something stored that bad requests must leave exactly as it is.
         under_test.post(

@@ -13,6 +13,7 @@ from chalicelib.jobs.model import JobType
 from chalicelib.jobs.service import COULD_NOT_START
 from tests.api_support import Api, api_under_test
 from tests.fakes import RecordingInvoker, put_bank
+from tests.podcasts.support import put_report
 
 BANK = "9900001"
 REPORT_START = f"/api/research/{BANK}/generate-background"
@@ -73,6 +74,7 @@ def test_an_empty_body_is_an_empty_object(api: Api, empty: str) -> None:
 
 
 def test_a_podcast_start_keeps_its_experts(api: Api) -> None:
+    put_report(api.aws["s3"], api.aws["bucket"], BANK)
     response = api.post(PODCAST_START, json.dumps({"experts": ["credit", "capital"]}))
     assert response.status_code == 202
     assert body(response)["job"]["params"] == {"experts": ["credit", "capital"]}

@@ -15,6 +15,7 @@ from chalicelib.jobs.progress import ProgressReporter
 from chalicelib.runtime import Runtime
 from tests.api_support import Api, api_under_test
 from tests.fakes import CallLog, counting_calls, put_bank
+from tests.podcasts.support import put_report
 
 BANK = "9900001"
 FUNCTIONS = {JobType.REPORT: "bank-research-dev-report_worker", JobType.PODCAST: "podcast-fn"}
@@ -81,16 +82,32 @@ def test_joining_an_active_job_invokes_nothing(counted: Any) -> None:
     assert calls.operations() == ["Query", "PutItem"]
 
 
-def test_a_podcast_event_goes_to_the_podcast_worker(counted: Any) -> None:
+def test_a_podcast_start_checks_for_a_report_then_writes_once(counted: Any) -> None:
     api, calls, stubber = counted
+    put_report(api.aws["s3"], api.aws["bucket"], BANK)
     stubber.add_response(
         "invoke",
         {"StatusCode": 202},
         {"FunctionName": "podcast-fn", "InvocationType": "Event", "Payload": ANY},
     )
     body = json.dumps({"experts": ["credit"]})
+    calls.clear()
     assert api.post(f"/api/research/{BANK}/podcast/generate-background", body).status_code == 202
+    # The bank lookup, one HeadObject for the report the podcast is made from, the
+    # conditional write and the event.
+    assert calls.operations() == ["Query", "HeadObject", "PutItem", "Invoke"]
     assert json.loads(calls.calls[-1].params["Payload"])["params"] == {"experts": ["credit"]}
+    stubber.assert_no_pending_responses()
+
+
+def test_a_podcast_start_without_a_report_writes_nothing(counted: Any) -> None:
+    api, calls, _ = counted
+    calls.clear()
+    body = json.dumps({"experts": ["credit"]})
+    response = api.post(f"/api/research/{BANK}/podcast/generate-background", body)
+    assert response.status_code == 409
+    assert json.loads(response.body)["code"] == "report_required"
+    assert calls.operations() == ["Query", "HeadObject"]
 
 
 def test_a_job_writes_progress_within_the_bound(aws: dict[str, Any]) -> None:

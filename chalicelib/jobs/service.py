@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -29,15 +30,30 @@ class StartOutcome:
     created: bool
 
 
+Prerequisite = Callable[[str], None]
+"""Raises a ``DomainError`` when a bank may not start a job of a type yet (a podcast
+needs a finished report)."""
+
+
 class JobService:
-    def __init__(self, store: JobStore, banks: BankCheck, invoker: Invoker) -> None:
+    def __init__(
+        self,
+        store: JobStore,
+        banks: BankCheck,
+        invoker: Invoker,
+        prerequisites: Mapping[JobType, Prerequisite] | None = None,
+    ) -> None:
         self._store = store
         self._banks = banks
         self._invoker = invoker
+        self._prerequisites = dict(prerequisites or {})
 
     def start(self, idrssd: str, job_type: JobType, params: dict[str, Any]) -> StartOutcome:
         """Start a job for the bank, or join the one already active (single flight)."""
         self._banks.require_data(idrssd)
+        prerequisite = self._prerequisites.get(job_type)
+        if prerequisite is not None:
+            prerequisite(idrssd)
         job, created = self._store.start(idrssd, job_type, params)
         if not created:
             return StartOutcome(job, created=False)

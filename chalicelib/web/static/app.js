@@ -527,7 +527,15 @@ function renderPodcast(podcast) {
     `${minutes} min ${String(seconds).padStart(2, "0")} s · with ${names}` +
     (podcast.asOf ? ` · report data as of ${quarterLabel(podcast.asOf)}` : "");
   const audio = $("podcast-audio");
-  audio.src = `${relative(podcast.audioUrl)}?v=${encodeURIComponent(podcast.jobId || "")}`;
+  // audioSrc is a short-lived signed link (an <audio> element cannot send API credentials);
+  // when it has expired, the podcast is fetched again for a fresh one.
+  audio.src = podcast.audioSrc || relative(podcast.audioUrl);
+  audio.onerror = () => {
+    if (audio.dataset.retried !== podcast.jobId) {
+      audio.dataset.retried = podcast.jobId;
+      loadPodcast(state.generation);
+    }
+  };
   $("transcript").replaceChildren(...(podcast.script || []).map((line) =>
     element("li", {}, element("span", { class: "speaker", text: `${line.name}: ` }), line.text)));
   show($("podcast"), true);

@@ -1,0 +1,1 @@
+"""Podcasts: a host and chosen experts discuss a bank's latest report, in their own voices."""

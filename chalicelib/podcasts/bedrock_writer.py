@@ -1,0 +1,206 @@
+"""The Bedrock script writer: one Converse call returns the whole dialogue as JSON.
+
+Same conventions as the report's Bedrock writer: the figures go in as JSON, throttling and
+transient errors are retried here with backoff (injectable sleep), and the answer is
+checked before use — valid JSON of lines, every speaker on the chosen panel, no empty
+line, the host first and last, every expert heard, a length that fits the show.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from botocore.exceptions import ClientError, ReadTimeoutError
+
+from chalicelib.experts import HOST, Expert
+from chalicelib.podcasts.brief import PodcastBrief
+from chalicelib.podcasts.errors import ScriptError
+from chalicelib.podcasts.script import (
+    MAX_MINUTES,
+    MIN_MINUTES,
+    WORDS_PER_MINUTE,
+    Line,
+    Script,
+    check_panel,
+)
+from chalicelib.reports.bedrock_writer import RETRYABLE
+
+MAX_ATTEMPTS = 4
+MAX_TOKENS = 4096
+SECTION_CHARS = 1500  # of each report section's prose, to keep the prompt bounded
+# A model's count drifts; refuse only scripts far outside the 3-8 minute aim.
+MIN_WORDS = round(MIN_MINUTES * WORDS_PER_MINUTE * 0.7)
+MAX_WORDS = round(MAX_MINUTES * WORDS_PER_MINUTE * 1.25)
+
+SYSTEM_PROMPT = (
+    "You write scripts for a podcast about U.S. banks, spoken aloud by text-to-speech. "
+    "Use only the figures and facts given in the JSON; never invent numbers, names or "
+    "events. Percent values are already in percent; money is in thousands of dollars — say "
+    "it in words a listener follows (for example '$9.9 billion'). Write plain spoken "
+    "sentences: no markdown, no lists, no stage directions, no sound effects. Answer with "
+    'JSON only, in the form {"lines": [{"speaker": "<id>", "text": "..."}]}.'
+)
+
+
+class BedrockScriptWriter:
+    name = "bedrock"
+
+    def __init__(
+        self,
+        client_factory: Callable[[], Any],
+        model_id: str,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self._client_factory = client_factory
+        self._model_id = model_id
+        self._sleep = sleep
+        self._max_attempts = max_attempts
+
+    @property
+    def model(self) -> str:
+        return self._model_id
+
+    def write(self, brief: PodcastBrief, experts: Sequence[Expert]) -> Script:
+        response = self._converse(brief, experts)
+        lines = checked_lines(response, experts)
+        return Script(tuple(lines), writer=self.name, model=self._model_id)
+
+    def _converse(self, brief: PodcastBrief, experts: Sequence[Expert]) -> dict[str, Any]:
+        request = {
+            "modelId": self._model_id,
+            "system": [{"text": SYSTEM_PROMPT}],
+            "messages": [{"role": "user", "content": [{"text": prompt(brief, experts)}]}],
+            "inferenceConfig": {"maxTokens": MAX_TOKENS, "temperature": 0.5},
+        }
+        for attempt in range(1, self._max_attempts + 1):
+            try:
+                result: dict[str, Any] = self._client_factory().converse(**request)
+                return result
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code not in RETRYABLE or attempt == self._max_attempts:
+                    raise ScriptError(_sentence_for(code)) from exc
+            except ReadTimeoutError as exc:
+                if attempt == self._max_attempts:
+                    raise ScriptError(
+                        "The AI model did not answer in time while writing the podcast script. "
+                        "Please try again later."
+                    ) from exc
+            self._sleep(min(2.0**attempt, 20.0))
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def target_words(experts: Sequence[Expert]) -> int:
+    """About 3.5 minutes for one guest, up to about 7 for four."""
+    return 550 + 130 * (len(experts) - 1)
+
+
+def prompt(brief: PodcastBrief, experts: Sequence[Expert]) -> str:
+    facts = brief.facts
+    data = {
+        "bank": {"name": facts.name, "city": facts.city, "state": facts.state},
+        "quarter": facts.quarter,
+        "synthetic": facts.synthetic,
+        "figures_thousands_usd": facts.figures,
+        "metrics_percent": facts.metrics,
+        "peers": {
+            "label": facts.peer_label,
+            "banks": facts.peer_count,
+            "medians_percent": facts.peer_medians,
+        },
+        "series_last_4_quarters": facts.series[-4:],
+        "report_sections": {key: text[:SECTION_CHARS] for key, text in brief.sections.items()},
+        "host": {"id": HOST.id, "name": HOST.name},
+        "experts": [
+            {"id": e.id, "name": e.name, "title": e.title, "focus": e.focus} for e in experts
+        ],
+    }
+    ids = ", ".join(f'"{e.id}"' for e in experts)
+    words = target_words(experts)
+    synthetic = (
+        " The data is synthetic: the host must say so once, early." if facts.synthetic else ""
+    )
+    return (
+        f"Write the script of a podcast episode about {facts.name}, built from its research "
+        f'report. Speakers: the host ("{HOST.id}") and the experts ({ids}), each by id. The '
+        "host opens, introducing the bank and each expert by name and title, and closes with a "
+        "short summary and thanks. Each expert speaks to their focus with the report's "
+        "figures; the experts answer each other by name at least once. Aim for about "
+        f"{words} words in total ({MIN_MINUTES:.0f} to {MAX_MINUTES:.0f} minutes spoken); "
+        f"keep each line under 150 words.{synthetic}\n\nData:\n"
+        + json.dumps(data, separators=(",", ":"), default=str)
+    )
+
+
+def checked_lines(response: dict[str, Any], experts: Sequence[Expert]) -> list[Line]:
+    """The script in the model's answer, or ``ScriptError`` saying why it is unusable."""
+    if response.get("stopReason") == "max_tokens":
+        raise ScriptError(
+            "The AI model's podcast script was cut off before the end, so no podcast was made. "
+            "Please try again."
+        )
+    try:
+        blocks = response["output"]["message"]["content"]
+        text = "".join(block.get("text", "") for block in blocks).strip()
+    except (KeyError, TypeError):
+        text = ""
+    lines = _parse(text)
+    problems = check_panel(lines, experts)
+    words = sum(len(line.text.split()) for line in lines)
+    if not problems and not MIN_WORDS <= words <= MAX_WORDS:
+        problems.append(f"it is {words} words long")
+    if problems:
+        raise ScriptError(
+            f"The AI model's podcast script could not be used ({problems[0]}), so no podcast "
+            "was made. Please try again."
+        )
+    return lines
+
+
+def _parse(text: str) -> list[Line]:
+    # Models wrap JSON in code fences or a sentence now and then: take the outer object.
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start:
+        raise ScriptError(_NOT_A_SCRIPT)
+    try:
+        document = json.loads(text[start : end + 1])
+    except ValueError as exc:
+        raise ScriptError(_NOT_A_SCRIPT) from exc
+    items = document.get("lines") if isinstance(document, dict) else None
+    if not isinstance(items, list):
+        raise ScriptError(_NOT_A_SCRIPT)
+    lines: list[Line] = []
+    for item in items:
+        if not isinstance(item, dict):
+            raise ScriptError(_NOT_A_SCRIPT)
+        speaker, spoken = item.get("speaker"), item.get("text")
+        if not isinstance(speaker, str) or not isinstance(spoken, str):
+            raise ScriptError(_NOT_A_SCRIPT)
+        lines.append(Line(speaker.strip(), " ".join(spoken.split())))
+    return lines
+
+
+_NOT_A_SCRIPT = (
+    "The AI model did not return a podcast script in the expected form, so no podcast was "
+    "made. Please try again."
+)
+
+
+def _sentence_for(code: str) -> str:
+    if code in RETRYABLE:
+        return (
+            "The AI model is busy and kept refusing to write the podcast script. "
+            "Please try again in a few minutes."
+        )
+    if code == "AccessDeniedException":
+        return (
+            "The service may not use the configured AI model. Enable model access in "
+            "Amazon Bedrock or choose another model."
+        )
+    if code in {"ValidationException", "ResourceNotFoundException"}:
+        return "The configured AI model cannot be used. Check BEDROCK_MODEL_ID."
+    return "The AI model failed while writing the podcast script."

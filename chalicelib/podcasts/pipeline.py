@@ -1,0 +1,163 @@
+"""The podcast job: latest report → script → one line at a time in each voice → MP3 → S3."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from chalicelib.clock import Clock, iso
+from chalicelib.experts import HOST, Expert, expert_by_id
+from chalicelib.jobs.errors import JobFailed
+from chalicelib.jobs.model import Job
+from chalicelib.jobs.progress import ProgressReporter
+from chalicelib.logs import log
+from chalicelib.podcasts.archive import PodcastArchive, audio_url, podcast_url
+from chalicelib.podcasts.audio import (
+    BIT_RATE_KBPS,
+    SILENCE_RMS,
+    Clip,
+    Turn,
+    encode_mp3,
+    join,
+    rms,
+)
+from chalicelib.podcasts.brief import PodcastBrief
+from chalicelib.podcasts.errors import SpeechError
+from chalicelib.podcasts.script import Script, ScriptWriter, speaker_by_id, split_at_sentences
+from chalicelib.podcasts.voices import VoiceEngine
+from chalicelib.reports.errors import NoReport
+
+# Progress: 0-10 report and script, 12-90 one step per line, 92 assembling, 96 saving.
+VOICES_START, VOICES_END = 12, 90
+REPORT_GONE = (
+    "The bank's report is no longer available, so the podcast could not be made. Generate "
+    "the report again, then start the podcast."
+)
+
+
+class ReportSource(Protocol):
+    def latest(self, idrssd: str) -> dict[str, Any]: ...
+
+
+class PodcastPipeline:
+    """Runs as the worker's pipeline for ``podcast`` jobs.
+
+    ``engine`` is a factory: which engine exists is only known where the worker runs,
+    and a missing one must fail the job with a sentence, not the API at start-up.
+    """
+
+    def __init__(
+        self,
+        reports: ReportSource,
+        archive: PodcastArchive,
+        writer: ScriptWriter,
+        engine: Callable[[], VoiceEngine],
+        clock: Clock,
+        encode: Callable[[Clip], bytes] = encode_mp3,
+    ) -> None:
+        self._reports = reports
+        self._archive = archive
+        self._writer = writer
+        self._engine = engine
+        self._clock = clock
+        self._encode = encode
+
+    def __call__(self, job: Job, progress: ProgressReporter) -> dict[str, Any]:
+        progress.report(3, "load", "Reading the bank's latest report")
+        brief = self._brief(job.idrssd)
+        experts = _experts(job.params)
+        names = ", ".join(expert.name for expert in experts)
+        progress.report(6, "script", f"Writing the conversation between {HOST.name} and {names}")
+        script = self._writer.write(brief, experts)
+        engine = self._engine()
+        log(logging.INFO, "podcast voice engine", jobId=job.job_id, engine=engine.name)
+        turns = self._record(script, engine, progress)
+        progress.report(92, "assemble", "Joining the voices into one MP3")
+        audio = join(turns)
+        if rms(audio.pcm) < SILENCE_RMS:
+            # Never publish silence: moto's Polly, a muted engine or a broken voice all
+            # "succeed" with empty audio.
+            raise SpeechError(
+                f"The speech engine ({engine.name}) returned silence, so no podcast was saved. "
+                "Check the voice engine setup and try again."
+            )
+        mp3 = self._encode(audio)
+        progress.report(96, "save", "Saving the podcast")
+        podcast = self._document(job, brief, experts, script, engine, audio, mp3)
+        self._archive.save(podcast, mp3)
+        return {
+            "url": podcast_url(job.idrssd),
+            "audioUrl": audio_url(job.idrssd),
+            # Whole seconds: the job record lives in DynamoDB, which refuses floats.
+            "durationSeconds": round(audio.seconds),
+            "engine": engine.name,
+        }
+
+    def _brief(self, idrssd: str) -> PodcastBrief:
+        try:
+            report = self._reports.latest(idrssd)
+        except NoReport as exc:
+            # The start checked for a report; it can still vanish before the worker runs.
+            raise JobFailed(REPORT_GONE) from exc
+        return PodcastBrief.from_report(report)
+
+    def _record(
+        self, script: Script, engine: VoiceEngine, progress: ProgressReporter
+    ) -> list[Turn]:
+        turns: list[Turn] = []
+        total = len(script.lines)
+        span = VOICES_END - VOICES_START
+        for index, line in enumerate(script.lines):
+            speaker = speaker_by_id(line.speaker)
+            progress.report(
+                VOICES_START + span * index // total,
+                "voices",
+                f"Recording line {index + 1} of {total} ({speaker.name})",
+            )
+            progress.check_cancelled()
+            for piece in split_at_sentences(line.text, engine.max_chars):
+                turns.append(Turn(line.speaker, engine.synthesize(piece, speaker.voice)))
+        return turns
+
+    def _document(
+        self,
+        job: Job,
+        brief: PodcastBrief,
+        experts: Sequence[Expert],
+        script: Script,
+        engine: VoiceEngine,
+        audio: Clip,
+        mp3: bytes,
+    ) -> dict[str, Any]:
+        facts = brief.facts
+        return {
+            "idrssd": job.idrssd,
+            "bank": {"name": facts.name, "city": facts.city, "state": facts.state},
+            "jobId": job.job_id,
+            "generatedAt": iso(self._clock.now()),
+            "asOf": brief.as_of,
+            "synthetic": facts.synthetic,
+            "sourceReport": {"jobId": brief.report_job_id, "asOf": brief.as_of},
+            "host": HOST.to_api(),
+            "experts": [expert.to_api() for expert in experts],
+            "script": script.to_api(),
+            "words": script.words,
+            "writer": script.writer,
+            "model": script.model,
+            "engine": engine.name,
+            "durationSeconds": round(audio.seconds, 1),
+            "sampleRate": audio.sample_rate,
+            "bitRateKbps": BIT_RATE_KBPS,
+            "audioBytes": len(mp3),
+        }
+
+
+def _experts(params: dict[str, Any]) -> list[Expert]:
+    """The chosen panel, in the order chosen (the start validated it; a stale or hand-made
+    event still gets a sentence rather than a crash)."""
+    chosen = [expert_by_id(str(expert_id)) for expert_id in params.get("experts") or []]
+    experts = [expert for expert in chosen if expert is not None]
+    if not experts or len(experts) != len(chosen):
+        raise JobFailed("The podcast's experts are missing or unknown. Choose them again.")
+    return experts

@@ -1,0 +1,5 @@
+"""Podcast tests use the report tests' synthetic sample, imported into moto."""
+
+from __future__ import annotations
+
+from tests.reports.conftest import catalog, sample, stressed, strong  # noqa: F401
