@@ -30,8 +30,16 @@ class ConsoleWatch:
 
     def __init__(self, page: Any) -> None:
         self.errors: list[str] = []
+        self._expected: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.errors.append(f"uncaught: {error}"))
+
+    def expect(self, fragment: str) -> None:
+        """A console error the test provokes on purpose (a refused request)."""
+        self._expected.append(fragment)
+
+    def expected(self, error: str) -> bool:
+        return any(fragment in error for fragment in self._expected)
 
     def _console(self, message: Any) -> None:
         if message.type == "error":
