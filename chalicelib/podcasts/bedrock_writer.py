@@ -13,8 +13,6 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError, ReadTimeoutError
-
 from chalicelib.experts import HOST, Expert
 from chalicelib.podcasts.brief import PodcastBrief
 from chalicelib.podcasts.errors import ScriptError
@@ -27,6 +25,7 @@ from chalicelib.podcasts.script import (
     check_panel,
 )
 from chalicelib.reports.bedrock_writer import RETRYABLE
+from chalicelib.retries import with_retries
 
 MAX_ATTEMPTS = 4
 MAX_TOKENS = 4096
@@ -76,22 +75,17 @@ class BedrockScriptWriter:
             "messages": [{"role": "user", "content": [{"text": prompt(brief, experts)}]}],
             "inferenceConfig": {"maxTokens": MAX_TOKENS, "temperature": 0.5},
         }
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                result: dict[str, Any] = self._client_factory().converse(**request)
-                return result
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code not in RETRYABLE or attempt == self._max_attempts:
-                    raise ScriptError(_sentence_for(code)) from exc
-            except ReadTimeoutError as exc:
-                if attempt == self._max_attempts:
-                    raise ScriptError(
-                        "The AI model did not answer in time while writing the podcast script. "
-                        "Please try again later."
-                    ) from exc
-            self._sleep(min(2.0**attempt, 20.0))
-        raise AssertionError("unreachable")  # pragma: no cover
+        return with_retries(
+            lambda: self._client_factory().converse(**request),
+            retryable=RETRYABLE,
+            attempts=self._max_attempts,
+            sleep=self._sleep,
+            refused=lambda code: ScriptError(_sentence_for(code)),
+            unreachable=lambda: ScriptError(
+                "The AI model did not answer in time while writing the podcast script. "
+                "Please try again later."
+            ),
+        )
 
 
 def target_words(experts: Sequence[Expert]) -> int:

@@ -10,30 +10,25 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
-
 from chalicelib.experts import Voice
 from chalicelib.podcasts.audio import Clip
 from chalicelib.podcasts.errors import SpeechError
+from chalicelib.retries import with_retries
 
 SAMPLE_RATE = 16000
 # Polly bills and caps a request at 3,000 characters of text; stay just under.
 MAX_CHARS = 2900
 MAX_ATTEMPTS = 4
-RETRYABLE = {
-    "ThrottlingException",
-    "TooManyRequestsException",
-    "ServiceFailureException",
-    "ServiceUnavailableException",
-    "InternalFailure",
-    "RequestLimitExceeded",
-}
-TRANSIENT = (ReadTimeoutError, EndpointConnectionError, ConnectionClosedError)
+RETRYABLE = frozenset(
+    {
+        "ThrottlingException",
+        "TooManyRequestsException",
+        "ServiceFailureException",
+        "ServiceUnavailableException",
+        "InternalFailure",
+        "RequestLimitExceeded",
+    }
+)
 
 
 class PollyEngine:
@@ -59,22 +54,18 @@ class PollyEngine:
             "OutputFormat": "pcm",
             "SampleRate": str(SAMPLE_RATE),
         }
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                response = self._client_factory().synthesize_speech(**request)
-                return Clip(response["AudioStream"].read(), SAMPLE_RATE)
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code not in RETRYABLE or attempt == self._max_attempts:
-                    raise SpeechError(_sentence_for(code, voice)) from exc
-            except TRANSIENT as exc:
-                if attempt == self._max_attempts:
-                    raise SpeechError(
-                        "Amazon Polly could not be reached while reading the script. "
-                        "Please try again in a few minutes."
-                    ) from exc
-            self._sleep(min(2.0**attempt, 20.0))
-        raise AssertionError("unreachable")  # pragma: no cover
+        response = with_retries(
+            lambda: self._client_factory().synthesize_speech(**request),
+            retryable=RETRYABLE,
+            attempts=self._max_attempts,
+            sleep=self._sleep,
+            refused=lambda code: SpeechError(_sentence_for(code, voice)),
+            unreachable=lambda: SpeechError(
+                "Amazon Polly could not be reached while reading the script. "
+                "Please try again in a few minutes."
+            ),
+        )
+        return Clip(response["AudioStream"].read(), SAMPLE_RATE)
 
 
 def _sentence_for(code: str, voice: Voice) -> str:

@@ -12,20 +12,21 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError, ReadTimeoutError
-
 from chalicelib.reports import rules
 from chalicelib.reports.errors import WriterError
 from chalicelib.reports.facts import ReportFacts
 from chalicelib.reports.sections import Section
+from chalicelib.retries import with_retries
 
-RETRYABLE = {
-    "ThrottlingException",
-    "ServiceUnavailableException",
-    "InternalServerException",
-    "ModelNotReadyException",
-    "ModelTimeoutException",
-}
+RETRYABLE = frozenset(
+    {
+        "ThrottlingException",
+        "ServiceUnavailableException",
+        "InternalServerException",
+        "ModelNotReadyException",
+        "ModelTimeoutException",
+    }
+)
 MAX_ATTEMPTS = 4
 MIN_SECTION_CHARS = 40
 MAX_SECTION_CHARS = 6000
@@ -73,22 +74,17 @@ class BedrockWriter:
             "messages": [{"role": "user", "content": [{"text": prompt(section, facts)}]}],
             "inferenceConfig": {"maxTokens": MAX_TOKENS, "temperature": 0.2},
         }
-        for attempt in range(1, self._max_attempts + 1):
-            try:
-                result: dict[str, Any] = self._client_factory().converse(**request)
-                return result
-            except ClientError as exc:
-                code = exc.response.get("Error", {}).get("Code", "")
-                if code not in RETRYABLE or attempt == self._max_attempts:
-                    raise WriterError(_sentence_for(code, section)) from exc
-            except ReadTimeoutError as exc:
-                if attempt == self._max_attempts:
-                    raise WriterError(
-                        f"The AI model did not answer in time while writing the "
-                        f"{section.title.lower()} section. Please try again later."
-                    ) from exc
-            self._sleep(min(2.0**attempt, 20.0))
-        raise AssertionError("unreachable")  # pragma: no cover
+        return with_retries(
+            lambda: self._client_factory().converse(**request),
+            retryable=RETRYABLE,
+            attempts=self._max_attempts,
+            sleep=self._sleep,
+            refused=lambda code: WriterError(_sentence_for(code, section)),
+            unreachable=lambda: WriterError(
+                f"The AI model did not answer in time while writing the "
+                f"{section.title.lower()} section. Please try again later."
+            ),
+        )
 
 
 def prompt(section: Section, facts: ReportFacts) -> str:
