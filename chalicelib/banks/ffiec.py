@@ -12,24 +12,32 @@ then a caption row, then one row per bank, usually with a trailing tab. Blank me
 reported, ``CONF`` confidential; RC-R ratios may be percent strings (``9.1154%``).
 
 Only the codes in :mod:`chalicelib.banks.mdrm` are read and checked; other columns of a
-real file are skipped, which keeps memory to one quarter of the mapped fields. This module
-imports nothing from AWS.
+real file are skipped. Files are read as streams and each quarter is staged, row by row, in
+an on-disk SQLite database (:mod:`chalicelib.banks.staging`) where the schedules are joined
+on IDRSSD, so memory does not grow with the number of banks: :func:`stage_quarter` parses and
+validates, :func:`iter_banks` streams the joined banks back in IDRSSD order. :func:`load`
+keeps whole quarters in memory, for tests and small sets. This module imports nothing from
+AWS.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
+import sqlite3
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import IO
 
-from chalicelib.banks import mdrm
+from chalicelib.banks import mdrm, staging
 from chalicelib.banks.errors import FFIECFormatError
 from chalicelib.banks.mdrm import Value
+from chalicelib.banks.staging import Staging
 
 CONF = "CONF"
 MAX_ID_DIGITS = 10
@@ -41,6 +49,7 @@ _NAME = re.compile(
     re.IGNORECASE,
 )
 _INTEGER = re.compile(r"^-?\d+$")
+_READ_CHUNK = 1 << 16  # bytes read at a time to check the encoding
 _DECIMAL = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)$")
 
 # POR header names (compared case-insensitively, quotes removed).
@@ -56,11 +65,11 @@ _POR_COLUMNS = {
 
 @dataclass(frozen=True)
 class Source:
-    """One bulk file: where it is (for messages) and how to read its bytes."""
+    """One bulk file: where it is (for messages) and how to open it as a byte stream."""
 
     label: str
     basename: str
-    read: Callable[[], bytes]
+    open: Callable[[], IO[bytes]]
 
 
 @dataclass(frozen=True)
@@ -112,8 +121,19 @@ class Skipped:
 
 
 @dataclass
+class StagedQuarter:
+    """A quarter parsed, validated and staged on disk; its banks are read with iter_banks."""
+
+    quarter: str
+    banks: int  # banks that will be imported (in the POR and with a balance sheet row)
+    skipped: list[Skipped]
+    files: list[str]
+    rows: int
+
+
+@dataclass
 class QuarterReport:
-    """A parsed, validated quarter."""
+    """A parsed, validated quarter, all in memory."""
 
     quarter: str
     banks: dict[str, BankQuarter]
@@ -166,7 +186,7 @@ def discover(path: str | Path) -> list[Source]:
     if root.is_file():
         if zipfile.is_zipfile(root):
             return _zip_sources(root)
-        return [Source(str(root), root.name, root.read_bytes)]
+        return [Source(str(root), root.name, _file_opener(root))]
     sources: list[Source] = []
     for child in sorted(root.rglob("*")):
         if not child.is_file():
@@ -174,8 +194,15 @@ def discover(path: str | Path) -> list[Source]:
         if child.suffix.lower() == ".zip":
             sources.extend(_zip_sources(child))
         else:
-            sources.append(Source(str(child), child.name, child.read_bytes))
+            sources.append(Source(str(child), child.name, _file_opener(child)))
     return sources
+
+
+def _file_opener(path: Path) -> Callable[[], IO[bytes]]:
+    def open_file() -> IO[bytes]:
+        return path.open("rb")
+
+    return open_file
 
 
 def _zip_sources(archive: Path) -> list[Source]:
@@ -185,12 +212,13 @@ def _zip_sources(archive: Path) -> list[Source]:
     except zipfile.BadZipFile as error:
         raise FFIECFormatError(str(archive), None, f"not a readable zip ({error})") from error
 
-    def reader(member: str) -> Callable[[], bytes]:
-        def read() -> bytes:
+    def reader(member: str) -> Callable[[], IO[bytes]]:
+        def open_member() -> IO[bytes]:
+            # The member stream keeps the archive's file open until it is closed itself.
             with zipfile.ZipFile(archive) as handle:
-                return handle.read(member)
+                return handle.open(member)
 
-        return read
+        return open_member
 
     return [Source(f"{archive}:{member}", Path(member).name, reader(member)) for member in members]
 
@@ -279,26 +307,36 @@ def _mmddyyyy(files: QuarterFiles) -> str:
 # -- reading one file ----------------------------------------------------------------
 
 
-def _lines(source: Source) -> Iterator[str]:
-    data = source.read()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older CDR files are Windows-1252; every byte decodes there.
-        text = data.decode("cp1252", errors="replace")
-    return iter(io.StringIO(text, newline=""))
+def _is_utf8(source: Source) -> bool:
+    """Whether the whole file decodes as UTF-8, read in chunks (the file is not kept)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with source.open() as stream:
+        try:
+            while chunk := stream.read(_READ_CHUNK):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def _rows(source: Source) -> Iterator[tuple[int, list[str]]]:
     """(line number, cells) per row; quoted cells may hold tabs, doubled quotes or newlines."""
-    reader = csv.reader(_lines(source), delimiter="\t", quotechar='"', strict=False)
-    try:
-        for cells in reader:
-            yield reader.line_num, cells
-    except csv.Error as error:
-        raise FFIECFormatError(
-            source.label, reader.line_num, f"unreadable row ({error})"
-        ) from error
+    # The encoding is decided for the whole file before the first row, as when files were
+    # decoded in one piece: older CDR files are Windows-1252, where every byte decodes.
+    if _is_utf8(source):
+        encoding, errors = "utf-8-sig", "strict"
+    else:
+        encoding, errors = "cp1252", "replace"
+    with io.TextIOWrapper(source.open(), encoding=encoding, errors=errors, newline="") as text:
+        reader = csv.reader(text, delimiter="\t", quotechar='"', strict=False)
+        try:
+            for cells in reader:
+                yield reader.line_num, cells
+        except csv.Error as error:
+            raise FFIECFormatError(
+                source.label, reader.line_num, f"unreadable row ({error})"
+            ) from error
 
 
 def _trim(cells: list[str]) -> list[str]:
@@ -355,23 +393,48 @@ def parse_value(raw: str, kind: mdrm.Kind) -> Value | str | None:
     return int(text)
 
 
-def parse_schedule(
-    source: Source, into: dict[str, dict[str, Value | str | None]], wanted: frozenset[str]
-) -> int:
-    """Read one schedule file's wanted codes into ``into[idrssd][code]``; return data rows."""
-    rows = _rows(source)
+# Staged rows of every quarter of a run. ``cells`` holds one row per bank per schedule file
+# (the file's wanted codes, pickled); ``balance`` says the file carries a balance-sheet
+# (schedule RC) code, which a bank needs to be imported. The primary keys are what catch an
+# IDRSSD appearing twice in one file.
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS panel (
+    quarter TEXT NOT NULL, idrssd INTEGER NOT NULL, name TEXT NOT NULL, city TEXT NOT NULL,
+    state TEXT NOT NULL, fdic_cert TEXT NOT NULL, filing_type TEXT NOT NULL,
+    PRIMARY KEY (quarter, idrssd)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS cells (
+    quarter TEXT NOT NULL, idrssd INTEGER NOT NULL, file INTEGER NOT NULL,
+    balance INTEGER NOT NULL, codes BLOB NOT NULL,
+    PRIMARY KEY (quarter, idrssd, file)
+) WITHOUT ROWID
+"""
+_BALANCE_SHEET_CODES = frozenset(
+    code for item in mdrm.FIELDS if item.schedule == "RC" for code in item.codes
+)
+
+
+def _header(source: Source, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
     first = next(rows, None)
     if first is None or not any(cell.strip() for cell in first[1]):
         raise FFIECFormatError(source.label, 1, "the file is empty")
-    _, header = first
-    header = _trim(header)
+    return _trim(first[1])
+
+
+def _stage_schedule(
+    source: Source, stage: Staging, quarter: str, number: int, wanted: frozenset[str]
+) -> int:
+    """Stage one schedule file's wanted codes as rows of ``cells``; return its data rows."""
+    rows = _rows(source)
+    header = _header(source, rows)
     if not header or header[0].strip().strip('"').strip().upper() != "IDRSSD":
         raise FFIECFormatError(
             source.label, 1, f'the first header cell is {header[0]!r}, expected "IDRSSD"'
         )
     codes = [cell.strip().strip('"').strip().upper() for cell in header]
     columns = [(index, code) for index, code in enumerate(codes) if code in wanted]
-    seen: set[str] = set()
+    balance = int(any(code in _BALANCE_SHEET_CODES for _, code in columns))
+    insert = "INSERT INTO cells VALUES (?, ?, ?, ?, ?)"
     count = 0
     first_row = True
     for line, cells in rows:
@@ -383,28 +446,39 @@ def parse_schedule(
             continue  # the row of captions under the codes
         cells = _fit(source, line, cells, len(codes))
         idrssd = _idrssd(source, line, cells[0])
-        if idrssd in seen:
-            raise FFIECFormatError(source.label, line, f"IDRSSD {idrssd} appears twice")
-        seen.add(idrssd)
-        bank = into.setdefault(idrssd, {})
+        bank: dict[str, Value | str | None] = {}
         for index, code in columns:
             try:
                 bank[code] = parse_value(cells[index], mdrm.CODE_KIND[code])
             except ValueError as error:
+                _refuse_duplicate(stage, source, line, idrssd, quarter, number)
                 raise FFIECFormatError(
                     source.label, line, f"column {code} for IDRSSD {idrssd}: {error}"
                 ) from error
+        try:
+            stage.db.execute(insert, (quarter, int(idrssd), number, balance, staging.dump(bank)))
+        except sqlite3.IntegrityError as error:
+            raise FFIECFormatError(source.label, line, f"IDRSSD {idrssd} appears twice") from error
         count += 1
     return count
 
 
-def parse_por(source: Source) -> dict[str, Panel]:
-    """Read the panel of reporters: id, name, city, state, FDIC cert, filing type."""
+def _refuse_duplicate(
+    stage: Staging, source: Source, line: int, idrssd: str, quarter: str, number: int
+) -> None:
+    """Raise for a repeated IDRSSD: a repeat is reported before a bad cell on its row."""
+    seen = stage.db.execute(
+        "SELECT 1 FROM cells WHERE quarter = ? AND idrssd = ? AND file = ?",
+        (quarter, int(idrssd), number),
+    ).fetchone()
+    if seen:
+        raise FFIECFormatError(source.label, line, f"IDRSSD {idrssd} appears twice")
+
+
+def _stage_por(source: Source, stage: Staging, quarter: str) -> int:
+    """Stage the panel of reporters: id, name, city, state, FDIC cert, filing type."""
     rows = _rows(source)
-    first = next(rows, None)
-    if first is None or not any(cell.strip() for cell in first[1]):
-        raise FFIECFormatError(source.label, 1, "the file is empty")
-    header = [cell.strip().strip('"').strip().lower() for cell in _trim(first[1])]
+    header = [cell.strip().strip('"').strip().lower() for cell in _header(source, rows)]
     positions: dict[str, int] = {}
     for key, title in _POR_COLUMNS.items():
         if title.lower() in header:
@@ -415,64 +489,117 @@ def parse_por(source: Source) -> dict[str, Panel]:
         raise FFIECFormatError(
             source.label, 1, "the 'Financial Institution Name' column is missing"
         )
-    panel: dict[str, Panel] = {}
+    count = 0
     for line, raw_cells in rows:
         if not any(cell.strip() for cell in raw_cells):
             continue
         cells = _fit(source, line, raw_cells, len(header))
         idrssd = _idrssd(source, line, cells[0])
-        if idrssd in panel:
-            raise FFIECFormatError(source.label, line, f"IDRSSD {idrssd} appears twice")
 
         def cell(key: str, cells: list[str] = cells) -> str:
             index = positions.get(key)
             return " ".join(cells[index].split()) if index is not None else ""
 
         filing = cell("filingType")
-        panel[idrssd] = Panel(
-            idrssd=idrssd,
-            name=cell("name"),
-            city=cell("city"),
-            state=cell("state").upper(),
-            fdic_cert=str(int(cell("fdicCert"))) if cell("fdicCert").isdigit() else "",
-            filing_type=filing.zfill(3) if filing.isdigit() else filing,
-        )
-    return panel
+        fdic_cert = str(int(cell("fdicCert"))) if cell("fdicCert").isdigit() else ""
+        filing_type = filing.zfill(3) if filing.isdigit() else filing
+        try:
+            stage.db.execute(
+                "INSERT INTO panel VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (quarter, int(idrssd), cell("name"), cell("city"), cell("state").upper(),
+                 fdic_cert, filing_type),
+            )  # fmt: skip
+        except sqlite3.IntegrityError as error:
+            raise FFIECFormatError(source.label, line, f"IDRSSD {idrssd} appears twice") from error
+        count += 1
+    return count
 
 
 # -- assembling a quarter ------------------------------------------------------------
 
 
-def read_quarter(files: QuarterFiles) -> QuarterReport:
-    """Parse and validate every file of one quarter; merge split schedules on IDRSSD."""
+def stage_quarter(files: QuarterFiles, stage: Staging) -> StagedQuarter:
+    """Parse and validate every file of one quarter into ``stage``; count and skip banks.
+
+    Staging a quarter again replaces what was staged for it. Memory stays flat: rows go to
+    the staging database as they are read, and the skip list is the only per-bank output.
+    """
     assert files.por is not None  # group_by_quarter checked it
-    panel = parse_por(files.por)
-    raw: dict[str, dict[str, Value | str | None]] = {}
-    rows = len(panel)
+    quarter = files.quarter
+    stage.create(_SCHEMA)
+    stage.db.execute("DELETE FROM panel WHERE quarter = ?", (quarter,))
+    stage.db.execute("DELETE FROM cells WHERE quarter = ?", (quarter,))
+    rows = _stage_por(files.por, stage, quarter)
     labels = [files.por.label]
+    number = 0
     for schedule in sorted(files.schedules):
         for part in sorted(files.schedules[schedule]):
             source = files.schedules[schedule][part]
             labels.append(source.label)
-            rows += parse_schedule(source, raw, mdrm.WANTED_CODES)
-    balance_sheet = _ids_with_any(raw, "RC")
-    banks: dict[str, BankQuarter] = {}
+            number += 1  # files are merged in this order: a later file's code wins
+            rows += _stage_schedule(source, stage, quarter, number, mdrm.WANTED_CODES)
+    banks = 0
     skipped: list[Skipped] = []
-    for idrssd in sorted(set(raw) | set(panel), key=int):
-        if idrssd not in panel:
-            skipped.append(Skipped(idrssd, files.quarter, "not in the panel of reporters (POR)"))
-            continue
-        if idrssd not in balance_sheet:
-            skipped.append(Skipped(idrssd, files.quarter, "no balance sheet (schedule RC) row"))
-            continue
-        values, confidential = resolve(raw.get(idrssd, {}))
-        banks[idrssd] = BankQuarter(idrssd, files.quarter, panel[idrssd], values, confidential)
-    return QuarterReport(files.quarter, banks, skipped, labels, rows)
+    for idrssd, in_panel, balance in stage.rows(
+        """SELECT idrssd, MAX(in_panel), MAX(balance) FROM (
+               SELECT idrssd, 1 AS in_panel, 0 AS balance FROM panel WHERE quarter = ?
+               UNION ALL
+               SELECT idrssd, 0, balance FROM cells WHERE quarter = ?
+           ) GROUP BY idrssd ORDER BY idrssd""",
+        (quarter, quarter),
+    ):
+        if not in_panel:
+            skipped.append(Skipped(str(idrssd), quarter, "not in the panel of reporters (POR)"))
+        elif not balance:
+            skipped.append(Skipped(str(idrssd), quarter, "no balance sheet (schedule RC) row"))
+        else:
+            banks += 1
+    return StagedQuarter(quarter, banks, skipped, labels, rows)
 
 
-def _ids_with_any(raw: dict[str, dict[str, Value | str | None]], schedule: str) -> set[str]:
-    codes = {code for f in mdrm.FIELDS if f.schedule == schedule for code in f.codes}
-    return {idrssd for idrssd, values in raw.items() if codes & values.keys()}
+_IMPORTABLE = """
+    SELECT idrssd, name, city, state, fdic_cert, filing_type FROM panel AS p
+    WHERE quarter = ? AND EXISTS (
+        SELECT 1 FROM cells AS c
+        WHERE c.quarter = p.quarter AND c.idrssd = p.idrssd AND c.balance
+    )
+    ORDER BY idrssd
+"""
+
+
+def iter_panel(stage: Staging, quarter: str) -> Iterator[Panel]:
+    """The POR rows of the banks :func:`iter_banks` yields, in IDRSSD order (no figures)."""
+    for idrssd, *rest in stage.rows(_IMPORTABLE, (quarter,)):
+        yield Panel(str(idrssd), *rest)
+
+
+def iter_banks(stage: Staging, quarter: str) -> Iterator[BankQuarter]:
+    """The importable banks of a staged quarter, joined across files, in IDRSSD order.
+
+    A merge join of two cursors both sorted by IDRSSD (the panel, and the staged cells in
+    file order), so one bank's cells are in memory at a time.
+    """
+    cells = stage.rows(
+        "SELECT idrssd, codes FROM cells WHERE quarter = ? ORDER BY idrssd, file", (quarter,)
+    )
+    pending = next(cells, None)
+    for panel in iter_panel(stage, quarter):
+        number = int(panel.idrssd)
+        codes: dict[str, Value | str | None] = {}
+        while pending is not None and pending[0] <= number:
+            if pending[0] == number:
+                codes.update(staging.load(pending[1]))
+            pending = next(cells, None)  # cells of skipped banks are passed over
+        values, confidential = resolve(codes)
+        yield BankQuarter(panel.idrssd, quarter, panel, values, confidential)
+
+
+def read_quarter(files: QuarterFiles) -> QuarterReport:
+    """Parse and validate every file of one quarter, all in memory (tests, small sets)."""
+    with Staging() as stage:
+        staged = stage_quarter(files, stage)
+        banks = {bank.idrssd: bank for bank in iter_banks(stage, files.quarter)}
+    return QuarterReport(files.quarter, banks, staged.skipped, staged.files, staged.rows)
 
 
 def resolve(
@@ -526,10 +653,13 @@ def quarterly_flows(
 
 @dataclass
 class CallReportSet:
-    """The quarters found under one path, read lazily so that one quarter is in memory."""
+    """The quarters found under one path, read lazily: staged one by one, or in memory."""
 
     origin: str
     quarters: dict[str, QuarterFiles]
+
+    def stage(self, quarter: str, stage: Staging) -> StagedQuarter:
+        return stage_quarter(self.quarters[quarter], stage)
 
     def read(self, quarter: str) -> QuarterReport:
         return read_quarter(self.quarters[quarter])

@@ -229,3 +229,52 @@ def test_windows_1252_names_are_read(tmp_path: Path) -> None:
     path.write_bytes(text.encode("cp1252"))
     (report,) = ffiec.load(tmp_path)
     assert report.banks["1"].panel.name == "Caf\u00e9 Bank"
+
+
+# -- staging on disk: the join does not depend on the order of rows in the files -------
+
+
+def test_unsorted_files_join_on_idrssd_and_skip_ids_between(tmp_path: Path) -> None:
+    banks = {idrssd: bank_values(assets=int(idrssd) * 10) for idrssd in ("30", "4", "200")}
+    simple_quarter(tmp_path, "20240331", banks)
+    # RC rows in another order, plus a bank (17) that sits between two panel ids but is not
+    # in the POR, and RI without bank 4.
+    codes = ("RCON2170", "RCON3210")
+    schedule_file(
+        tmp_path,
+        "20240331",
+        "RC",
+        codes,
+        [["200", "2000", "1"], ["17", "5", "1"], ["4", "40", "1"], ["30", "300", "1"]],
+    )
+    schedule_file(tmp_path, "20240331", "RI", ("RIAD4340",), [["30", "3"], ["200", "20"]])
+    (report,) = ffiec.load(tmp_path)  # fmt: skip
+    assert list(report.banks) == ["4", "30", "200"]
+    assert [report.banks[i].values["totalAssets"] for i in ("4", "30", "200")] == [40, 300, 2000]
+    assert report.banks["4"].values["netIncome"] is None
+    assert report.banks["200"].values["netIncome"] == 20
+    assert [(s.idrssd, s.reason) for s in report.skipped] == [
+        ("17", "not in the panel of reporters (POR)")
+    ]
+
+
+def test_duplicate_id_in_the_panel_names_the_line(tmp_path: Path) -> None:
+    simple_quarter(tmp_path, "20240331", {"1": bank_values()})
+    por_file(tmp_path, "20240331", [("1", '"A"'), ("2", '"B"'), ("1", '"C"')])
+    with pytest.raises(
+        FFIECFormatError, match=r"POR 03312024\.txt, line 4: IDRSSD 1 appears twice"
+    ):
+        ffiec.load(tmp_path)
+
+
+def test_staging_file_is_removed(tmp_path: Path) -> None:
+    from chalicelib.banks.staging import Staging
+
+    simple_quarter(tmp_path / "q", "20240331", {"1": bank_values()})
+    reports = ffiec.open_call_reports(tmp_path / "q")
+    with Staging(directory=str(tmp_path)) as stage:
+        staged = reports.stage("20240331", stage)
+        assert (staged.banks, staged.rows) == (1, 6)
+        assert [bank.idrssd for bank in ffiec.iter_banks(stage, "20240331")] == ["1"]
+        assert Path(stage.path).exists()
+    assert not Path(stage.path).exists()

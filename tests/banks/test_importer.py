@@ -242,3 +242,39 @@ def test_reference_bank_list_is_identifier_only() -> None:
         assert bank["idrssd"].isdigit() and int(bank["idrssd"]) < 9_900_000
     assert {"852218", "480228", "451965", "476810"} <= {b["idrssd"] for b in document["banks"]}
     assert isinstance(read_reference_banks()[0], ReferenceBank)
+
+
+def _must(table: Any, pk: str, sk: str) -> dict[str, Any]:
+    item = _get(table, pk, sk)
+    assert item is not None, (pk, sk)
+    return item
+
+
+def test_many_banks_stream_in_chunks_with_context(aws: dict[str, Any], tmp_path: Path) -> None:
+    """More banks than one BatchGetItem or staging page: flows and metrics use the right
+    previous quarter, from the same run (Q2) or from the table (Q3 imported later)."""
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    ids = [str(1000 + number * 7) for number in range(230)]
+    simple_quarter(tmp_path / "q1", "20240331", {i: bank_values(net_income_ytd=10) for i in ids})
+    simple_quarter(tmp_path / "q2", "20240630", {i: bank_values(net_income_ytd=25) for i in ids})
+    simple_quarter(tmp_path / "q3", "20240930", {i: bank_values(net_income_ytd=45) for i in ids})
+    # q1 and q2 in one run (q2 uses q1 from the staging database) ...
+    both = tmp_path / "both"
+    both.mkdir()
+    for quarter in ("q1", "q2"):
+        for path in (tmp_path / quarter).iterdir():
+            (both / path.name).write_bytes(path.read_bytes())
+    summary = importer.import_path(both)
+    assert summary.banks == 230 and summary.items_written == 230 * 3 and not summary.notes
+    # ... q3 in a run of its own (uses q2 as stored).
+    importer.import_path(tmp_path / "q3")
+    for idrssd in (ids[0], ids[99], ids[100], ids[-1]):
+        q2 = _must(table, f"BANK#{idrssd}", "Q#20240630")
+        q3 = _must(table, f"BANK#{idrssd}", "Q#20240930")
+        assert q2["figures"]["netIncome"] == 15 and q3["figures"]["netIncome"] == 20
+        profile = _must(table, f"BANK#{idrssd}", "PROFILE")
+        assert profile["latestQuarter"] == "20240930"
+        assert profile["latestMetrics"]["roa"] == pytest.approx(8.0)  # 20 x 4 / 1000 x 100
+    marker = _must(table, "IMPORT", "Q#20240930")
+    assert json.loads(marker["ids"]) == sorted(ids, key=int)
