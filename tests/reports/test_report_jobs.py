@@ -208,3 +208,29 @@ def test_cancelling_mid_report_stops_and_keeps_the_previous_report(
         assert (
             ReportArchive(sample["s3"], sample["bucket"]).latest(STRONG)["jobId"] == first["jobId"]
         )
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"), [("", "empty answer"), ("x" * 7_000, "too long to use")]
+)
+def test_an_unusable_model_answer_fails_the_job_with_a_sentence(
+    sample: dict[str, Any], text: str, needle: str
+) -> None:
+    client = boto3.client("bedrock-runtime", region_name="us-east-1")
+    stubber = Stubber(client)
+    stubber.add_response(
+        "converse",
+        {
+            "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+            "stopReason": "end_turn",
+            "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
+            "metrics": {"latencyMs": 1},
+        },
+    )
+    stubber.activate()
+    writer = with_writer(lambda _: BedrockWriter(lambda: client, "model-x", sleep=lambda _: None))
+    with api_under_test(sample, pipelines=writer) as api:
+        job, _ = run_report(api, STRONG)
+        assert job["status"] == "failed"
+        assert needle in job["error"] and job["error"].endswith(".")
+        assert api.get(f"/api/research/{STRONG}/report").status_code == 404
