@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from chalicelib.bedrock import MAX_ATTEMPTS, RETRYABLE, Converse
 from chalicelib.experts import HOST, Expert
 from chalicelib.podcasts.brief import PodcastBrief
 from chalicelib.podcasts.errors import ScriptError
@@ -24,10 +25,7 @@ from chalicelib.podcasts.script import (
     Script,
     check_panel,
 )
-from chalicelib.reports.bedrock_writer import RETRYABLE
-from chalicelib.retries import with_retries
 
-MAX_ATTEMPTS = 4
 MAX_TOKENS = 4096
 SECTION_CHARS = 1500  # of each report section's prose, to keep the prompt bounded
 # A model's count drifts; refuse only scripts far outside the 3-8 minute aim.
@@ -54,32 +52,23 @@ class BedrockScriptWriter:
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
-        self._client_factory = client_factory
-        self._model_id = model_id
-        self._sleep = sleep
-        self._max_attempts = max_attempts
+        self._converse_call = Converse(client_factory, model_id, sleep, max_attempts)
 
     @property
     def model(self) -> str:
-        return self._model_id
+        return self._converse_call.model_id
 
     def write(self, brief: PodcastBrief, experts: Sequence[Expert]) -> Script:
         response = self._converse(brief, experts)
         lines = checked_lines(response, experts)
-        return Script(tuple(lines), writer=self.name, model=self._model_id)
+        return Script(tuple(lines), writer=self.name, model=self.model)
 
     def _converse(self, brief: PodcastBrief, experts: Sequence[Expert]) -> dict[str, Any]:
-        request = {
-            "modelId": self._model_id,
-            "system": [{"text": SYSTEM_PROMPT}],
-            "messages": [{"role": "user", "content": [{"text": prompt(brief, experts)}]}],
-            "inferenceConfig": {"maxTokens": MAX_TOKENS, "temperature": 0.5},
-        }
-        return with_retries(
-            lambda: self._client_factory().converse(**request),
-            retryable=RETRYABLE,
-            attempts=self._max_attempts,
-            sleep=self._sleep,
+        return self._converse_call(
+            SYSTEM_PROMPT,
+            prompt(brief, experts),
+            max_tokens=MAX_TOKENS,
+            temperature=0.5,
             refused=lambda code: ScriptError(_sentence_for(code)),
             unreachable=lambda: ScriptError(
                 "The AI model did not answer in time while writing the podcast script. "

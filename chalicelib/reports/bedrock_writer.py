@@ -12,22 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.bedrock import MAX_ATTEMPTS, RETRYABLE, Converse
 from chalicelib.reports import rules
 from chalicelib.reports.errors import WriterError
 from chalicelib.reports.facts import ReportFacts
 from chalicelib.reports.sections import Section
-from chalicelib.retries import with_retries
 
-RETRYABLE = frozenset(
-    {
-        "ThrottlingException",
-        "ServiceUnavailableException",
-        "InternalServerException",
-        "ModelNotReadyException",
-        "ModelTimeoutException",
-    }
-)
-MAX_ATTEMPTS = 4
 MIN_SECTION_CHARS = 40
 MAX_SECTION_CHARS = 6000
 MAX_TOKENS = 1200
@@ -54,31 +44,22 @@ class BedrockWriter:
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
-        self._client_factory = client_factory
-        self._model_id = model_id
-        self._sleep = sleep
-        self._max_attempts = max_attempts
+        self._converse_call = Converse(client_factory, model_id, sleep, max_attempts)
 
     @property
     def model(self) -> str:
-        return self._model_id
+        return self._converse_call.model_id
 
     def write(self, section: Section, facts: ReportFacts) -> str:
         response = self._converse(section, facts)
         return _checked_text(response, section)
 
     def _converse(self, section: Section, facts: ReportFacts) -> dict[str, Any]:
-        request = {
-            "modelId": self._model_id,
-            "system": [{"text": SYSTEM_PROMPT}],
-            "messages": [{"role": "user", "content": [{"text": prompt(section, facts)}]}],
-            "inferenceConfig": {"maxTokens": MAX_TOKENS, "temperature": 0.2},
-        }
-        return with_retries(
-            lambda: self._client_factory().converse(**request),
-            retryable=RETRYABLE,
-            attempts=self._max_attempts,
-            sleep=self._sleep,
+        return self._converse_call(
+            SYSTEM_PROMPT,
+            prompt(section, facts),
+            max_tokens=MAX_TOKENS,
+            temperature=0.2,
             refused=lambda code: WriterError(_sentence_for(code, section)),
             unreachable=lambda: WriterError(
                 f"The AI model did not answer in time while writing the "
