@@ -7,6 +7,7 @@ the server to watch); ``chalice local`` runs as its child against it. Ctrl-C sto
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "ffiec"
 HOST = "127.0.0.1"
 REGION = "us-east-1"
+PR_SET_PDEATHSIG = 1  # prctl option: signal this process when its parent dies
 
 
 def local_stage_env() -> dict[str, str]:
@@ -89,6 +91,28 @@ def wait_until_serving(url: str, child: subprocess.Popen[bytes], timeout: float 
     return False
 
 
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGHUP stop the stack as Ctrl-C does, so that the server child never
+    outlives it; SIGINT is handled even when the stack was started with it ignored (as a
+    shell does for a background job)."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, interrupt)
+
+
+def _die_with_parent() -> None:
+    """In the server child: ask Linux to end it if the stack itself is killed outright."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the signal handlers above still cover an orderly stop
+
+
 def _say(text: str) -> None:
     print(text, flush=True)
 
@@ -113,6 +137,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
             )
             return 2
 
+    _stop_on_signals()
     stage_env = local_stage_env()
     names = ResourceNames(
         jobs_table=stage_env["JOBS_TABLE"],
@@ -141,6 +166,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
             ],
             cwd=ROOT,
             env=env,
+            preexec_fn=_die_with_parent,
         )
         url = f"http://{HOST}:{args.port}/"
         if wait_until_serving(f"http://{HOST}:{args.port}/api/openapi.json", child):

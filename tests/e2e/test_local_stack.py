@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import subprocess
 import sys
@@ -119,3 +120,19 @@ def test_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
     for freed in (port, emulator_port):
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", freed)) != 0, f"port {freed} still served"
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGKILL])
+def test_stopping_the_stack_process_stops_its_server_too(tmp_path: Path, signum: int) -> None:
+    with local_stack(tmp_path) as running:
+        port = int(running.url.rsplit(":", 1)[1])
+        running.process.send_signal(signum)  # the stack alone, not its process group
+        running.process.wait(timeout=15)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) != 0:
+                    break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"the server on port {port} outlived the stack")
