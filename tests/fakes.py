@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
+
+import boto3
+from botocore.stub import Stubber
 
 from chalicelib.jobs.model import WorkerEvent
 from devstack.aws_calls import Call as Call
@@ -69,3 +73,21 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("condition not met in time")
         time.sleep(0.01)
+
+
+def converse_answer(text: str, stop: str = "end_turn") -> dict[str, Any]:
+    """A Bedrock Converse response for botocore's Stubber (moto has no Converse)."""
+    return {
+        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
+        "stopReason": stop,
+        "usage": {"inputTokens": 10, "outputTokens": 10, "totalTokens": 20},
+        "metrics": {"latencyMs": 5},
+    }
+
+
+@contextmanager
+def stubbed_bedrock() -> Iterator[tuple[Any, Stubber]]:
+    """A bedrock-runtime client whose answers a test queues with ``Stubber``."""
+    client = boto3.client("bedrock-runtime", region_name="us-east-1")
+    with Stubber(client) as stubber:
+        yield client, stubber

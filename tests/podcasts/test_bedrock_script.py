@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from chalicelib.experts import expert_by_id
 from chalicelib.podcasts.bedrock_writer import BedrockScriptWriter
 from chalicelib.podcasts.brief import PodcastBrief
 from chalicelib.podcasts.errors import ScriptError
+from tests.fakes import converse_answer, stubbed_bedrock
 from tests.podcasts.test_template_script import report_from
 
 MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
@@ -27,15 +26,6 @@ def script(*speakers: str, text: str = SENTENCE) -> str:
 GOOD = script("host", "credit", "capital", "credit", "capital", "host", "credit", "host")
 
 
-def answer(text: str, stop: str = "end_turn") -> dict[str, Any]:
-    return {
-        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
-        "stopReason": stop,
-        "usage": {"inputTokens": 10, "outputTokens": 10, "totalTokens": 20},
-        "metrics": {"latencyMs": 5},
-    }
-
-
 @pytest.fixture
 def brief(strong: Any) -> PodcastBrief:
     return PodcastBrief.from_report(report_from(strong))
@@ -43,9 +33,8 @@ def brief(strong: Any) -> PodcastBrief:
 
 @pytest.fixture
 def bedrock() -> Any:
-    client = boto3.client("bedrock-runtime", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
+    with stubbed_bedrock() as stubbed:
+        yield stubbed
 
 
 def writer_for(client: Any, sleeps: list[float] | None = None) -> BedrockScriptWriter:
@@ -59,7 +48,7 @@ def test_a_good_answer_becomes_the_script(bedrock: Any, brief: PodcastBrief) -> 
     client.meta.events.register(
         "before-parameter-build.bedrock-runtime.Converse", lambda params, **_: sent.append(params)
     )
-    stubber.add_response("converse", answer("Here it is:\n```json\n" + GOOD + "\n```"))
+    stubber.add_response("converse", converse_answer("Here it is:\n```json\n" + GOOD + "\n```"))
     result = writer_for(client).write(brief, EXPERTS)
     assert [line.speaker for line in result.lines][:3] == ["host", "credit", "capital"]
     assert result.writer == "bedrock" and result.model == MODEL
@@ -75,7 +64,7 @@ def test_throttling_is_retried_with_backoff(bedrock: Any, brief: PodcastBrief) -
     client, stubber = bedrock
     stubber.add_client_error("converse", "ThrottlingException", http_status_code=429)
     stubber.add_client_error("converse", "ServiceUnavailableException", http_status_code=503)
-    stubber.add_response("converse", answer(GOOD))
+    stubber.add_response("converse", converse_answer(GOOD))
     sleeps: list[float] = []
     assert len(writer_for(client, sleeps).write(brief, EXPERTS).lines) == 8
     assert sleeps == [2.0, 4.0]
@@ -110,7 +99,7 @@ def test_unusable_scripts_fail_with_a_sentence(
     bedrock: Any, brief: PodcastBrief, text: str, needle: str
 ) -> None:
     client, stubber = bedrock
-    stubber.add_response("converse", answer(text))
+    stubber.add_response("converse", converse_answer(text))
     with pytest.raises(ScriptError, match=needle) as failure:
         writer_for(client).write(brief, EXPERTS)
     assert failure.value.message.endswith(".")
@@ -118,7 +107,7 @@ def test_unusable_scripts_fail_with_a_sentence(
 
 def test_a_cut_off_answer_is_refused(bedrock: Any, brief: PodcastBrief) -> None:
     client, stubber = bedrock
-    stubber.add_response("converse", answer(GOOD, stop="max_tokens"))
+    stubber.add_response("converse", converse_answer(GOOD, stop="max_tokens"))
     with pytest.raises(ScriptError, match="cut off"):
         writer_for(client).write(brief, EXPERTS)
 

@@ -5,33 +5,23 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import ANY
 
 from chalicelib.reports.bedrock_writer import MAX_SECTION_CHARS, BedrockWriter
 from chalicelib.reports.errors import WriterError
 from chalicelib.reports.facts import ReportFacts
 from chalicelib.reports.sections import SECTIONS
+from tests.fakes import converse_answer, stubbed_bedrock
 
 MODEL = "anthropic.claude-3-5-haiku-20241022-v1:0"
 GOOD = "The bank earned an annualised return on assets of 0.95%, above its peers. " * 3
 
 
-def answer(text: str, stop: str = "end_turn") -> dict[str, Any]:
-    return {
-        "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
-        "stopReason": stop,
-        "usage": {"inputTokens": 10, "outputTokens": 10, "totalTokens": 20},
-        "metrics": {"latencyMs": 5},
-    }
-
-
 @pytest.fixture
 def bedrock() -> Any:
-    client = boto3.client("bedrock-runtime", region_name="us-east-1")
-    with Stubber(client) as stubber:
-        yield client, stubber
+    with stubbed_bedrock() as stubbed:
+        yield stubbed
 
 
 def writer_for(client: Any, sleeps: list[float] | None = None) -> BedrockWriter:
@@ -45,7 +35,7 @@ def test_the_request_carries_the_model_and_the_figures(bedrock: Any, strong: Rep
     client.meta.events.register(
         "before-parameter-build.bedrock-runtime.Converse", lambda params, **_: sent.append(params)
     )
-    stubber.add_response("converse", answer(GOOD), {"modelId": MODEL, "system": ANY,
+    stubber.add_response("converse", converse_answer(GOOD), {"modelId": MODEL, "system": ANY,
                          "messages": ANY, "inferenceConfig": ANY})  # fmt: skip
     text = writer_for(client).write(SECTIONS[2], strong)
     assert text.strip() == GOOD.strip()
@@ -62,7 +52,7 @@ def test_throttling_is_retried_with_backoff(bedrock: Any, strong: ReportFacts) -
     client, stubber = bedrock
     stubber.add_client_error("converse", "ThrottlingException", http_status_code=429)
     stubber.add_client_error("converse", "ServiceUnavailableException", http_status_code=503)
-    stubber.add_response("converse", answer(GOOD))
+    stubber.add_response("converse", converse_answer(GOOD))
     sleeps: list[float] = []
     assert writer_for(client, sleeps).write(SECTIONS[0], strong).strip() == GOOD.strip()
     assert sleeps == [2.0, 4.0]
@@ -81,10 +71,10 @@ def test_throttling_that_never_ends_fails_with_a_sentence(
 @pytest.mark.parametrize(
     ("response", "needle"),
     [
-        (answer(""), "empty"),
-        (answer("   \n "), "empty"),
-        (answer("x" * (MAX_SECTION_CHARS + 1)), "too long"),
-        (answer(GOOD, stop="max_tokens"), "too long"),
+        (converse_answer(""), "empty"),
+        (converse_answer("   \n "), "empty"),
+        (converse_answer("x" * (MAX_SECTION_CHARS + 1)), "too long"),
+        (converse_answer(GOOD, stop="max_tokens"), "too long"),
         ({"output": {"message": {"role": "assistant", "content": []}}, "stopReason": "end_turn",
           "usage": {"inputTokens": 1, "outputTokens": 0, "totalTokens": 1},
           "metrics": {"latencyMs": 1}}, "empty"),

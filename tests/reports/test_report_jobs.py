@@ -20,6 +20,7 @@ from chalicelib.reports.sections import SECTIONS, ReportWriter, Section
 from chalicelib.reports.template_writer import TemplateWriter
 from chalicelib.runtime import Runtime, shipped_pipelines
 from tests.api_support import Api, api_under_test
+from tests.fakes import converse_answer
 from tests.reports.conftest import STRESSED, STRONG
 
 PipelinesFactory = Callable[[Runtime], PipelineRegistry]
@@ -163,12 +164,7 @@ def test_model_output_with_script_is_sanitized(sample: dict[str, Any]) -> None:
     for _ in SECTIONS:
         stubber.add_response(
             "converse",
-            {
-                "output": {"message": {"role": "assistant", "content": [{"text": hostile}]}},
-                "stopReason": "end_turn",
-                "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
-                "metrics": {"latencyMs": 1},
-            },
+            converse_answer(hostile),
         )
     stubber.activate()
     writer = with_writer(lambda _: BedrockWriter(lambda: client, "model-x", sleep=lambda _: None))
@@ -220,12 +216,7 @@ def test_an_unusable_model_answer_fails_the_job_with_a_sentence(
     stubber = Stubber(client)
     stubber.add_response(
         "converse",
-        {
-            "output": {"message": {"role": "assistant", "content": [{"text": text}]}},
-            "stopReason": "end_turn",
-            "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
-            "metrics": {"latencyMs": 1},
-        },
+        converse_answer(text),
     )
     stubber.activate()
     writer = with_writer(lambda _: BedrockWriter(lambda: client, "model-x", sleep=lambda _: None))
