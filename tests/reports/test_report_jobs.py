@@ -6,9 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
@@ -20,7 +18,7 @@ from chalicelib.reports.sections import SECTIONS, ReportWriter, Section
 from chalicelib.reports.template_writer import TemplateWriter
 from chalicelib.runtime import Runtime, shipped_pipelines
 from tests.api_support import Api, api_under_test
-from tests.fakes import converse_answer
+from tests.fakes import converse_answer, stubbed_bedrock
 from tests.reports.conftest import STRESSED, STRONG
 
 PipelinesFactory = Callable[[Runtime], PipelineRegistry]
@@ -157,18 +155,19 @@ def test_an_s3_failure_fails_the_job_and_keeps_the_previous_report(
         assert intact.latest(STRONG)["jobId"] == first["jobId"]
 
 
+def with_bedrock(client: Any) -> PipelinesFactory:
+    """Report pipelines whose writer asks the stubbed Bedrock client, without waiting."""
+    return with_writer(lambda _: BedrockWriter(lambda: client, "model-x", sleep=lambda _: None))
+
+
 def test_model_output_with_script_is_sanitized(sample: dict[str, Any]) -> None:
-    client = boto3.client("bedrock-runtime", region_name="us-east-1")
-    stubber = Stubber(client)
     hostile = "Solid quarter. <script>alert('x')</script> **Capital** is ample; ROA 0.95%."
-    for _ in SECTIONS:
-        stubber.add_response(
-            "converse",
-            converse_answer(hostile),
-        )
-    stubber.activate()
-    writer = with_writer(lambda _: BedrockWriter(lambda: client, "model-x", sleep=lambda _: None))
-    with api_under_test(sample, pipelines=writer) as api:
+    with (
+        stubbed_bedrock() as (client, stubber),
+        api_under_test(sample, pipelines=with_bedrock(client)) as api,
+    ):
+        for _ in SECTIONS:
+            stubber.add_response("converse", converse_answer(hostile))
         job, _ = run_report(api, STRONG)
         assert job["status"] == "completed"
         report = json.loads(api.get(f"/api/research/{STRONG}/report").body)
@@ -177,7 +176,7 @@ def test_model_output_with_script_is_sanitized(sample: dict[str, Any]) -> None:
             assert (
                 "<script" not in section["html"] and "<strong>Capital</strong>" in section["html"]
             )
-    stubber.assert_no_pending_responses()
+        stubber.assert_no_pending_responses()
 
 
 def test_cancelling_mid_report_stops_and_keeps_the_previous_report(
@@ -212,15 +211,11 @@ def test_cancelling_mid_report_stops_and_keeps_the_previous_report(
 def test_an_unusable_model_answer_fails_the_job_with_a_sentence(
     sample: dict[str, Any], text: str, needle: str
 ) -> None:
-    client = boto3.client("bedrock-runtime", region_name="us-east-1")
-    stubber = Stubber(client)
-    stubber.add_response(
-        "converse",
-        converse_answer(text),
-    )
-    stubber.activate()
-    writer = with_writer(lambda _: BedrockWriter(lambda: client, "model-x", sleep=lambda _: None))
-    with api_under_test(sample, pipelines=writer) as api:
+    with (
+        stubbed_bedrock() as (client, stubber),
+        api_under_test(sample, pipelines=with_bedrock(client)) as api,
+    ):
+        stubber.add_response("converse", converse_answer(text))
         job, _ = run_report(api, STRONG)
         assert job["status"] == "failed"
         assert needle in job["error"] and job["error"].endswith(".")
