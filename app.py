@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Response
-from chalice.app import Request
+from chalice.app import Request, SQSEvent
 
 from chalicelib import runtime
 from chalicelib.auth import route_auth
+from chalicelib.aws_errors import is_transient
 from chalicelib.errors import ConfigError, DomainError
 from chalicelib.experts import panel_to_api
 from chalicelib.http import (
+    busy_response,
     domain_error_response,
     error_response,
     job_status_response,
@@ -23,6 +27,7 @@ from chalicelib.http import (
     start_response,
 )
 from chalicelib.jobs.model import JobType
+from chalicelib.jobs.service import record_failed_delivery
 from chalicelib.logs import log
 from chalicelib.openapi import openapi_document
 from chalicelib.research import bank_overview
@@ -43,6 +48,10 @@ AUTH = route_auth()
 
 # The seed's client posts a report start with no body, labelled as form data by axios.
 BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
+# Lambda's on-failure destination for both workers. Like API_AUTH, read at import, when
+# Chalice reads the decorators: `make package` sets it to the stack's queue name
+# (FailedWorkerEvents' QueueName in infra/resources.json); the local stage names its own.
+FAILURE_QUEUE = os.environ.get("FAILED_EVENTS_QUEUE") or "bank-research-failed-worker-events"
 INTERNAL_ERROR = "Something went wrong on our side. Please try again in a minute."
 
 
@@ -62,7 +71,10 @@ def api(view: Callable[..., Response]) -> Callable[..., Response]:
                 return response
             log(logging.ERROR, "unmapped domain error", exc_info=True)
             return error_response(500, "internal_error", INTERNAL_ERROR)
-        except Exception:
+        except Exception as exc:
+            if is_transient(exc):
+                log(logging.WARNING, "busy downstream", path=_path(), error=type(exc).__name__)
+                return busy_response()
             log(logging.ERROR, "unhandled error", exc_info=True, path=_path())
             return error_response(500, "internal_error", INTERNAL_ERROR)
 
@@ -161,10 +173,7 @@ def search_banks() -> Response:
 @api
 def bank_profile(idrssd: str) -> Response:
     current = runtime.current()
-    overview = bank_overview(
-        current.catalog, current.reports, current.podcasts, parse_idrssd(idrssd)
-    )
-    return json_response(overview)
+    return json_response(bank_overview(current.catalog, current.store, parse_idrssd(idrssd)))
 
 
 @app.route("/api/podcast/experts", methods=["GET"], **AUTH)
@@ -180,8 +189,9 @@ def openapi() -> Response:
 
 
 def _run_worker(event: Any, context: Any) -> dict[str, str]:
-    remaining_ms = context.get_remaining_time_in_millis() if context is not None else 900_000
-    outcome = runtime.current().runner.handle(event, remaining_ms)
+    # Raises Redeliver when Lambda should deliver the event again (docs/ARCHITECTURE.md).
+    current = runtime.current()
+    outcome = current.runner.handle(event, current.delivery(context))
     return {"jobId": outcome.job_id, "outcome": outcome.result}
 
 
@@ -193,3 +203,18 @@ def report_worker(event: Any, context: Any) -> dict[str, str]:
 @app.lambda_function(name="podcast_worker")
 def podcast_worker(event: Any, context: Any) -> dict[str, str]:
     return _run_worker(event, context)
+
+
+@app.on_sqs_message(queue=FAILURE_QUEUE, batch_size=10, name="worker_failures")
+def worker_failures(event: SQSEvent) -> None:
+    """Fail each job whose event Lambda gave up on (after its retries or its maximum age)."""
+    store = runtime.current().store
+    for record in event:
+        record_failed_delivery(store, _json_or_none(record.body))
+
+
+def _json_or_none(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None

@@ -84,7 +84,7 @@ def main() -> None:
         def run(job_type: JobType, params: dict[str, Any]) -> None:
             outcome = runtime.jobs.start(BANK, job_type, params)
             assert outcome.created and deferred.event is not None
-            result = runtime.runner.handle(deferred.event.to_payload(), 900_000)
+            result = runtime.runner.handle(deferred.event.to_payload(), runtime.delivery(None))
             assert result.result == "completed", result
 
         run(JobType.REPORT, {})

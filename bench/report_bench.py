@@ -66,7 +66,7 @@ def main() -> None:
                 started = time.perf_counter()
                 outcome = runtime.jobs.start(BANK, JobType.REPORT, {})
                 assert outcome.created and deferred.event is not None
-                result = runtime.runner.handle(deferred.event.to_payload(), 900_000)
+                result = runtime.runner.handle(deferred.event.to_payload(), runtime.delivery(None))
                 walls.append(time.perf_counter() - started)
                 assert result.result == "completed", result
             calls = by_kind(log)

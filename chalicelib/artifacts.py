@@ -1,13 +1,16 @@
-"""Artifacts in S3: one set of objects per job, behind a per-bank ``latest.json`` pointer.
+"""Artifacts in S3: immutable objects, one set per job, under ``{kind}/{idrssd}/{jobId}.…``.
 
-The pointer is written last, so it only ever names an artifact that is whole; a failed or
-cancelled run leaves it (and so the previous artifact) untouched. Reports and podcasts
-share this pattern; each names its own prefix.
+Nothing here decides what is "latest": that is the job's publication, recorded in the
+Jobs table in the same transaction as its completion (``chalicelib/jobs/store.py``). An
+object of a run that never completed is referenced by nothing; the run deletes it when it
+learns it lost its job, and the bucket's lifecycle rule removes whatever is left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -15,64 +18,24 @@ from botocore.exceptions import ClientError
 MISSING = {"NoSuchKey", "404", "NotFound"}
 
 
-class LatestArchive:
-    """JSON documents (and their binary companions) under ``{prefix}/{idrssd}/``."""
-
-    prefix = "artifacts"
+class ArtifactBucket:
+    """Puts, gets, deletes and signs objects of the artifacts bucket."""
 
     def __init__(self, s3: Any, bucket: str) -> None:
         self._s3 = s3
         self._bucket = bucket
 
-    def document_key(self, idrssd: str, job_id: str) -> str:
-        return f"{self.prefix}/{idrssd}/{job_id}.json"
-
-    def latest_key(self, idrssd: str) -> str:
-        return f"{self.prefix}/{idrssd}/latest.json"
-
-    def exists(self, idrssd: str) -> bool:
-        """Whether the bank has a finished artifact (one ``HeadObject``)."""
-        try:
-            self._s3.head_object(Bucket=self._bucket, Key=self.latest_key(idrssd))
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in MISSING:
-                return False
-            raise
-        return True
-
-    def _publish(
-        self,
-        idrssd: str,
-        job_id: str,
-        document: dict[str, Any],
-        pointer_extras: dict[str, Any] | None = None,
-    ) -> str:
-        """Store the document, then point ``latest`` at it; returns the document's key.
-
-        Companion objects (audio) must be stored before this is called; ``pointer_extras``
-        lets a reader find them from the pointer alone.
-        """
-        key = self.document_key(idrssd, job_id)
-        self._put_json(key, document)
-        pointer = {"key": key, "jobId": job_id, **(pointer_extras or {})}
-        self._put_json(self.latest_key(idrssd), pointer)
-        return key
-
-    def _latest_pointer(self, idrssd: str) -> dict[str, Any] | None:
-        return self._get_json(self.latest_key(idrssd))
-
-    def _latest_document(self, idrssd: str) -> dict[str, Any] | None:
-        pointer = self._latest_pointer(idrssd)
-        return None if pointer is None else self._get_json(str(pointer["key"]))
-
-    def _put_json(self, key: str, document: dict[str, Any]) -> None:
+    def put_json(self, key: str, document: dict[str, Any]) -> int:
+        """Store a JSON document; returns its size in bytes."""
         body = json.dumps(document, separators=(",", ":")).encode("utf-8")
-        self._put_bytes(key, body, "application/json")
+        self.put_bytes(key, body, "application/json")
+        return len(body)
 
-    def _put_bytes(self, key: str, body: bytes, content_type: str) -> None:
+    def put_bytes(self, key: str, body: bytes, content_type: str) -> None:
         self._s3.put_object(Bucket=self._bucket, Key=key, Body=body, ContentType=content_type)
 
-    def _get_json(self, key: str) -> dict[str, Any] | None:
+    def get_json(self, key: str) -> dict[str, Any] | None:
+        """The document, or ``None`` when there is no such object (one ``GetObject``)."""
         try:
             response = self._s3.get_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
@@ -82,7 +45,14 @@ class LatestArchive:
         document: dict[str, Any] = json.loads(response["Body"].read())
         return document
 
-    def _presigned_get(self, key: str, expires_seconds: int, content_type: str) -> str:
+    def delete(self, keys: Iterable[str]) -> None:
+        """Best effort: an object left behind is harmless and the lifecycle rule removes it."""
+        for key in keys:
+            with contextlib.suppress(Exception):
+                self._s3.delete_object(Bucket=self._bucket, Key=key)
+
+    def presigned_get(self, key: str, expires_seconds: int, content_type: str) -> str:
+        """A short-lived link to the object. Signing is local: no AWS call."""
         url: str = self._s3.generate_presigned_url(
             "get_object",
             Params={"Bucket": self._bucket, "Key": key, "ResponseContentType": content_type},

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from chalicelib.errors import ConfigError
+from chalicelib.jobs.rules import Timing
 
 INVOKERS = ("lambda", "thread")
 WRITERS = ("template", "bedrock")
@@ -23,7 +24,9 @@ class Settings:
     podcast_worker_function: str = ""
     thread_workers: int = 4
     worker_timeout_seconds: int = 900
-    pending_timeout_seconds: int = 300
+    job_lease_seconds: int = 90
+    job_heartbeat_seconds: int = 30
+    job_max_event_age_seconds: int = 2400
     report_writer: str = "template"
     bedrock_model_id: str = ""
     report_pace_seconds: float = 0.0
@@ -42,7 +45,9 @@ class Settings:
             podcast_worker_function=env.get("PODCAST_WORKER_FUNCTION", ""),
             thread_workers=_positive_int(env, "THREAD_WORKERS", 4),
             worker_timeout_seconds=_positive_int(env, "WORKER_TIMEOUT_SECONDS", 900),
-            pending_timeout_seconds=_positive_int(env, "PENDING_TIMEOUT_SECONDS", 300),
+            job_lease_seconds=_positive_int(env, "JOB_LEASE_SECONDS", 90),
+            job_heartbeat_seconds=_positive_int(env, "JOB_HEARTBEAT_SECONDS", 30),
+            job_max_event_age_seconds=_positive_int(env, "JOB_MAX_EVENT_AGE_SECONDS", 2400),
             report_writer=env.get("REPORT_WRITER", "template"),
             bedrock_model_id=env.get("BEDROCK_MODEL_ID", ""),
             report_pace_seconds=_seconds(env, "REPORT_PACE_SECONDS"),
@@ -58,6 +63,11 @@ class Settings:
             raise ConfigError(f"PODCAST_WRITER must be one of {', '.join(WRITERS)}.")
         if settings.voice_engine not in VOICE_ENGINES:
             raise ConfigError(f"VOICE_ENGINE must be one of {', '.join(VOICE_ENGINES)}.")
+        if settings.job_heartbeat_seconds >= settings.job_lease_seconds:
+            raise ConfigError(
+                "JOB_HEARTBEAT_SECONDS must be shorter than JOB_LEASE_SECONDS, or a live run's "
+                "lease would lapse between its heartbeats."
+            )
         for name, writer in (
             ("REPORT_WRITER", settings.report_writer),
             ("PODCAST_WRITER", settings.podcast_writer),
@@ -67,6 +77,14 @@ class Settings:
                     f"With {name}=bedrock, set BEDROCK_MODEL_ID to the Bedrock model to use."
                 )
         return settings
+
+    def timing(self) -> Timing:
+        """The job rules' timing from these settings."""
+        return Timing(
+            lease_seconds=self.job_lease_seconds,
+            heartbeat_seconds=self.job_heartbeat_seconds,
+            max_event_age_seconds=self.job_max_event_age_seconds,
+        )
 
     def worker_functions(self) -> dict[str, str]:
         """The workers' Lambda names, by job type; only the API needs them (to invoke)."""

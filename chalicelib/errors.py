@@ -24,15 +24,5 @@ class InvalidInput(DomainError):
     code = "invalid_input"
 
 
-class NoActiveJob(DomainError):
-    code = "no_active_job"
-
-
-class WorkerUnavailable(DomainError):
-    """The job was recorded but no worker could be started for it."""
-
-    code = "worker_unavailable"
-
-
 class ConfigError(DomainError):
     code = "bad_configuration"

@@ -10,6 +10,7 @@ from chalice import Response
 
 from chalicelib import errors
 from chalicelib.banks import errors as bank_errors
+from chalicelib.jobs.errors import NoActiveJob, WorkerUnavailable
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.podcasts.errors import NoPodcast, ReportRequired
 from chalicelib.reports.errors import NoReport
@@ -21,12 +22,12 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     errors.InvalidInput: 400,
     bank_errors.InvalidQuery: 400,
     bank_errors.BankNotFound: 404,
-    errors.NoActiveJob: 404,
+    NoActiveJob: 404,
     NoReport: 404,
     NoPodcast: 404,
     bank_errors.NoBankData: 409,
     ReportRequired: 409,
-    errors.WorkerUnavailable: 503,
+    WorkerUnavailable: 503,
 }
 
 
@@ -38,8 +39,19 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
-def error_response(status: int, code: str, message: str) -> Response:
-    return json_response({"error": message, "code": code}, status)
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    return json_response({"error": message, "code": code}, status, headers)
+
+
+BUSY_SECONDS = 5
+BUSY = "The service is busy right now. Please try again in a few seconds."
+
+
+def busy_response() -> Response:
+    """503 for throttling or a server error downstream: nothing was wrong with the request."""
+    return error_response(503, "busy", BUSY, {"Retry-After": str(BUSY_SECONDS)})
 
 
 def domain_error_response(error: errors.DomainError) -> Response | None:
@@ -47,7 +59,8 @@ def domain_error_response(error: errors.DomainError) -> Response | None:
     for error_type in type(error).__mro__:
         status = STATUS_BY_ERROR.get(error_type)  # type: ignore[call-overload]
         if status is not None:
-            return error_response(status, error.code, error.message)
+            retry = {"Retry-After": str(BUSY_SECONDS)} if status == 503 else None
+            return error_response(status, error.code, error.message, retry)
     return None
 
 

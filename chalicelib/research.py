@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from chalicelib.jobs.model import JobType, PublicationSource
+
 
 class Profiles(Protocol):
     def profile(self, idrssd: str) -> dict[str, Any]: ...
 
 
-class Archive(Protocol):
-    def exists(self, idrssd: str) -> bool: ...
-
-
 def bank_overview(
-    profiles: Profiles, reports: Archive, podcasts: Archive, idrssd: str
+    profiles: Profiles, publications: PublicationSource, idrssd: str
 ) -> dict[str, Any]:
-    """The bank's profile plus ``research``: whether a finished report and podcast exist.
+    """The bank's profile plus ``research``: whether a published report and podcast exist.
 
     The page asks for the latest report or podcast only when there is one, so that a bank
-    without them costs no failed request.
+    without them costs no failed request. Both are read in one ``BatchGetItem``.
     """
     overview = profiles.profile(idrssd)
-    overview["research"] = {"report": reports.exists(idrssd), "podcast": podcasts.exists(idrssd)}
+    latest = publications.latest_of_each(idrssd)
+    overview["research"] = {str(job_type): job_type in latest for job_type in JobType}
     return overview

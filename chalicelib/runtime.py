@@ -13,17 +13,17 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from chalicelib.artifacts import ArtifactBucket
 from chalicelib.banks.lookup import BankLookup
 from chalicelib.banks.service import BankCatalog
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
-from chalicelib.invokers import Invoker, LambdaInvoker, ThreadInvoker
+from chalicelib.jobs.invokers import Invoker, LambdaInvoker, ThreadInvoker
 from chalicelib.jobs.model import JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
-from chalicelib.jobs.rules import Timing
 from chalicelib.jobs.service import JobService
 from chalicelib.jobs.store import JobStore
-from chalicelib.jobs.worker import JobRunner
+from chalicelib.jobs.worker import Delivery, JobRunner
 from chalicelib.podcasts.archive import PodcastArchive
 from chalicelib.podcasts.bedrock_writer import BedrockScriptWriter
 from chalicelib.podcasts.errors import ReportRequired
@@ -101,13 +101,33 @@ class Runtime:
 
     @property
     def store(self) -> JobStore:
-        timing = Timing(pending_timeout_seconds=self.settings.pending_timeout_seconds)
-        return self._once("store", lambda: JobStore(self.jobs_table, self.clock, timing))
+        return self._once(
+            "store", lambda: JobStore(self.jobs_table, self.clock, self.settings.timing())
+        )
+
+    @property
+    def artifacts(self) -> ArtifactBucket:
+        return self._once(
+            "artifacts",
+            lambda: ArtifactBucket(self.client("s3"), self.settings.artifacts_bucket),
+        )
 
     @property
     def runner(self) -> JobRunner:
         return self._once(
-            "runner", lambda: JobRunner(self.store, self._pipelines_factory(self), self.clock)
+            "runner",
+            lambda: JobRunner(
+                self.store,
+                self._pipelines_factory(self),
+                self.clock,
+                discard=self.artifacts.delete,
+            ),
+        )
+
+    def delivery(self, context: Any) -> Delivery:
+        """One worker execution, from its Lambda context (``None`` in process)."""
+        return Delivery.from_context(
+            context, self.clock, default_ms=self.settings.worker_timeout_seconds * 1000
         )
 
     @property
@@ -116,9 +136,7 @@ class Runtime:
 
     @property
     def reports(self) -> ReportArchive:
-        return self._once(
-            "reports", lambda: ReportArchive(self.client("s3"), self.settings.artifacts_bucket)
-        )
+        return self._once("reports", lambda: ReportArchive(self.artifacts, self.store))
 
     @property
     def report_writer(self) -> ReportWriter:
@@ -137,9 +155,7 @@ class Runtime:
 
     @property
     def podcasts(self) -> PodcastArchive:
-        return self._once(
-            "podcasts", lambda: PodcastArchive(self.client("s3"), self.settings.artifacts_bucket)
-        )
+        return self._once("podcasts", lambda: PodcastArchive(self.artifacts, self.store))
 
     @property
     def script_writer(self) -> ScriptWriter:
@@ -160,7 +176,7 @@ class Runtime:
         return self._once("polly", lambda: PollyEngine(lambda: self.client("polly")))
 
     def require_report(self, idrssd: str) -> None:
-        """A podcast is made from the bank's latest report: one HeadObject at start."""
+        """A podcast is made from the bank's latest report: one ``GetItem`` at start."""
         if not self.reports.exists(idrssd):
             raise ReportRequired(idrssd)
 
@@ -200,9 +216,8 @@ def shipped_pipelines(runtime: Runtime) -> PipelineRegistry:
 def _invoker_from_settings(runtime: Runtime) -> Invoker:
     settings = runtime.settings
     if settings.invoker == "thread":
-        timeout_ms = settings.worker_timeout_seconds * 1000
         return ThreadInvoker(
-            lambda payload: runtime.runner.handle(payload, remaining_ms=timeout_ms),
+            lambda payload: runtime.runner.handle(payload, runtime.delivery(None)),
             max_workers=settings.thread_workers,
         )
     functions = settings.worker_functions()

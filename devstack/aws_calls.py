@@ -35,7 +35,21 @@ class CallLog:
 
 @contextmanager
 def counting_calls(session: boto3.session.Session) -> Iterator[CallLog]:
-    """Record every AWS API call made through ``session``'s clients (botocore events)."""
+    """Record every AWS API call made through ``session``'s clients created after this
+    starts (botocore copies a session's events into each client it creates)."""
+    with _counting(session.events) as log:
+        yield log
+
+
+@contextmanager
+def counting_client_calls(client: Any) -> Iterator[CallLog]:
+    """Record every AWS API call made through one existing client."""
+    with _counting(client.meta.events) as log:
+        yield log
+
+
+@contextmanager
+def _counting(events: Any) -> Iterator[CallLog]:
     log = CallLog()
     lock = threading.Lock()
 
@@ -43,11 +57,11 @@ def counting_calls(session: boto3.session.Session) -> Iterator[CallLog]:
         with lock:
             log.calls.append(Call(model.service_model.service_name, model.name, dict(params)))
 
-    session.events.register("before-parameter-build", record)
+    events.register("before-parameter-build", record)
     try:
         yield log
     finally:
-        session.events.unregister("before-parameter-build", record)
+        events.unregister("before-parameter-build", record)
 
 
 def by_kind(log: CallLog) -> Counter[str]:

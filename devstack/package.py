@@ -21,6 +21,9 @@ from pathlib import Path
 PROJECT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = "infra/resources.json"
 DEFAULT_REGION = "us-east-1"
+# The on-failure queue's name as the stack gives it (FailedWorkerEvents in the merge
+# template); Chalice writes the SQS event source from it (see FAILURE_QUEUE in app.py).
+FAILED_EVENTS_QUEUE = "${AWS::StackName}-failed-worker-events"
 
 
 def _tool(name: str) -> str:
@@ -51,6 +54,7 @@ def build(
     environment = dict(os.environ if env is None else env)
     # As the shell's ${AWS_DEFAULT_REGION:-us-east-1}: unset or empty means the default.
     environment["AWS_DEFAULT_REGION"] = environment.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
+    environment["FAILED_EVENTS_QUEUE"] = FAILED_EVENTS_QUEUE
     return subprocess.run(
         package_command(out_dir, stage),
         cwd=PROJECT,

@@ -12,7 +12,7 @@ from chalice.test import Client
 from app import app
 from chalicelib import runtime
 from chalicelib.config import Settings
-from chalicelib.invokers import Invoker
+from chalicelib.jobs.invokers import Invoker
 from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.runtime import Runtime
 from tests.conftest import NAMES

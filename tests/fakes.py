@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,9 +12,11 @@ import boto3
 from botocore.stub import Stubber
 
 from chalicelib.jobs.model import WorkerEvent
+from chalicelib.jobs.worker import Delivery
 from devstack.aws_calls import Call as Call
 from devstack.aws_calls import CallLog as CallLog
 from devstack.aws_calls import counting_calls as counting_calls
+from devstack.aws_calls import counting_client_calls as counting_client_calls
 
 T0 = 1_790_000_000.0  # a fixed moment in 2026, so that tests never depend on the date
 
@@ -32,6 +35,11 @@ class FakeClock:
     def advance(self, seconds: float) -> None:
         with self._lock:
             self._now += seconds
+
+
+def delivery(clock: FakeClock, remaining_ms: float = 900_000) -> Delivery:
+    """One worker execution as Lambda would start it: a fresh request id and a deadline."""
+    return Delivery.starting(f"request-{uuid.uuid4()}", remaining_ms, clock)
 
 
 class RecordingInvoker:

@@ -31,7 +31,7 @@ LONG = "x" * 10_000
 @pytest.fixture
 def api(aws: dict[str, Any]) -> Iterator[Api]:
     put_bank(aws["banks_table"], BANK)
-    put_report(aws["s3"], aws["bucket"], BANK)
+    put_report(aws, BANK)
     with api_under_test(aws) as under_test:
         # Something stored that bad requests must leave exactly as it is.
         under_test.post(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.jobs import rules
-from chalicelib.jobs.model import JobType
+from chalicelib.jobs.model import Job, JobType, WorkerEvent
 from chalicelib.jobs.service import COULD_NOT_START
 from tests.api_support import Api, api_under_test
 from tests.fakes import RecordingInvoker, put_bank
@@ -20,7 +20,8 @@ REPORT_START = f"/api/research/{BANK}/generate-background"
 PODCAST_START = f"/api/research/{BANK}/podcast/generate-background"
 STATUS = f"/api/research/{BANK}/job-status?type="
 JOB_KEYS = {
-    "jobId", "idrssd", "type", "status", "progress", "stage", "message", "error", "params",
+    "jobId", "idrssd", "type", "status", "progress", "stage", "message", "error", "errorCode",
+    "params",
     "attempt", "createdAt", "updatedAt", "startedAt", "finishedAt", "expiresAt", "result",
 }  # fmt: skip
 
@@ -34,6 +35,11 @@ def api(aws: dict[str, Any]) -> Iterator[Api]:
 
 def body(response: Any) -> Any:
     return json.loads(response.body)
+
+
+def claim(api: Api, job_id: str) -> Job:
+    event = WorkerEvent(job_id, BANK, JobType.REPORT, {})
+    return api.runtime.store.claim(event, "run-1", "request-1")
 
 
 # Start ------------------------------------------------------------------------------------
@@ -74,7 +80,7 @@ def test_an_empty_body_is_an_empty_object(api: Api, empty: str) -> None:
 
 
 def test_a_podcast_start_keeps_its_experts(api: Api) -> None:
-    put_report(api.aws["s3"], api.aws["bucket"], BANK)
+    put_report(api.aws, BANK)
     response = api.post(PODCAST_START, json.dumps({"experts": ["credit", "capital"]}))
     assert response.status_code == 202
     assert body(response)["job"]["params"] == {"experts": ["credit", "capital"]}
@@ -158,7 +164,7 @@ def test_if_none_match_gets_304_until_the_job_changes(api: Api) -> None:
     assert unchanged.headers["ETag"] == etag
     api.clock.advance(1)
     job_id = body(first)["job"]["jobId"]
-    api.runtime.store.claim(job_id, BANK, JobType.REPORT, 60_000)
+    claim(api, job_id)
     changed = api.get(STATUS + "report", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and body(changed)["job"]["status"] == "running"
     assert changed.headers["ETag"] != etag
@@ -166,7 +172,7 @@ def test_if_none_match_gets_304_until_the_job_changes(api: Api) -> None:
 
 def test_a_finished_job_has_no_retry_after(api: Api) -> None:
     job_id = body(api.post(REPORT_START))["job"]["jobId"]
-    running = api.runtime.store.claim(job_id, BANK, JobType.REPORT, 60_000)
+    running = claim(api, job_id)
     api.runtime.store.complete(running, {"url": f"/api/research/{BANK}/report"}, "Report ready")
     response = api.get(STATUS + "report")
     job = body(response)["job"]
@@ -177,10 +183,11 @@ def test_a_finished_job_has_no_retry_after(api: Api) -> None:
 
 def test_a_dead_job_reads_failed_and_a_new_start_replaces_it(api: Api) -> None:
     job_id = body(api.post(REPORT_START))["job"]["jobId"]
-    api.runtime.store.claim(job_id, BANK, JobType.REPORT, 1_000)
-    api.clock.advance(rules.LEASE_MARGIN_SECONDS + 5)
+    claim(api, job_id)
+    api.clock.advance(91)  # the run stopped writing: its 90 s lease ran out
     job = body(api.get(STATUS + "report"))["job"]
-    assert job["status"] == "failed" and "stopped responding" in job["error"]
+    assert job["status"] == "failed" and "stopped making progress" in job["error"]
+    assert job["errorCode"] == "worker_lost"
     restarted = api.post(REPORT_START)
     assert restarted.status_code == 202 and body(restarted)["job"]["jobId"] != job_id
 
@@ -199,7 +206,9 @@ def test_cancel_the_active_job(api: Api) -> None:
     response = api.delete(f"/api/research/{BANK}/job?type=report")
     assert response.status_code == 200
     job = body(response)["job"]
-    assert job["jobId"] == job_id and job["status"] == "cancelled"
+    assert job["jobId"] == job_id and job["status"] == "failed"
+    assert job["errorCode"] == "cancelled"
+    assert job["error"] == "Cancelled by the person who started it."
     again = api.delete(f"/api/research/{BANK}/job?type=report")
     assert again.status_code == 404 and body(again)["code"] == "no_active_job"
 

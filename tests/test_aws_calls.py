@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
-from chalicelib.invokers import LambdaInvoker
+from chalicelib.jobs.invokers import LambdaInvoker
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.jobs.progress import ProgressReporter
 from chalicelib.runtime import Runtime
@@ -47,7 +47,7 @@ def test_a_poll_is_one_eventually_consistent_get_item(counted: Any) -> None:
     response = api.get(f"/api/research/{BANK}/job-status?type=report")
     assert response.status_code == 200
     assert calls.operations() == ["GetItem"]
-    assert calls.calls[0].params["ConsistentRead"] is False
+    assert calls.calls[0].params.get("ConsistentRead", False) is False
 
 
 def test_a_start_is_a_lookup_one_conditional_put_and_one_event_invoke(counted: Any) -> None:
@@ -84,7 +84,7 @@ def test_joining_an_active_job_invokes_nothing(counted: Any) -> None:
 
 def test_a_podcast_start_checks_for_a_report_then_writes_once(counted: Any) -> None:
     api, calls, stubber = counted
-    put_report(api.aws["s3"], api.aws["bucket"], BANK)
+    put_report(api.aws, BANK)
     stubber.add_response(
         "invoke",
         {"StatusCode": 202},
@@ -93,9 +93,9 @@ def test_a_podcast_start_checks_for_a_report_then_writes_once(counted: Any) -> N
     body = json.dumps({"experts": ["credit"]})
     calls.clear()
     assert api.post(f"/api/research/{BANK}/podcast/generate-background", body).status_code == 202
-    # The bank lookup, one HeadObject for the report the podcast is made from, the
-    # conditional write and the event.
-    assert calls.operations() == ["Query", "HeadObject", "PutItem", "Invoke"]
+    # The bank lookup, one GetItem of the report's publication (the podcast is made from
+    # it), the conditional write and the event.
+    assert calls.operations() == ["Query", "GetItem", "PutItem", "Invoke"]
     assert json.loads(calls.calls[-1].params["Payload"])["params"] == {"experts": ["credit"]}
     stubber.assert_no_pending_responses()
 
@@ -107,7 +107,7 @@ def test_a_podcast_start_without_a_report_writes_nothing(counted: Any) -> None:
     response = api.post(f"/api/research/{BANK}/podcast/generate-background", body)
     assert response.status_code == 409
     assert json.loads(response.body)["code"] == "report_required"
-    assert calls.operations() == ["Query", "HeadObject"]
+    assert calls.operations() == ["Query", "GetItem"]
 
 
 def test_a_job_writes_progress_within_the_bound(aws: dict[str, Any]) -> None:
@@ -129,15 +129,41 @@ def test_a_job_writes_progress_within_the_bound(aws: dict[str, Any]) -> None:
             event = api.invoker.events[0]
             assert event.job_id == job_id["jobId"]
             calls.clear()
-            api.runtime.runner.handle(event.to_payload(), remaining_ms=900_000)
-        writes = calls.count("UpdateItem")
+            api.runtime.runner.handle(event.to_payload(), api.runtime.delivery(None))
+        writes = calls.count("UpdateItem") + calls.count("TransactWriteItems")
         seconds, stages = 10, 5
         # claim + complete + about one write a second + one per stage change
         assert writes <= 2 + seconds + stages + 1
-        assert set(calls.operations()) == {"UpdateItem"}
+        assert set(calls.operations()) == {"UpdateItem", "TransactWriteItems"}
+        assert calls.count("TransactWriteItems") == 1
         assert (
             json.loads(api.get(f"/api/research/{BANK}/job-status?type=report").body)["job"][
                 "status"
             ]
             == "completed"
         )
+
+
+def test_reading_the_latest_report_is_one_get_item_and_one_get_object(counted: Any) -> None:
+    api, calls, _ = counted
+    put_report(api.aws, BANK)
+    calls.clear()
+    assert api.get(f"/api/research/{BANK}/report").status_code == 200
+    assert calls.operations() == ["GetItem", "GetObject"]
+
+
+def test_a_missing_report_costs_one_get_item(counted: Any) -> None:
+    api, calls, _ = counted
+    calls.clear()
+    assert api.get(f"/api/research/{BANK}/report").status_code == 404
+    assert calls.operations() == ["GetItem"]
+
+
+def test_the_profile_reads_which_research_exists_in_one_batch(counted: Any) -> None:
+    api, calls, _ = counted
+    put_report(api.aws, BANK)
+    calls.clear()
+    profile = json.loads(api.get(f"/api/banks/{BANK}").body)
+    assert profile["research"] == {"report": True, "podcast": False}
+    jobs_reads = [c.operation for c in calls.calls if c.params.get("RequestItems") is not None]
+    assert jobs_reads == ["BatchGetItem"]

@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from chalicelib.config import Settings
 from chalicelib.errors import ConfigError
-from chalicelib.invokers import LambdaInvoker, ThreadInvoker
+from chalicelib.jobs.invokers import LambdaInvoker, ThreadInvoker
 from chalicelib.jobs.model import JobType, WorkerEvent
 
 BASE = {"JOBS_TABLE": "j", "BANKS_TABLE": "b", "ARTIFACTS_BUCKET": "a", "JOB_INVOKER": "thread"}
@@ -22,7 +22,9 @@ EVENT = WorkerEvent(job_id="j1", idrssd="1", type=JobType.REPORT, params={})
 def test_defaults() -> None:
     settings = Settings.from_env(BASE)
     assert settings.invoker == "thread" and settings.thread_workers == 4
-    assert settings.pending_timeout_seconds == 300
+    timing = settings.timing()
+    assert (timing.lease_seconds, timing.heartbeat_seconds) == (90, 30)
+    assert timing.max_event_age_seconds == 2400
 
 
 @pytest.mark.parametrize(
@@ -32,7 +34,10 @@ def test_defaults() -> None:
         ({"JOB_INVOKER": "carrier-pigeon"}, "JOB_INVOKER"),
         ({"THREAD_WORKERS": "many"}, "THREAD_WORKERS"),
         ({"THREAD_WORKERS": "0"}, "THREAD_WORKERS"),
-        ({"PENDING_TIMEOUT_SECONDS": "-5"}, "PENDING_TIMEOUT_SECONDS"),
+        ({"JOB_LEASE_SECONDS": "-5"}, "JOB_LEASE_SECONDS"),
+        ({"JOB_HEARTBEAT_SECONDS": "ten"}, "JOB_HEARTBEAT_SECONDS"),
+        ({"JOB_MAX_EVENT_AGE_SECONDS": "0"}, "JOB_MAX_EVENT_AGE_SECONDS"),
+        ({"JOB_LEASE_SECONDS": "20", "JOB_HEARTBEAT_SECONDS": "30"}, "shorter than"),
     ],
 )
 def test_bad_settings_say_what_to_fix(overrides: dict[str, str], needle: str) -> None:

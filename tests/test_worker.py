@@ -10,17 +10,16 @@ from typing import Any
 
 import pytest
 
-from chalicelib.jobs.errors import JobFailed
+from chalicelib.jobs.errors import JobFailed, Redeliver
 from chalicelib.jobs.model import Job, JobType, Status
 from chalicelib.jobs.pipelines import NOT_AVAILABLE
 from chalicelib.jobs.progress import ProgressReporter
 from chalicelib.jobs.store import JobStore
 from chalicelib.jobs.worker import UNEXPECTED, JobRunner
 from chalicelib.logs import get_logger
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, delivery
 
 REPORT = JobType.REPORT
-LAMBDA_MS = 900_000
 
 
 @pytest.fixture
@@ -74,7 +73,7 @@ def test_a_job_runs_through_its_stages_to_completion(store: JobStore, clock: Fak
     pipeline = StagedPipeline(store, clock)
     runner = JobRunner(store, {REPORT: pipeline}, clock)
     job, _ = store.start("1", REPORT, {})
-    outcome = runner.handle(event_for(job), LAMBDA_MS)
+    outcome = runner.handle(event_for(job), delivery(clock))
     assert outcome.result == "completed"
     assert pipeline.seen == [0, 25, 50, 75]
     done = store.get("1", REPORT)
@@ -85,7 +84,7 @@ def test_a_job_runs_through_its_stages_to_completion(store: JobStore, clock: Fak
 def test_a_type_without_a_pipeline_fails_with_a_sentence(store: JobStore, clock: FakeClock) -> None:
     runner = JobRunner(store, {}, clock)
     job, _ = store.start("1", JobType.PODCAST, {"experts": ["credit"]})
-    outcome = runner.handle(event_for(job), LAMBDA_MS)
+    outcome = runner.handle(event_for(job), delivery(clock))
     assert outcome.result == "failed"
     seen = store.get("1", JobType.PODCAST)
     assert seen is not None and seen.status is Status.FAILED
@@ -98,7 +97,7 @@ def test_a_domain_error_fails_the_job_with_its_sentence(store: JobStore, clock: 
         raise JobFailed("No quarters of data are loaded for this bank.")
 
     job, _ = store.start("1", REPORT, {})
-    JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), LAMBDA_MS)
+    JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))
     seen = store.get("1", REPORT)
     assert seen is not None and seen.status is Status.FAILED
     assert seen.error == "No quarters of data are loaded for this bank."
@@ -112,7 +111,7 @@ def test_an_unexpected_error_fails_with_a_generic_sentence_and_logs_details(
         raise KeyError("internal-detail-xyz")
 
     job, _ = store.start("1", REPORT, {})
-    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), LAMBDA_MS)
+    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))
     assert outcome.result == "failed"
     seen = store.get("1", REPORT)
     assert seen is not None and seen.error == UNEXPECTED[REPORT]
@@ -135,27 +134,34 @@ def test_a_second_delivery_of_the_same_event_does_nothing(
     runner = JobRunner(store, {REPORT: pipeline}, clock)
     job, _ = store.start("1", REPORT, {})
     event = event_for(job)
-    assert runner.handle(event, LAMBDA_MS).result == "completed"
+    assert runner.handle(event, delivery(clock)).result == "completed"
     finished = store.get("1", REPORT)
-    assert runner.handle(event, LAMBDA_MS).result == "skipped"
+    assert runner.handle(event, delivery(clock)).result == "skipped"
     assert runs == [job.job_id]
     assert store.get("1", REPORT) == finished
 
 
-def test_a_duplicate_delivery_while_running_does_nothing(store: JobStore, clock: FakeClock) -> None:
+def test_a_duplicate_delivery_while_running_asks_to_be_retried(
+    store: JobStore, clock: FakeClock
+) -> None:
     runs: list[str] = []
     duplicate: list[str] = []
     runner: JobRunner
 
     def pipeline(job: Job, progress: ProgressReporter) -> dict[str, Any]:
         runs.append(job.job_id)
-        duplicate.append(runner.handle(event_for(job), LAMBDA_MS).result)
+        # At-least-once delivery: the same event again while this run holds a live lease.
+        with pytest.raises(Redeliver) as retry:
+            runner.handle(event_for(job), delivery(clock))
+        duplicate.append(retry.value.reason)
         return {}
 
     runner = JobRunner(store, {REPORT: pipeline}, clock)
     job, _ = store.start("1", REPORT, {})
-    assert runner.handle(event_for(job), LAMBDA_MS).result == "completed"
-    assert runs == [job.job_id] and duplicate == ["skipped"]
+    assert runner.handle(event_for(job), delivery(clock)).result == "completed"
+    assert runs == [job.job_id] and duplicate == ["another run holds a live lease"]
+    # Lambda's retry of the duplicate, after the job finished, goes quietly.
+    assert runner.handle(event_for(job), delivery(clock)).result == "skipped"
 
 
 def test_a_cancelled_worker_stops_at_its_next_stage(store: JobStore, clock: FakeClock) -> None:
@@ -170,11 +176,12 @@ def test_a_cancelled_worker_stops_at_its_next_stage(store: JobStore, clock: Fake
         return {}
 
     job, _ = store.start("1", REPORT, {})
-    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), LAMBDA_MS)
+    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))
     assert outcome.result == "lost"
     assert reached == ["load"]
     seen = store.get("1", REPORT)
-    assert seen is not None and seen.status is Status.CANCELLED and seen.progress == 10
+    assert seen is not None and seen.status is Status.FAILED and seen.progress == 10
+    assert seen.error_code == "cancelled"
 
 
 def test_check_cancelled_notices_within_a_second(store: JobStore, clock: FakeClock) -> None:
@@ -190,7 +197,7 @@ def test_check_cancelled_notices_within_a_second(store: JobStore, clock: FakeClo
         return {}
 
     job, _ = store.start("1", REPORT, {})
-    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), LAMBDA_MS)
+    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))
     assert outcome.result == "lost"
     assert 30 <= len(lines_done) <= 41
 
@@ -210,7 +217,9 @@ def test_a_superseded_worker_stops_and_leaves_the_new_job_alone(
         return {}
 
     job, _ = store.start("1", REPORT, {})
-    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), 1_000)
+    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(
+        event_for(job), delivery(clock, 1_000)
+    )
     assert outcome.result == "lost"
     seen = store.get("1", REPORT)
     assert seen is not None and seen.job_id == new_ids[0] and seen.status is Status.PENDING
@@ -226,11 +235,11 @@ def test_progress_writes_are_coalesced(
     # 4 stages x 250 reports, 10 ms apart: 10 s of work reporting 1 000 times.
     pipeline = StagedPipeline(store, clock, steps_per_stage=250)
     job, _ = store.start("1", REPORT, {})
-    JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), LAMBDA_MS)
+    JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))
     seconds_of_work, stages = 10, 4
-    # claim + complete + at most one write a second + one per stage change
-    assert len(writes) <= 2 + seconds_of_work + stages + 1
-    assert len(writes) >= 2 + stages
+    # claim + at most one write a second + one per stage change (completion is a transaction)
+    assert len(writes) <= 1 + seconds_of_work + stages + 1
+    assert len(writes) >= 1 + stages
 
 
 def test_progress_reports_never_go_backwards(store: JobStore, clock: FakeClock) -> None:
@@ -249,7 +258,7 @@ def test_progress_reports_never_go_backwards(store: JobStore, clock: FakeClock) 
         original(job, value, stage, message)
 
     store.report_progress = spy  # type: ignore[method-assign]
-    JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), LAMBDA_MS)
+    JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))
     assert steps == [60, 60, 99]
 
 
@@ -260,10 +269,10 @@ def test_the_artifact_is_stored_before_the_job_says_completed(
     seen_at_completion: list[bool] = []
     original = store.complete
 
-    def spy(job: Job, result: dict[str, Any], message: str) -> Job:
+    def spy(job: Job, result: dict[str, Any], message: str, publication: Any = None) -> Job:
         keys = [obj["Key"] for obj in s3.list_objects_v2(Bucket=bucket).get("Contents", [])]
         seen_at_completion.append(f"reports/1/{job.job_id}.json" in keys)
-        return original(job, result, message)
+        return original(job, result, message, publication)
 
     store.complete = spy  # type: ignore[method-assign]
 
@@ -272,7 +281,7 @@ def test_the_artifact_is_stored_before_the_job_says_completed(
         return {"url": "/api/research/1/report"}
 
     job, _ = store.start("1", REPORT, {})
-    JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), LAMBDA_MS)
+    JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))
     assert seen_at_completion == [True]
 
 
@@ -284,7 +293,7 @@ def test_a_failed_artifact_write_never_completes_the_job(
         return {"url": "/never"}
 
     job, _ = store.start("1", REPORT, {})
-    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), LAMBDA_MS)
+    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))
     assert outcome.result == "failed"
     seen = store.get("1", REPORT)
     assert seen is not None and seen.status is Status.FAILED and seen.result is None
@@ -304,5 +313,5 @@ def test_a_failed_artifact_write_never_completes_the_job(
 def test_a_malformed_event_is_rejected_without_writes(
     store: JobStore, clock: FakeClock, payload: Any
 ) -> None:
-    outcome = JobRunner(store, {}, clock).handle(payload, LAMBDA_MS)
+    outcome = JobRunner(store, {}, clock).handle(payload, delivery(clock))
     assert outcome.result == "rejected"

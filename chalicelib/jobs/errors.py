@@ -1,4 +1,8 @@
-"""Failures of the job protocol itself (as opposed to a pipeline's domain errors)."""
+"""Every error of the job protocol and the job API, in one module.
+
+``DomainError`` subclasses reach people (the HTTP layer maps them to a status); the plain
+exceptions are the worker's control flow (docs/ARCHITECTURE.md, "Worker protocol").
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,24 @@ from chalicelib.errors import DomainError
 
 
 class JobFailed(DomainError):
-    """A pipeline's expected failure: the job fails with this sentence, shown to users."""
+    """A pipeline's expected failure: the job fails with this sentence, shown to users, and
+    its ``code`` becomes the job's ``errorCode``."""
 
     code = "job_failed"
 
 
+class NoActiveJob(DomainError):
+    code = "no_active_job"
+
+
+class WorkerUnavailable(DomainError):
+    """The job was recorded but could not be handed over to run."""
+
+    code = "worker_unavailable"
+
+
 class JobLost(Exception):
-    """This worker no longer owns the job (cancelled, superseded or finished): stop quietly."""
+    """This run no longer owns the job (cancelled, superseded, finished): stop quietly."""
 
     def __init__(self, job_id: str, reason: str) -> None:
         super().__init__(f"job {job_id} is no longer ours: {reason}")
@@ -20,14 +35,25 @@ class JobLost(Exception):
         self.reason = reason
 
 
-class ProgressWentBackwards(ValueError):
-    """A progress write below the stored value: refused, the stored progress stays."""
-
-
 class ClaimRejected(Exception):
-    """A delivery that cannot claim its job (already claimed, finished or replaced)."""
+    """A delivery that may not claim its job; ``refusal`` (``rules.Refusal``) says why and
+    so what the delivery does next."""
+
+    def __init__(self, job_id: str, refusal: object) -> None:
+        super().__init__(f"job {job_id} cannot be claimed: {refusal}")
+        self.job_id = job_id
+        self.refusal = refusal
+
+
+class Redeliver(Exception):
+    """Raised out of the worker's handler so that Lambda retries the delivery later: another
+    run holds a live lease, or this run could not record its outcome."""
 
     def __init__(self, job_id: str, reason: str) -> None:
-        super().__init__(f"job {job_id} cannot be claimed: {reason}")
+        super().__init__(f"job {job_id}: retry this delivery later ({reason})")
         self.job_id = job_id
         self.reason = reason
+
+
+class ProgressWentBackwards(ValueError):
+    """A progress write below the stored value: refused, the stored progress stays."""

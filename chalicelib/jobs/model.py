@@ -1,10 +1,15 @@
-"""The job record as the domain sees it. Imports no AWS library."""
+"""The job record as the domain sees it, and its fields defined once. Imports no AWS library.
+
+``FIELDS`` is the one table of the job's fields: ``Job.to_api`` (the HTTP shape), the item
+mapping (``chalicelib/jobs/items.py``) and the OpenAPI schema (``chalicelib/openapi.py``)
+are all read from it, so a field added here appears in all three.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from chalicelib.clock import iso
 
@@ -15,24 +20,96 @@ class JobType(StrEnum):
 
 
 class Status(StrEnum):
+    """A cancelled job is ``failed`` with ``error_code`` ``cancelled`` (AIP-151's CANCELLED):
+    the seed's client stops polling only on ``completed`` or ``failed``."""
+
     PENDING = "pending"
     RUNNING = "running"
     COMPLETED = "completed"
     FAILED = "failed"
-    CANCELLED = "cancelled"
 
 
 ACTIVE_STATUSES = frozenset({Status.PENDING, Status.RUNNING})
-TERMINAL_STATUSES = frozenset({Status.COMPLETED, Status.FAILED, Status.CANCELLED})
+TERMINAL_STATUSES = frozenset({Status.COMPLETED, Status.FAILED})
+
+
+class ErrorCode(StrEnum):
+    """Why a job failed; every failure carries one (the page and the CLI branch on it).
+
+    These are the codes the job core assigns; a pipeline's ``JobFailed`` brings its own
+    (``no_data``, ``writer_failed``, ``speech_failed``…), so the field is a plain string."""
+
+    CANCELLED = "cancelled"
+    WORKER_LOST = "worker_lost"  # its lease ran out: the run stopped writing
+    NOT_STARTED = "not_started"  # never claimed: no run picked it up in time
+    RETRIES_EXHAUSTED = "retries_exhausted"  # Lambda gave up after its retries
+    BUSY = "busy"  # AWS kept throttling the run on its last attempt
+    INTERNAL_ERROR = "internal_error"  # an unexpected exception (details in the log)
+    UNAVAILABLE = "unavailable"  # the job type cannot run in this build
+    NO_DATA = "no_data"
+    BANK_NOT_FOUND = "bank_not_found"
+    REPORT_REQUIRED = "report_required"
+    INVALID_PARAMS = "invalid_params"
+
+
+Kind = Literal["string", "integer", "time", "object", "enum"]
+
+
+@dataclass(frozen=True)
+class JobField:
+    """One field of the job: its attribute, API name, stored name and JSON kind."""
+
+    attr: str
+    api: str | None  # None: stored but never shown (leases, delivery tokens)
+    kind: Kind
+    nullable: bool
+    description: str
+    enum: tuple[str, ...] = ()
+
+    @property
+    def item(self) -> str:
+        """The DynamoDB attribute name: the API's camelCase name, or the internal one."""
+        return self.api or _camel(self.attr)
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+FIELDS: tuple[JobField, ...] = (
+    JobField("job_id", "jobId", "string", False, "Time-ordered UUID of this run."),
+    JobField("idrssd", "idrssd", "string", False, "The bank's Federal Reserve RSSD ID."),
+    JobField("type", "type", "enum", False, "The kind of job.", tuple(JobType)),
+    JobField("status", "status", "enum", False, "Where the job is.", tuple(Status)),
+    JobField("progress", "progress", "integer", False, "0 to 100; 100 only when completed."),
+    JobField("stage", "stage", "string", False, "A short machine name of the current step."),
+    JobField("message", "message", "string", False, "What is happening, for people."),
+    JobField("error", "error", "string", True, "Why the job failed, for people."),
+    JobField("error_code", "errorCode", "string", True, "Why it failed, for programs."),
+    JobField("params", "params", "object", False, "What the job was started with."),
+    JobField("attempt", "attempt", "integer", False, "How many runs have claimed it."),
+    JobField("created_at", "createdAt", "time", False, "When it was started."),
+    JobField("updated_at", "updatedAt", "time", False, "When it last changed."),
+    JobField("started_at", "startedAt", "time", True, "When a run first claimed it."),
+    JobField("finished_at", "finishedAt", "time", True, "When it completed or failed."),
+    JobField("expires_at", "expiresAt", "time", False, "When the record is forgotten."),
+    JobField("result", "result", "object", True, "Links to the result, once completed."),
+    JobField("lease_until", None, "integer", True, "Claim deadline or lease (epoch ms)."),
+    JobField("delivery", None, "string", True, "The owning run's delivery token."),
+    JobField("request_id", None, "string", True, "The owning run's Lambda request id."),
+    JobField("cancel_token", None, "string", True, "Recognises a retried cancel."),
+)
+API_FIELDS = tuple(spec for spec in FIELDS if spec.api is not None)
 
 
 @dataclass(frozen=True)
 class Job:
     """The current job of one bank and type.
 
-    Times are epoch seconds except ``lease_until`` (epoch milliseconds, as stored).
-    ``lease_until`` is the claim deadline while pending and the worker's lease while
-    running; terminal jobs have none.
+    Times are epoch seconds except ``lease_until`` (epoch milliseconds, as stored), which
+    is the claim deadline while pending and the owning run's lease while running; terminal
+    jobs have none. ``delivery`` is the token of the run that owns a running job.
     """
 
     job_id: str
@@ -48,10 +125,14 @@ class Job:
     expires_at: int
     params: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    error_code: str | None = None
     started_at: float | None = None
     finished_at: float | None = None
-    lease_until: int | None = None
     result: dict[str, Any] | None = None
+    lease_until: int | None = None
+    delivery: str | None = None
+    request_id: str | None = None
+    cancel_token: str | None = None
 
     @property
     def active(self) -> bool:
@@ -59,28 +140,17 @@ class Job:
 
     def to_api(self) -> dict[str, Any]:
         """The job as the HTTP API shows it: camelCase and ISO times, as the seed's client reads."""
-        return {
-            "jobId": self.job_id,
-            "idrssd": self.idrssd,
-            "type": str(self.type),
-            "status": str(self.status),
-            "progress": self.progress,
-            "stage": self.stage,
-            "message": self.message,
-            "error": self.error,
-            "params": self.params,
-            "attempt": self.attempt,
-            "createdAt": iso(self.created_at),
-            "updatedAt": iso(self.updated_at),
-            "startedAt": _iso_or_none(self.started_at),
-            "finishedAt": _iso_or_none(self.finished_at),
-            "expiresAt": iso(self.expires_at),
-            "result": self.result,
-        }
+        return {spec.item: _api_value(spec, getattr(self, spec.attr)) for spec in API_FIELDS}
 
 
-def _iso_or_none(epoch_seconds: float | None) -> str | None:
-    return None if epoch_seconds is None else iso(epoch_seconds)
+def _api_value(spec: JobField, value: Any) -> Any:
+    if value is None:
+        return None
+    if spec.kind == "time":
+        return iso(value)
+    if spec.kind == "enum":
+        return str(value)
+    return value
 
 
 @dataclass(frozen=True)
@@ -103,3 +173,49 @@ class WorkerEvent:
     @classmethod
     def for_job(cls, job: Job) -> WorkerEvent:
         return cls(job_id=job.job_id, idrssd=job.idrssd, type=job.type, params=job.params)
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> WorkerEvent | None:
+        """The event in a Lambda payload, or ``None`` when it is not one of ours."""
+        if not isinstance(payload, dict):
+            return None
+        job_id, idrssd, kind = payload.get("jobId"), payload.get("idrssd"), payload.get("type")
+        params = payload.get("params") or {}
+        if not (isinstance(job_id, str) and isinstance(idrssd, str) and isinstance(kind, str)):
+            return None
+        if kind not in {str(known) for known in JobType} or not isinstance(params, dict):
+            return None
+        return cls(job_id=job_id, idrssd=idrssd, type=JobType(kind), params=params)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a completed job publishes: its immutable artifacts and what lists show of them.
+
+    Written in the same transaction as the completion (``LATEST#{type}`` and
+    ``HISTORY#{type}#{jobId}`` items), so only a completed job is ever published.
+    ``keys`` are the S3 keys of the artifacts (``document``, and ``audio`` for podcasts);
+    ``summary`` is what the research library lists (date, data quarter, writer, size…).
+    """
+
+    idrssd: str
+    type: JobType
+    job_id: str
+    job_created_at: float
+    keys: dict[str, str]
+    summary: dict[str, Any]
+
+    def to_api(self) -> dict[str, Any]:
+        return {"jobId": self.job_id, **self.summary}
+
+
+class PublicationSource(Protocol):
+    """Where the latest and past publications are read (the Jobs table's adapter)."""
+
+    def latest(self, idrssd: str, job_type: JobType) -> Publication | None: ...
+
+    def latest_of_each(self, idrssd: str) -> dict[JobType, Publication]: ...
+
+    def history(self, idrssd: str, job_type: JobType, limit: int = 50) -> list[Publication]: ...
+
+    def version(self, idrssd: str, job_type: JobType, job_id: str) -> Publication | None: ...

@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chalicelib.jobs.model import Job, JobType
+from chalicelib.jobs.model import Job, JobType, Publication
 from chalicelib.jobs.progress import ProgressReporter
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a finished pipeline hands back: the job's ``result`` and, when it stored
+    artifacts, their ``publication`` — recorded in the same transaction as the completion."""
+
+    result: dict[str, Any] = field(default_factory=dict)
+    publication: Publication | None = None
 
 
 class Pipeline(Protocol):
     """Does a job's work: reports progress, raises ``JobFailed`` with a sentence on an
-    expected failure, stores its artifact, and returns the job's ``result``."""
+    expected failure, stores its immutable artifacts, and returns their ``Completion``."""
 
-    def __call__(self, job: Job, progress: ProgressReporter) -> dict[str, Any]: ...
+    def __call__(self, job: Job, progress: ProgressReporter) -> Completion: ...
 
 
 PipelineRegistry = Mapping[JobType, Pipeline]

@@ -1,40 +1,88 @@
-"""The job's timing rules, as pure functions of a job and the time.
+"""The job's state machine: each transition's rule as a pure function beside the DynamoDB
+condition that enforces it on the write (docs/ARCHITECTURE.md, "The job state machine").
 
-These are the rules the store's condition expressions enforce on writes; readers apply
-the same rules here so that what a poll shows and what a start may replace agree.
+::
+
+    no job, finished, expired or dead
+        │ start
+        ▼
+    pending ── claim ──▶ running ── complete ──▶ completed
+       │                  │  ▲ progress, heartbeat (owner's writes extend the lease)
+       │                  │  └ claim again (a retry) after release or a lapsed lease
+       │                  ├─ fail (owner) ──────▶ failed
+       │                  └─ release ─▶ running with no owner
+       ├─ cancel ─────────┴─ cancel ───────────▶ failed, errorCode cancelled
+       └─ abandon (Lambda gave up, or no hand-over) ─▶ failed
+
+A reader never waits for a write to learn that a job died: ``as_seen_at`` shows an active
+job whose claim deadline or lease ran out as ``failed``, and ``start`` may replace it. A
+claim may take over a running job whose lease lapsed, or that its owner released, while
+attempts are left: that is Lambda's retry of a run that crashed, timed out, or could not
+record its outcome.
+
+The store (``chalicelib/jobs/store.py``) only translates these conditions into calls; the
+pure functions are what the reader, the worker and the property tests use.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import uuid
 from dataclasses import dataclass, replace
+from enum import Enum
 from typing import Any
 
-from chalicelib.jobs.model import Job, JobType, Status
+from chalicelib.jobs.model import ErrorCode, Job, JobType, Status
 
 JOB_TTL_SECONDS = 24 * 60 * 60
 """Records expire 24 h after the job finished (or was created, while it is active)."""
 
-LEASE_MARGIN_SECONDS = 60
-"""Added to a worker's remaining run time: covers clock skew and the final writes."""
-
-MAX_ATTEMPTS = 3
-"""One delivery plus Lambda's two asynchronous retries."""
-
-WORKER_STOPPED = (
-    "The worker stopped responding before the job finished. Start the job again to retry."
-)
-NEVER_CLAIMED = "No worker picked up the job in time. Start the job again to retry."
-
 
 @dataclass(frozen=True)
 class Timing:
-    """How long a job may wait for a worker, and how leases are sized."""
+    """How long claims and leases last. ``max_event_age_seconds`` must equal the workers'
+    ``MaximumEventAgeInSeconds`` in ``infra/resources.json`` (a test holds them equal)."""
 
-    pending_timeout_seconds: int = 300
-    lease_margin_seconds: int = LEASE_MARGIN_SECONDS
+    lease_seconds: int = 90
+    heartbeat_seconds: int = 30
+    max_event_age_seconds: int = 2400
+    claim_margin_seconds: int = 60
     ttl_seconds: int = JOB_TTL_SECONDS
+    max_attempts: int = 3  # one delivery plus Lambda's two asynchronous retries
+
+    @property
+    def claim_window_seconds(self) -> int:
+        """A pending job is not dead while Lambda may still deliver its event: Lambda keeps
+        an event (throttled or waiting for concurrency) up to its maximum age."""
+        return self.max_event_age_seconds + self.claim_margin_seconds
+
+
+# Sentences people see. No internal words: these reach the page and the CLI.
+NOT_STARTED = {
+    JobType.REPORT: "The report could not be started in time. Please start it again.",
+    JobType.PODCAST: "The podcast could not be started in time. Please start it again.",
+}
+WORKER_LOST = {
+    JobType.REPORT: "The report stopped making progress before it finished. Please start it again.",
+    JobType.PODCAST: "The podcast stopped making progress before it finished. "
+    "Please start it again.",
+}
+RETRIES_EXHAUSTED = {
+    JobType.REPORT: "The report failed several times in a row, so we stopped trying. "
+    "Please try again in a few minutes.",
+    JobType.PODCAST: "The podcast failed several times in a row, so we stopped trying. "
+    "Please try again in a few minutes.",
+}
+BUSY = {
+    JobType.REPORT: "The service was too busy to finish the report. "
+    "Please try again in a few minutes.",
+    JobType.PODCAST: "The service was too busy to finish the podcast. "
+    "Please try again in a few minutes.",
+}
+CANCELLED = "Cancelled by the person who started it."
+QUEUED_MESSAGE = "Queued"
+STARTING_MESSAGE = "Starting"
 
 
 def epoch_ms(epoch_seconds: float) -> int:
@@ -45,30 +93,63 @@ def expiry_after(epoch_seconds: float, timing: Timing) -> int:
     return math.ceil(epoch_seconds) + timing.ttl_seconds
 
 
+def new_job_id(now: float) -> str:
+    """A UUIDv7 (RFC 9562): random, yet sorted by creation time, so that a bank's history
+    items (``HISTORY#{type}#{jobId}``) list in order with one ``Query``."""
+    value = (epoch_ms(now) & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76 | int.from_bytes(os.urandom(10), "big") & ((1 << 76) - 1)
+    value = value & ~(0x3 << 62) | (0x2 << 62)  # the RFC 4122 variant
+    return str(uuid.UUID(int=value))
+
+
+def new_delivery_token(request_id: str) -> str:
+    """This run's token: the Lambda request id (for the logs) plus a nonce, because Lambda's
+    retries of one event keep its request id, and a retry must not pass for its predecessor."""
+    return f"{request_id}/{uuid.uuid4().hex[:12]}"
+
+
 def new_job(
     idrssd: str, job_type: JobType, params: dict[str, Any], now: float, timing: Timing
 ) -> Job:
-    """A fresh pending job that a worker must claim within the pending timeout."""
+    """A fresh pending job that a run must claim within the claim window."""
     return Job(
-        job_id=str(uuid.uuid4()),
+        job_id=new_job_id(now),
         idrssd=idrssd,
         type=job_type,
         status=Status.PENDING,
         progress=0,
         stage="queued",
-        message="Waiting for a worker to start",
+        message=QUEUED_MESSAGE,
         attempt=0,
         created_at=now,
         updated_at=now,
         expires_at=expiry_after(now, timing),
         params=params,
-        lease_until=epoch_ms(now + timing.pending_timeout_seconds),
+        lease_until=epoch_ms(now + timing.claim_window_seconds),
     )
 
 
-def lease_for(now: float, remaining_ms: int, timing: Timing) -> int:
-    """A running worker's lease: its remaining run time plus a margin."""
-    return epoch_ms(now) + max(int(remaining_ms), 0) + timing.lease_margin_seconds * 1000
+def lease_from(now: float, timing: Timing) -> int:
+    """A running job's lease after an owned write: short, and renewed by every write."""
+    return epoch_ms(now + timing.lease_seconds)
+
+
+# Named parts of the conditions, each beside the pure test it mirrors -----------------------
+
+NO_ITEM = "attribute_not_exists(#pk)"  # job is None
+IS_ACTIVE = "#status IN (:pending, :running)"  # job.active
+IS_TERMINAL = "NOT (#status IN (:pending, :running))"  # not job.active
+IS_EXPIRED = "#expiresAt < :nowSeconds"  # is_expired
+IS_LIVE = "#expiresAt >= :nowSeconds"  # not is_expired
+LEASE_LAPSED = "#leaseUntil < :nowMs"  # lease_lapsed
+LEASE_HOLDS = "#leaseUntil >= :nowMs"  # not lease_lapsed
+IS_MINE = "#jobId = :jobId"  # job.job_id == job_id
+IS_PENDING = "#status = :pending"
+IS_RUNNING = "#status = :running"
+MY_DELIVERY = "#delivery = :delivery"  # job.delivery == token
+NO_OWNER = "attribute_not_exists(#delivery)"  # job.delivery is None (released)
+ATTEMPTS_LEFT = "#attempt < :maxAttempts"
+NOT_BACKWARDS = "#progress <= :progress"
 
 
 def is_expired(job: Job, now: float) -> bool:
@@ -79,24 +160,121 @@ def lease_lapsed(job: Job, now: float) -> bool:
     return job.active and job.lease_until is not None and job.lease_until < epoch_ms(now)
 
 
-def as_seen_at(job: Job | None, now: float) -> Job | None:
-    """What a reader should see: nothing past the TTL; a dead active job as ``failed``.
+# Transitions ---------------------------------------------------------------------------------
 
-    DynamoDB deletes expired items only within days, so expiry is applied on read. An
-    active job whose lease (or claim deadline) ran out is shown failed without a write,
-    which keeps a poll at one read; a new start may replace it.
+# Single flight: a start writes only where no job is active — no item, a finished one, one
+# past its TTL, or an active one whose claim deadline or lease ran out.
+START = f"{NO_ITEM} OR {IS_TERMINAL} OR {IS_EXPIRED} OR {LEASE_LAPSED}"
+
+
+def may_start_over(job: Job | None, now: float) -> bool:
+    return job is None or not job.active or is_expired(job, now) or lease_lapsed(job, now)
+
+
+# Claim once: only the job this event names, while live; pending within its claim window,
+# or running with no live owner (its lease lapsed, or its owner released it) and attempts
+# left — a retry of a run that crashed, timed out or could not record its outcome.
+CLAIM = (
+    f"{IS_MINE} AND {IS_LIVE} AND (({IS_PENDING} AND {LEASE_HOLDS}) OR "
+    f"({IS_RUNNING} AND ({LEASE_LAPSED} OR {NO_OWNER}) AND {ATTEMPTS_LEFT}))"
+)
+
+
+def may_claim(job: Job | None, job_id: str, now: float, timing: Timing) -> bool:
+    if job is None or job.job_id != job_id or is_expired(job, now):
+        return False
+    if job.status is Status.PENDING:
+        return not lease_lapsed(job, now)
+    unowned = lease_lapsed(job, now) or job.delivery is None
+    return job.status is Status.RUNNING and unowned and job.attempt < timing.max_attempts
+
+
+# Ownership: only the run that claimed the job (its jobId and delivery token) writes to it,
+# and only while it runs. Progress, heartbeat, release, complete and fail all need this.
+OWNED = f"{IS_MINE} AND {IS_RUNNING} AND {MY_DELIVERY}"
+
+
+def owns(job: Job | None, job_id: str, token: str) -> bool:
+    return (
+        job is not None
+        and job.job_id == job_id
+        and job.status is Status.RUNNING
+        and job.delivery == token
+    )
+
+
+# Monotonic progress: the owner reports, never going back.
+PROGRESS = f"{OWNED} AND {NOT_BACKWARDS}"
+
+# Abandon: a job nobody runs any more is failed — Lambda gave up on its event (the
+# failure queue's consumer), its start could not hand it over, or a retry found its
+# attempts used up. Pending, or running with no live owner.
+ABANDON = f"{IS_MINE} AND ({IS_PENDING} OR ({IS_RUNNING} AND ({LEASE_LAPSED} OR {NO_OWNER})))"
+
+
+def is_abandoned(job: Job | None, job_id: str, now: float) -> bool:
+    if job is None or job.job_id != job_id:
+        return False
+    if job.status is Status.PENDING:
+        return True
+    return job.status is Status.RUNNING and (lease_lapsed(job, now) or job.delivery is None)
+
+
+# Cancel: only a live active job; one whose lease ran out already reads as failed.
+CANCEL = f"{IS_ACTIVE} AND {LEASE_HOLDS} AND {IS_LIVE}"
+
+
+def may_cancel(job: Job | None, now: float) -> bool:
+    return (
+        job is not None and job.active and not lease_lapsed(job, now) and not is_expired(job, now)
+    )
+
+
+# Why a claim was refused, from the old item the failed write returned ----------------------
+
+
+class Refusal(Enum):
+    MINE = "this delivery already claimed it"  # a retried claim whose response was lost
+    CONTENDED = "another run holds a live lease"  # raise: Lambda retries later
+    EXHAUSTED = "its attempts are used up"  # fail it as abandoned, then stop quietly
+    GONE = "it is finished, cancelled, replaced or expired"  # stop quietly
+
+
+def claim_refusal(old: Job | None, job_id: str, token: str, now: float, timing: Timing) -> Refusal:
+    if old is not None and owns(old, job_id, token):
+        return Refusal.MINE
+    if old is None or old.job_id != job_id or not old.active or is_expired(old, now):
+        return Refusal.GONE
+    if old.status is Status.PENDING:
+        return Refusal.GONE  # past its claim window: readers already see it failed
+    if not lease_lapsed(old, now) and old.delivery is not None:
+        return Refusal.CONTENDED
+    return Refusal.EXHAUSTED
+
+
+# What a reader sees --------------------------------------------------------------------------
+
+
+def as_seen_at(job: Job | None, now: float) -> Job | None:
+    """Nothing past the TTL; an active job whose claim window or lease ran out as ``failed``.
+
+    DynamoDB deletes expired items only within days, so expiry is applied on read. A dead
+    job is shown failed without a write, which keeps a poll at one read.
     """
     if job is None or is_expired(job, now):
         return None
     if not lease_lapsed(job, now):
         return job
     assert job.lease_until is not None
-    died_at = job.lease_until / 1000
+    never_claimed = job.status is Status.PENDING
+    sentence = (NOT_STARTED if never_claimed else WORKER_LOST)[job.type]
     return replace(
         job,
         status=Status.FAILED,
-        error=NEVER_CLAIMED if job.status is Status.PENDING else WORKER_STOPPED,
-        message=NEVER_CLAIMED if job.status is Status.PENDING else WORKER_STOPPED,
-        finished_at=died_at,
+        error=sentence,
+        error_code=ErrorCode.NOT_STARTED if never_claimed else ErrorCode.WORKER_LOST,
+        message=sentence,
+        finished_at=job.lease_until / 1000,
         lease_until=None,
+        delivery=None,
     )

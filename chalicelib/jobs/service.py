@@ -1,4 +1,5 @@
-"""Use cases of the job API: start (or join), look up, cancel."""
+"""Use cases of the job API: start (or join), look up, cancel; and the failure queue's
+consumer, which fails a job as soon as Lambda gives up on its event."""
 
 from __future__ import annotations
 
@@ -8,14 +9,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.errors import WorkerUnavailable
-from chalicelib.invokers import Invoker
-from chalicelib.jobs.errors import JobLost
-from chalicelib.jobs.model import Job, JobType, WorkerEvent
+from chalicelib.jobs import rules
+from chalicelib.jobs.errors import JobLost, WorkerUnavailable
+from chalicelib.jobs.invokers import Invoker
+from chalicelib.jobs.model import ErrorCode, Job, JobType, WorkerEvent
 from chalicelib.jobs.store import JobStore
 from chalicelib.logs import log
 
-COULD_NOT_START = "The job could not be handed to a worker. Please try again in a minute."
+COULD_NOT_START = "The job could not be started just now. Please try again in a minute."
 
 
 class BankCheck(Protocol):
@@ -57,14 +58,15 @@ class JobService:
         job, created = self._store.start(idrssd, job_type, params)
         if not created:
             return StartOutcome(job, created=False)
+        event = WorkerEvent.for_job(job)
         try:
-            self._invoker.invoke(WorkerEvent.for_job(job))
+            self._invoker.invoke(event)
         except Exception as exc:
             log(logging.ERROR, "invoke failed", exc_info=True, jobId=job.job_id)
-            # Without a worker the job would sit pending until its claim deadline: fail it
-            # now so that the user can retry at once.
-            with contextlib.suppress(JobLost):
-                self._store.fail(job.job_id, idrssd, job_type, COULD_NOT_START)
+            # Without a run the job would wait out its claim window: fail it now, so that
+            # the user can retry at once.
+            with contextlib.suppress(Exception):
+                self._store.abandon(event, COULD_NOT_START, ErrorCode.NOT_STARTED)
             raise WorkerUnavailable(COULD_NOT_START) from exc
         return StartOutcome(job, created=True)
 
@@ -73,3 +75,35 @@ class JobService:
 
     def cancel(self, idrssd: str, job_type: JobType) -> Job:
         return self._store.cancel(idrssd, job_type)
+
+
+# Lambda's on-failure destination ------------------------------------------------------------
+
+# Lambda's destination record names why it gave up on an event.
+GAVE_UP = {
+    "RetriesExhausted": (rules.RETRIES_EXHAUSTED, ErrorCode.RETRIES_EXHAUSTED),
+    "EventAgeExceeded": (rules.NOT_STARTED, ErrorCode.NOT_STARTED),
+}
+
+
+def record_failed_delivery(store: JobStore, record: Any) -> str:
+    """Fail the job of an event Lambda gave up on, unless a live run still holds it.
+
+    ``record`` is Lambda's destination record (``requestContext``, ``requestPayload``…).
+    Returns what was done: ``failed``, ``ignored`` (the job finished, was replaced, or is
+    held by a live run) or ``malformed``. Idempotent: SQS delivers at least once too.
+    """
+    payload = record.get("requestPayload") if isinstance(record, dict) else None
+    event = WorkerEvent.from_payload(payload)
+    if event is None:
+        log(logging.ERROR, "failure record rejected", record=str(record)[:500])
+        return "malformed"
+    condition = str((record.get("requestContext") or {}).get("condition", ""))
+    sentences, code = GAVE_UP.get(condition, GAVE_UP["RetriesExhausted"])
+    try:
+        store.abandon(event, sentences[event.type], code)
+    except JobLost as lost:
+        log(logging.INFO, "failure record ignored", jobId=event.job_id, reason=lost.reason)
+        return "ignored"
+    log(logging.WARNING, "job failed: Lambda gave up", jobId=event.job_id, condition=condition)
+    return "failed"

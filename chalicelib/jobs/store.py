@@ -1,100 +1,55 @@
-"""The Jobs table: one item per bank and job type, every write conditional.
+"""The Jobs table adapter: every write one guarded transition of ``chalicelib/jobs/rules.py``.
 
-Each write states its rule in a condition expression built from named parts, always with
-``ExpressionAttributeNames``; a failed condition returns the old item
-(``ReturnValuesOnConditionCheckFailure=ALL_OLD``) so the caller learns why without a
-second read. ``ClientError`` is translated in one place, ``_conditional_write``.
+Each write sends its rule's condition with ``ExpressionAttributeNames`` and
+``ReturnValuesOnConditionCheckFailure=ALL_OLD``. When a condition fails, the returned old
+item says why without a second read — and whether the write had in fact already been
+applied by this same run (botocore retries a write whose response was lost; its retry
+then fails the condition), in which case the write counts as done. ``ClientError`` is
+looked inside in one place, ``_conditional``. See docs/ARCHITECTURE.md, "Faults".
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from datetime import datetime
-from decimal import Decimal
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from chalicelib.clock import Clock, iso
-from chalicelib.errors import NoActiveJob
-from chalicelib.jobs import rules
-from chalicelib.jobs.errors import ClaimRejected, JobLost, ProgressWentBackwards
-from chalicelib.jobs.model import Job, JobType, Status
-from chalicelib.jobs.rules import Timing
+from chalicelib.jobs import items, rules
+from chalicelib.jobs.errors import ClaimRejected, JobLost, NoActiveJob, ProgressWentBackwards
+from chalicelib.jobs.model import FIELDS, ErrorCode, Job, JobType, Publication, Status, WorkerEvent
+from chalicelib.jobs.rules import Refusal, Timing
 
-NAMES = {
+NAMES = {f"#{spec.item}": spec.item for spec in FIELDS} | {
     "#pk": "pk",
-    "#jobId": "jobId",
-    "#status": "status",
-    "#progress": "progress",
-    "#stage": "stage",
-    "#message": "message",
-    "#error": "error",
-    "#attempt": "attempt",
-    "#result": "result",
-    "#updatedAt": "updatedAt",
-    "#startedAt": "startedAt",
-    "#finishedAt": "finishedAt",
-    "#expiresAt": "expiresAt",
-    "#leaseUntil": "leaseUntil",
+    "#jobCreatedAt": "jobCreatedAt",
 }
-
-# Named parts of the conditions; each write below combines them and states its rule.
-NO_ITEM = "attribute_not_exists(#pk)"
-IS_ACTIVE = "#status IN (:pending, :running)"
-IS_TERMINAL = "NOT " + IS_ACTIVE
-IS_EXPIRED = "#expiresAt < :nowSeconds"
-IS_LIVE = "#expiresAt >= :nowSeconds"
-LEASE_LAPSED = "#leaseUntil < :nowMs"
-LEASE_HOLDS = "#leaseUntil >= :nowMs"
-IS_MINE = "#jobId = :jobId"
-IS_RUNNING = "#status = :running"
-IS_PENDING = "#status = :pending"
-ATTEMPTS_LEFT = "#attempt < :maxAttempts"
-NOT_BACKWARDS = "#progress <= :progress"
-
-# Single flight: a start writes only where no job is active — no item, a finished one, one
-# past its TTL, or an active one whose lease or claim deadline ran out.
-START_CONDITION = " OR ".join([NO_ITEM, IS_TERMINAL, IS_EXPIRED, LEASE_LAPSED])
-
-# Claim once: only the job this delivery names; pending within its claim deadline, or
-# running with a lapsed lease (a redelivery after the worker died) and attempts left.
-CLAIM_CONDITION = (
-    f"{IS_MINE} AND {IS_LIVE} AND (({IS_PENDING} AND {LEASE_HOLDS})"
-    f" OR ({IS_RUNNING} AND {LEASE_LAPSED} AND {ATTEMPTS_LEFT}))"
-)
-
-# Ownership and monotonic progress: only the running owner reports, never going back.
-PROGRESS_CONDITION = f"{IS_MINE} AND {IS_RUNNING} AND {NOT_BACKWARDS}"
-
-# Ownership: only the running owner completes (after its artifact is stored).
-COMPLETE_CONDITION = f"{IS_MINE} AND {IS_RUNNING}"
-
-# Ownership: only the owner fails its job, and only while the job is still active.
-FAIL_CONDITION = f"{IS_MINE} AND {IS_ACTIVE}"
-
-# Cancel: only a live active job; one whose lease ran out already reads as failed.
-CANCEL_CONDITION = f"{IS_ACTIVE} AND {LEASE_HOLDS} AND {IS_LIVE}"
-
-_deserializer = TypeDeserializer()
 _NAME = re.compile(r"#\w+")
 _VALUE = re.compile(r":\w+")
 
+# The completion's second condition: never replace a newer job's artifact as "latest".
+NOT_NEWER = "attribute_not_exists(#pk) OR #jobCreatedAt <= :jobCreatedAt"
 
+TERMINAL_SET = (
+    "SET #status = :failed, #error = :error, #errorCode = :errorCode, #message = :error,"
+    " #finishedAt = :nowIso, #updatedAt = :nowIso, #expiresAt = :expiresAt"
+)
+TERMINAL = TERMINAL_SET + " REMOVE #leaseUntil"
+
+
+@dataclass
 class _ConditionFailed(Exception):
-    def __init__(self, old: Job | None) -> None:
-        super().__init__("condition failed")
-        self.old = old
-
-
-def job_key(idrssd: str, job_type: JobType) -> dict[str, str]:
-    return {"pk": f"BANK#{idrssd}", "sk": f"JOB#{job_type}"}
+    old: Job | None
+    reasons: tuple[str | None, ...] = ()
 
 
 class JobStore:
-    """Conditional reads and writes of job records over a boto3 DynamoDB ``Table``."""
+    """Reads and guarded writes of the Jobs table over a boto3 DynamoDB ``Table``."""
 
     def __init__(self, table: Any, clock: Clock, timing: Timing | None = None) -> None:
         self._table = table
@@ -105,303 +60,359 @@ class JobStore:
 
     def get(self, idrssd: str, job_type: JobType) -> Job | None:
         """The job as a reader should see it: one eventually consistent ``GetItem``."""
-        response = self._table.get_item(Key=job_key(idrssd, job_type), ConsistentRead=False)
-        item = response.get("Item")
-        return rules.as_seen_at(job_from_item(item) if item else None, self._clock.now())
+        item = self._table.get_item(Key=items.job_key(idrssd, job_type)).get("Item")
+        return rules.as_seen_at(items.job_from_item(item) if item else None, self._clock.now())
 
     def get_fresh(self, idrssd: str, job_type: JobType) -> Job | None:
-        """A strongly consistent read, for a worker checking that it still owns its job."""
-        response = self._table.get_item(Key=job_key(idrssd, job_type), ConsistentRead=True)
-        item = response.get("Item")
-        return job_from_item(item) if item else None
+        """A strongly consistent read, for a run checking that it still owns its job."""
+        key = items.job_key(idrssd, job_type)
+        item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
+        return items.job_from_item(item) if item else None
 
-    # Writes ----------------------------------------------------------------------------
+    def latest(self, idrssd: str, job_type: JobType) -> Publication | None:
+        """What the API serves as the bank's latest artifact of a type: one ``GetItem``."""
+        item = self._table.get_item(Key=items.latest_key(idrssd, job_type)).get("Item")
+        return items.publication_from_item(item) if item else None
+
+    def latest_of_each(self, idrssd: str) -> dict[JobType, Publication]:
+        """The latest artifact of every type, in one ``BatchGetItem``."""
+        keys = [items.latest_key(idrssd, job_type) for job_type in JobType]
+        client = self._table.meta.client
+        # Through the resource's own client, values are plain Python (boto3 converts them).
+        request = {self._table.name: {"Keys": keys}}
+        found: list[dict[str, Any]] = []
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            found += response.get("Responses", {}).get(self._table.name, [])
+            request = response.get("UnprocessedKeys") or {}
+        publications = (items.publication_from_item(item) for item in found)
+        return {publication.type: publication for publication in publications}
+
+    def history(self, idrssd: str, job_type: JobType, limit: int = 50) -> list[Publication]:
+        """The bank's published artifacts of a type, newest first: one ``Query``."""
+        response = self._table.query(
+            KeyConditionExpression=Key("pk").eq(items.bank_pk(idrssd))
+            & Key("sk").begins_with(items.history_prefix(job_type)),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        now = self._clock.now()
+        live = (item for item in response.get("Items", []) if items.history_item_is_live(item, now))
+        return [items.publication_from_item(item) for item in live]
+
+    def version(self, idrssd: str, job_type: JobType, job_id: str) -> Publication | None:
+        """One published artifact by its job id: one ``GetItem``."""
+        key = items.history_key(idrssd, job_type, job_id)
+        item = self._table.get_item(Key=key).get("Item")
+        if not item or not items.history_item_is_live(item, self._clock.now()):
+            return None
+        return items.publication_from_item(item)
+
+    # Writes from the API ---------------------------------------------------------------
 
     def start(self, idrssd: str, job_type: JobType, params: dict[str, Any]) -> tuple[Job, bool]:
-        """Create a pending job, or return the active one: ``(job, created)``."""
+        """``rules.START``: create a pending job, or return the active one: ``(job, created)``."""
         now = self._clock.now()
         job = rules.new_job(idrssd, job_type, params, now, self.timing)
         try:
-            self._conditional_write(
-                lambda **kw: self._table.put_item(Item=job_to_item(job), **kw),
-                START_CONDITION,
-                _names_in(START_CONDITION),
-                _values_in(START_CONDITION, self._now_values(now) | _status_values()),
+            self._conditional(
+                lambda **kw: self._table.put_item(Item=items.job_to_item(job), **kw),
+                rules.START,
+                self._values(now),
             )
         except _ConditionFailed as failed:
             assert failed.old is not None  # the condition can only fail on an existing item
+            if failed.old.job_id == job.job_id:
+                return failed.old, True  # our own put, retried after its response was lost
             return failed.old, False
         return job, True
 
-    def claim(self, job_id: str, idrssd: str, job_type: JobType, remaining_ms: int) -> Job:
-        """Take the job for this delivery: ``pending``/lapsed ``running`` → ``running``."""
-        now = self._clock.now()
+    def cancel(self, idrssd: str, job_type: JobType) -> Job:
+        """``rules.CANCEL``: the job fails with ``cancelled``; its run stops at its next write."""
+        now, token = self._clock.now(), uuid.uuid4().hex
+        values = self._values(now) | self._terminal_values(now, rules.CANCELLED)
+        values |= {":errorCode": str(ErrorCode.CANCELLED), ":cancelToken": token}
         try:
             return self._update(
-                idrssd,
-                job_type,
-                "SET #status = :running, #attempt = #attempt + :one, #leaseUntil = :lease,"
-                " #startedAt = if_not_exists(#startedAt, :nowIso), #updatedAt = :nowIso,"
-                " #stage = :stage, #message = :message",
-                CLAIM_CONDITION,
-                self._now_values(now)
-                | _status_values()
-                | {
-                    ":jobId": job_id,
-                    ":one": 1,
-                    ":maxAttempts": rules.MAX_ATTEMPTS,
-                    ":lease": rules.lease_for(now, remaining_ms, self.timing),
-                    ":stage": "starting",
-                    ":message": "Worker started",
-                },
-            )
+                idrssd, job_type, TERMINAL_SET + ", #cancelToken = :cancelToken REMOVE #leaseUntil",
+                rules.CANCEL, values,
+            )  # fmt: skip
         except _ConditionFailed as failed:
-            raise ClaimRejected(job_id, _why_not_mine(job_id, failed.old)) from failed
+            if failed.old is not None and failed.old.cancel_token == token:
+                return failed.old  # applied; its response was lost
+            raise NoActiveJob(
+                f"There is no {job_type} in progress for bank {idrssd} to cancel."
+            ) from failed
+
+    def abandon(self, event: WorkerEvent, sentence: str, code: ErrorCode) -> Job:
+        """``rules.ABANDON``: fail a job that nobody runs any more (Lambda gave up on it, its
+        start could not hand it over, or its attempts are used up)."""
+        now = self._clock.now()
+        values = (
+            self._values(now)
+            | self._terminal_values(now, sentence)
+            | {
+                ":jobId": event.job_id,
+                ":errorCode": str(code),
+            }
+        )
+        try:
+            return self._update(event.idrssd, event.type, TERMINAL, rules.ABANDON, values)
+        except _ConditionFailed as failed:
+            old = failed.old
+            if old is not None and old.job_id == event.job_id and old.error_code == code:
+                return old  # applied; its response was lost
+            raise JobLost(event.job_id, _why_not(old, event.job_id)) from failed
+
+    # Writes from the run that owns the job ---------------------------------------------
+
+    def claim(self, event: WorkerEvent, token: str, request_id: str) -> Job:
+        """``rules.CLAIM``: take the job for this delivery, with a fresh lease."""
+        now = self._clock.now()
+        values = self._values(now) | {
+            ":jobId": event.job_id,
+            ":delivery": token,
+            ":requestId": request_id,
+            ":one": 1,
+            ":maxAttempts": self.timing.max_attempts,
+            ":lease": rules.lease_from(now, self.timing),
+            ":stage": "starting",
+            ":message": rules.STARTING_MESSAGE,
+        }
+        update = (
+            "SET #status = :running, #attempt = #attempt + :one, #leaseUntil = :lease,"
+            " #delivery = :delivery, #requestId = :requestId, #updatedAt = :nowIso,"
+            " #startedAt = if_not_exists(#startedAt, :nowIso), #stage = :stage,"
+            " #message = :message"
+        )
+        try:
+            return self._update(event.idrssd, event.type, update, rules.CLAIM, values)
+        except _ConditionFailed as failed:
+            refusal = rules.claim_refusal(failed.old, event.job_id, token, now, self.timing)
+            if refusal is Refusal.MINE and failed.old is not None:
+                return failed.old
+            raise ClaimRejected(event.job_id, refusal) from failed
 
     def report_progress(self, job: Job, progress: int, stage: str, message: str) -> None:
-        """Write progress, stage and message only: never the whole item."""
+        """``rules.PROGRESS``: progress, stage, message and the lease; never the whole item."""
+        now = self._clock.now()
+        values = self._owned_values(job, now) | {
+            ":progress": progress,
+            ":stage": stage,
+            ":message": message,
+        }
+        update = (
+            "SET #progress = :progress, #stage = :stage, #message = :message,"
+            " #updatedAt = :nowIso, #leaseUntil = :lease"
+        )
+        try:
+            self._update(job.idrssd, job.type, update, rules.PROGRESS, values)
+        except _ConditionFailed as failed:
+            if rules.owns(failed.old, job.job_id, _token(job)):
+                raise ProgressWentBackwards(
+                    f"progress {progress} is below the stored one"
+                ) from failed
+            raise JobLost(job.job_id, _why_not(failed.old, job.job_id)) from failed
+
+    def heartbeat(self, job: Job) -> None:
+        """``rules.OWNED``: extend the lease only (no visible change, so ETags hold)."""
         now = self._clock.now()
         try:
             self._update(
-                job.idrssd,
-                job.type,
-                "SET #progress = :progress, #stage = :stage, #message = :message,"
-                " #updatedAt = :nowIso",
-                PROGRESS_CONDITION,
-                self._now_values(now)
-                | _status_values()
-                | {
-                    ":jobId": job.job_id,
-                    ":progress": progress,
-                    ":stage": stage,
-                    ":message": message,
-                },
-            )
+                job.idrssd, job.type, "SET #leaseUntil = :lease", rules.OWNED,
+                self._owned_values(job, now),
+            )  # fmt: skip
+        except _ConditionFailed as failed:
+            raise JobLost(job.job_id, _why_not(failed.old, job.job_id)) from failed
+
+    def release(self, job: Job) -> None:
+        """``rules.OWNED``: give the job up so that Lambda's retry may claim it at once, with
+        a lease long enough that readers keep seeing it run until then."""
+        now = self._clock.now()
+        try:
+            self._update(
+                job.idrssd, job.type, "SET #leaseUntil = :lease REMOVE #delivery", rules.OWNED,
+                self._owned_values(job, now),
+            )  # fmt: skip
         except _ConditionFailed as failed:
             old = failed.old
-            if old is not None and old.job_id == job.job_id and old.status is Status.RUNNING:
-                raise ProgressWentBackwards(
-                    f"progress {progress} is below the stored {old.progress}"
-                ) from failed
-            raise JobLost(job.job_id, _why_not_mine(job.job_id, old)) from failed
+            if old is not None and old.job_id == job.job_id and old.delivery is None:
+                return  # applied; its response was lost
+            raise JobLost(job.job_id, _why_not(old, job.job_id)) from failed
 
-    def complete(self, job: Job, result: dict[str, Any], message: str) -> Job:
+    def fail(self, job: Job, sentence: str, code: str) -> Job:
+        """``rules.OWNED``: the owner fails its job with a sentence for people."""
         now = self._clock.now()
+        values = self._owned_values(job, now) | self._terminal_values(now, sentence)
+        values[":errorCode"] = code
         try:
-            return self._update(
-                job.idrssd,
-                job.type,
-                "SET #status = :completed, #progress = :hundred, #stage = :done,"
-                " #message = :message, #result = :result, #finishedAt = :nowIso,"
-                " #updatedAt = :nowIso, #expiresAt = :expiresAt REMOVE #leaseUntil",
-                COMPLETE_CONDITION,
-                self._now_values(now)
-                | _status_values()
-                | {
-                    ":jobId": job.job_id,
-                    ":completed": str(Status.COMPLETED),
-                    ":hundred": 100,
-                    ":done": "done",
-                    ":message": message,
-                    ":result": result,
-                    ":expiresAt": rules.expiry_after(now, self.timing),
-                },
-            )
+            return self._update(job.idrssd, job.type, TERMINAL, rules.OWNED, values)
         except _ConditionFailed as failed:
-            raise JobLost(job.job_id, _why_not_mine(job.job_id, failed.old)) from failed
+            old = failed.old
+            if old is not None and old.delivery == job.delivery and old.error_code == code:
+                return old  # applied; its response was lost
+            raise JobLost(job.job_id, _why_not(old, job.job_id)) from failed
 
-    def fail(self, job_id: str, idrssd: str, job_type: JobType, sentence: str) -> Job:
+    def complete(
+        self,
+        job: Job,
+        result: dict[str, Any],
+        message: str,
+        publication: Publication | None = None,
+    ) -> Job:
+        """``rules.OWNED`` and ``NOT_NEWER``: the completion and its publication as one
+        ``TransactWriteItems``, so only a completed job's artifact is ever served."""
         now = self._clock.now()
+        done = self._completed(job, result, message, now)
         try:
-            return self._update(
-                idrssd,
-                job_type,
-                "SET #status = :failed, #error = :error, #message = :error,"
-                " #finishedAt = :nowIso, #updatedAt = :nowIso, #expiresAt = :expiresAt"
-                " REMOVE #leaseUntil",
-                FAIL_CONDITION,
-                self._now_values(now)
-                | _status_values()
-                | {
-                    ":jobId": job_id,
-                    ":failed": str(Status.FAILED),
-                    ":error": sentence,
-                    ":expiresAt": rules.expiry_after(now, self.timing),
-                },
-            )
+            self._transact(self._completion_writes(job, done, publication, now), job)
         except _ConditionFailed as failed:
-            raise JobLost(job_id, _why_not_mine(job_id, failed.old)) from failed
-
-    def cancel(self, idrssd: str, job_type: JobType) -> Job:
-        """Cancel the active job; its worker notices at its next write."""
-        now = self._clock.now()
-        try:
-            return self._update(
-                idrssd,
-                job_type,
-                "SET #status = :cancelled, #message = :message, #finishedAt = :nowIso,"
-                " #updatedAt = :nowIso, #expiresAt = :expiresAt REMOVE #leaseUntil",
-                CANCEL_CONDITION,
-                self._now_values(now)
-                | _status_values()
-                | {
-                    ":cancelled": str(Status.CANCELLED),
-                    ":message": "Cancelled",
-                    ":expiresAt": rules.expiry_after(now, self.timing),
-                },
-            )
-        except _ConditionFailed as failed:
-            raise NoActiveJob(
-                f"There is no active {job_type} job for bank {idrssd} to cancel."
-            ) from failed
+            old = failed.old
+            if old is not None and old.status is Status.COMPLETED and old.delivery == job.delivery:
+                return old  # applied; its response was lost
+            if failed.reasons[1:2] == ("ConditionalCheckFailed",):
+                raise JobLost(job.job_id, "a newer job's artifact is published") from failed
+            raise JobLost(job.job_id, _why_not(old, job.job_id)) from failed
+        return done
 
     # Plumbing --------------------------------------------------------------------------
 
+    def _completed(self, job: Job, result: dict[str, Any], message: str, now: float) -> Job:
+        return replace(
+            job, status=Status.COMPLETED, progress=100, stage="done", message=message,
+            result=result, finished_at=now, updated_at=now,
+            expires_at=rules.expiry_after(now, self.timing), lease_until=None,
+        )  # fmt: skip
+
+    def _completion_writes(
+        self, job: Job, done: Job, publication: Publication | None, now: float
+    ) -> list[dict[str, Any]]:
+        update = (
+            "SET #status = :completed, #progress = :hundred, #stage = :done, #message = :message,"
+            " #result = :result, #finishedAt = :nowIso, #updatedAt = :nowIso,"
+            " #expiresAt = :expiresAt REMOVE #leaseUntil"
+        )
+        values = self._owned_values(job, now) | {
+            ":completed": str(Status.COMPLETED),
+            ":hundred": 100,
+            ":done": "done",
+            ":message": done.message,
+            ":result": items.storable(done.result),
+            ":expiresAt": done.expires_at,
+        }
+        table = self._table.name
+        update_op = {"TableName": table, "Key": items.job_key(job.idrssd, job.type)}
+        update_op |= {"UpdateExpression": update} | self._expression(update, rules.OWNED, values)
+        writes: list[dict[str, Any]] = [{"Update": update_op}]
+        if publication is not None:
+            created = {":jobCreatedAt": int(publication.job_created_at * 1000)}
+            latest = {"TableName": table, "Item": items.latest_item(publication)}
+            writes.append({"Put": latest | self._expression("", NOT_NEWER, created)})
+            history = {"TableName": table, "Item": items.history_item(publication, now)}
+            writes.append({"Put": history})
+        return writes
+
+    def _transact(self, writes: list[dict[str, Any]], job: Job) -> None:
+        # ClientRequestToken makes a retried transaction a no-op in DynamoDB for 10 minutes;
+        # the ALL_OLD check in ``complete`` covers the emulator, which ignores it.
+        request_token = str(uuid.uuid5(uuid.NAMESPACE_URL, f"complete/{job.delivery}"))
+        client = self._table.meta.client
+        try:
+            client.transact_write_items(TransactItems=writes, ClientRequestToken=request_token)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = exc.response.get("CancellationReasons") or []
+            codes = tuple(reason.get("Code") for reason in reasons)
+            if "ConditionalCheckFailed" not in codes:
+                raise
+            first = reasons[0].get("Item") if reasons else None
+            old = items.job_from_low_level(first) if first else None
+            raise _ConditionFailed(old, codes) from exc
+
     def _update(
-        self,
-        idrssd: str,
-        job_type: JobType,
-        update_expression: str,
-        condition: str,
-        values: dict[str, Any],
+        self, idrssd: str, job_type: JobType, update: str, condition: str, values: dict[str, Any]
     ) -> Job:
-        response = self._conditional_write(
+        response = self._conditional(
             lambda **kw: self._table.update_item(
-                Key=job_key(idrssd, job_type),
-                UpdateExpression=update_expression,
+                Key=items.job_key(idrssd, job_type),
+                UpdateExpression=update,
                 ReturnValues="ALL_NEW",
                 **kw,
             ),
             condition,
-            _names_in(update_expression + " " + condition),
-            _values_in(update_expression + " " + condition, values),
+            values,
+            update,
         )
-        return job_from_item(response["Attributes"])
+        return items.job_from_item(response["Attributes"])
 
-    @staticmethod
-    def _conditional_write(
+    def _conditional(
+        self,
         call: Callable[..., dict[str, Any]],
         condition: str,
-        names: set[str],
         values: dict[str, Any],
+        update: str = "",
     ) -> dict[str, Any]:
-        """Run one conditional write; the only place that looks inside ``ClientError``."""
+        """Run one conditional write; the only place that looks inside its ``ClientError``."""
         try:
-            return call(
-                ConditionExpression=condition,
-                ExpressionAttributeNames={name: NAMES[name] for name in names},
-                ExpressionAttributeValues=values,
-                ReturnValuesOnConditionCheckFailure="ALL_OLD",
-            )
+            return call(**self._expression(update, condition, values))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
             old = exc.response.get("Item")
-            raise _ConditionFailed(job_from_low_level(old) if old else None) from exc
+            raise _ConditionFailed(items.job_from_low_level(old) if old else None) from exc
 
     @staticmethod
-    def _now_values(now: float) -> dict[str, Any]:
+    def _expression(update: str, condition: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        text = f"{update} {condition}"
+        used = set(_VALUE.findall(text))
+        # DynamoDB rejects unused placeholders, so send only those the expressions use.
+        sent = {name: value for name, value in values.items() if name in used}
+        expression: dict[str, Any] = {
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {name: NAMES[name] for name in set(_NAME.findall(text))},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if sent:
+            expression["ExpressionAttributeValues"] = sent
+        return expression
+
+    def _values(self, now: float) -> dict[str, Any]:
         return {
             ":nowSeconds": int(now),
             ":nowMs": rules.epoch_ms(now),
             ":nowIso": iso(now),
+            ":pending": str(Status.PENDING),
+            ":running": str(Status.RUNNING),
+        }
+
+    def _owned_values(self, job: Job, now: float) -> dict[str, Any]:
+        return self._values(now) | {
+            ":jobId": job.job_id,
+            ":delivery": _token(job),
+            ":lease": rules.lease_from(now, self.timing),
+        }
+
+    def _terminal_values(self, now: float, sentence: str) -> dict[str, Any]:
+        return {
+            ":failed": str(Status.FAILED),
+            ":error": sentence,
+            ":expiresAt": rules.expiry_after(now, self.timing),
         }
 
 
-def _status_values() -> dict[str, str]:
-    return {":pending": str(Status.PENDING), ":running": str(Status.RUNNING)}
+def _token(job: Job) -> str:
+    assert job.delivery is not None, "owned writes need the claimed job"
+    return job.delivery
 
 
-def _names_in(expression: str) -> set[str]:
-    return set(_NAME.findall(expression))
-
-
-def _values_in(expression: str, values: dict[str, Any]) -> dict[str, Any]:
-    # DynamoDB rejects unused placeholders, so send only those the expressions use.
-    used = set(_VALUE.findall(expression))
-    return {key: value for key, value in values.items() if key in used}
-
-
-def _why_not_mine(job_id: str, old: Job | None) -> str:
+def _why_not(old: Job | None, job_id: str) -> str:
     if old is None:
         return "the job record is gone"
     if old.job_id != job_id:
         return "a newer job replaced it"
+    if old.error_code == ErrorCode.CANCELLED:
+        return "it was cancelled"
+    if old.status is Status.RUNNING:
+        return "another run took it over"
     return f"it is {old.status}"
-
-
-# Item mapping ----------------------------------------------------------------------------
-
-
-def job_to_item(job: Job) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        **job_key(job.idrssd, job.type),
-        "jobId": job.job_id,
-        "idrssd": job.idrssd,
-        "type": str(job.type),
-        "status": str(job.status),
-        "progress": job.progress,
-        "stage": job.stage,
-        "message": job.message,
-        "params": job.params,
-        "attempt": job.attempt,
-        "createdAt": iso(job.created_at),
-        "updatedAt": iso(job.updated_at),
-        "expiresAt": job.expires_at,
-    }
-    optional = {
-        "error": job.error,
-        "result": job.result,
-        "leaseUntil": job.lease_until,
-        "startedAt": None if job.started_at is None else iso(job.started_at),
-        "finishedAt": None if job.finished_at is None else iso(job.finished_at),
-    }
-    item.update({key: value for key, value in optional.items() if value is not None})
-    return item
-
-
-def job_from_item(item: dict[str, Any]) -> Job:
-    lease = item.get("leaseUntil")
-    return Job(
-        job_id=str(item["jobId"]),
-        idrssd=str(item["idrssd"]),
-        type=JobType(item["type"]),
-        status=Status(item["status"]),
-        progress=int(item["progress"]),
-        stage=str(item.get("stage", "")),
-        message=str(item.get("message", "")),
-        attempt=int(item.get("attempt", 0)),
-        created_at=_epoch(item["createdAt"]),
-        updated_at=_epoch(item["updatedAt"]),
-        expires_at=int(item["expiresAt"]),
-        params=_plain(item.get("params") or {}),
-        error=item.get("error"),
-        started_at=_epoch_or_none(item.get("startedAt")),
-        finished_at=_epoch_or_none(item.get("finishedAt")),
-        lease_until=None if lease is None else int(lease),
-        result=_plain(item["result"]) if item.get("result") is not None else None,
-    )
-
-
-def job_from_low_level(item: dict[str, Any]) -> Job:
-    """A job from the typed item that ``ClientError`` carries (``{"S": ...}`` values)."""
-    return job_from_item({key: _deserializer.deserialize(value) for key, value in item.items()})
-
-
-def _epoch(text: str) -> float:
-    return datetime.fromisoformat(text).timestamp()
-
-
-def _epoch_or_none(text: str | None) -> float | None:
-    return None if text is None else _epoch(text)
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as ``Decimal``; JSON wants ints and floats."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {key: _plain(inner) for key, inner in value.items()}
-    if isinstance(value, list):
-        return [_plain(inner) for inner in value]
-    return value

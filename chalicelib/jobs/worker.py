@@ -1,23 +1,65 @@
-"""The worker protocol: claim → pipeline with progress → complete, or fail with a sentence."""
+"""The worker protocol: claim → pipeline with progress and heartbeats → complete, or fail.
+
+A delivery ends in one of two ways (docs/ARCHITECTURE.md, "Worker protocol"):
+
+- it **returns** when it is done: the job completed, failed with a sentence, or needs
+  nothing from it (finished, cancelled, replaced, or a duplicate of a live run's event);
+- it **raises** ``Redeliver`` when Lambda should deliver it again later: another run holds
+  a live lease, or AWS kept failing transiently so that this run could not finish or could
+  not record its outcome. It releases its claim first, so that the retry may take over.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import time
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from chalicelib.aws_errors import is_transient
 from chalicelib.clock import Clock
-from chalicelib.jobs.errors import ClaimRejected, JobFailed, JobLost
-from chalicelib.jobs.model import Job, JobType
-from chalicelib.jobs.pipelines import DONE_MESSAGE, NOT_AVAILABLE, PipelineRegistry
+from chalicelib.jobs import rules
+from chalicelib.jobs.errors import ClaimRejected, JobFailed, JobLost, Redeliver
+from chalicelib.jobs.lease import TICK_SECONDS, LeaseKeeper
+from chalicelib.jobs.model import ErrorCode, Job, JobType, WorkerEvent
+from chalicelib.jobs.pipelines import DONE_MESSAGE, NOT_AVAILABLE, Completion, PipelineRegistry
 from chalicelib.jobs.progress import MIN_WRITE_INTERVAL_SECONDS, ProgressReporter
+from chalicelib.jobs.rules import Refusal
 from chalicelib.jobs.store import JobStore
 from chalicelib.logs import log
+
+T = TypeVar("T")
 
 UNEXPECTED = {
     JobType.REPORT: "Something went wrong while generating the report. Please try again.",
     JobType.PODCAST: "Something went wrong while generating the podcast. Please try again.",
 }
+RESERVE_SECONDS = 15.0
+"""Time kept back from a terminal write's retries: enough to release the claim and return."""
+MAX_BACKOFF_SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One execution of a worker handler: its Lambda request id and its deadline."""
+
+    request_id: str
+    deadline: float  # epoch seconds, on the runner's clock
+
+    @classmethod
+    def starting(cls, request_id: str, remaining_ms: float, clock: Clock) -> Delivery:
+        return cls(request_id=request_id, deadline=clock.now() + remaining_ms / 1000)
+
+    @classmethod
+    def from_context(cls, context: Any, clock: Clock, default_ms: int = 900_000) -> Delivery:
+        """From a Lambda context (``None`` when called directly, as in some tests)."""
+        if context is None:
+            return cls.starting(str(uuid.uuid4()), default_ms, clock)
+        remaining = float(context.get_remaining_time_in_millis())
+        return cls.starting(str(context.aws_request_id), remaining, clock)
 
 
 @dataclass(frozen=True)
@@ -30,76 +72,145 @@ class Outcome:
 
 
 class JobRunner:
-    """Runs one worker delivery. Never raises: Lambda would retry an exception."""
+    """Runs one worker delivery; see the module's docstring for how it ends."""
 
     def __init__(
         self,
         store: JobStore,
         pipelines: PipelineRegistry,
         clock: Clock,
+        discard: Callable[[Iterable[str]], None] | None = None,
         progress_interval: float = MIN_WRITE_INTERVAL_SECONDS,
+        heartbeat_tick: float = TICK_SECONDS,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._store = store
         self._pipelines = pipelines
         self._clock = clock
+        self._discard = discard
         self._progress_interval = progress_interval
+        self._heartbeat_tick = heartbeat_tick
+        self._sleep = sleep
 
-    def handle(self, payload: Any, remaining_ms: int) -> Outcome:
-        event = _parse_event(payload)
+    def handle(self, payload: Any, delivery: Delivery) -> Outcome:
+        event = WorkerEvent.from_payload(payload)
         if event is None:
             log(logging.ERROR, "worker event rejected", payload=str(payload)[:500])
             return Outcome(job_id="", result="rejected", detail="malformed event")
-        job_id, idrssd, job_type = event
-        try:
-            job = self._store.claim(job_id, idrssd, job_type, remaining_ms)
-        except ClaimRejected as rejected:
-            # At-least-once delivery: a duplicate or late event does nothing.
-            log(logging.INFO, "delivery skipped", jobId=job_id, reason=rejected.reason)
-            return Outcome(job_id, "skipped", rejected.reason)
-        log(logging.INFO, "job claimed", jobId=job_id, type=str(job_type), attempt=job.attempt)
-        return self._run(job)
+        token = rules.new_delivery_token(delivery.request_id)
+        job = self._claim(event, token, delivery)
+        if isinstance(job, Outcome):
+            return job
+        log(logging.INFO, "job claimed", jobId=job.job_id, type=str(job.type), attempt=job.attempt)
+        keeper = LeaseKeeper(
+            self._store, job, self._clock, self._store.timing.heartbeat_seconds,
+            self._heartbeat_tick,
+        )  # fmt: skip
+        with keeper:
+            return self._run(job, keeper, delivery)
 
-    def _run(self, job: Job) -> Outcome:
+    def _claim(self, event: WorkerEvent, token: str, delivery: Delivery) -> Job | Outcome:
+        try:
+            return self._store.claim(event, token, delivery.request_id)
+        except ClaimRejected as rejected:
+            refusal = rejected.refusal
+            log(logging.INFO, "delivery not claimed", jobId=event.job_id, reason=str(refusal))
+            if refusal is Refusal.CONTENDED:
+                raise Redeliver(event.job_id, "another run holds a live lease") from rejected
+            if refusal is Refusal.EXHAUSTED:
+                self._abandon(event)
+            return Outcome(event.job_id, "skipped", str(refusal))
+        except Exception as exc:
+            if is_transient(exc):
+                raise Redeliver(event.job_id, "the claim could not be written") from exc
+            raise
+
+    def _abandon(self, event: WorkerEvent) -> None:
+        sentence = rules.RETRIES_EXHAUSTED[event.type]
+        with contextlib.suppress(JobLost):  # someone else finished it meanwhile
+            self._store.abandon(event, sentence, ErrorCode.RETRIES_EXHAUSTED)
+
+    def _run(self, job: Job, keeper: LeaseKeeper, delivery: Delivery) -> Outcome:
         pipeline = self._pipelines.get(job.type)
+        reporter = ProgressReporter(self._store, job, self._clock, keeper, self._progress_interval)
         try:
             if pipeline is None:
-                raise JobFailed(NOT_AVAILABLE[job.type])
-            reporter = ProgressReporter(self._store, job, self._clock, self._progress_interval)
-            result = pipeline(job, reporter)
-            self._store.complete(job, result, DONE_MESSAGE[job.type])
+                raise JobFailed(NOT_AVAILABLE[job.type], ErrorCode.UNAVAILABLE)
+            done = pipeline(job, reporter)
         except JobLost as lost:
-            log(logging.INFO, "job lost; worker stops", jobId=job.job_id, reason=lost.reason)
+            log(logging.INFO, "job lost; run stops", jobId=job.job_id, reason=lost.reason)
             return Outcome(job.job_id, "lost", lost.reason)
         except JobFailed as failed:
             log(logging.INFO, "job failed", jobId=job.job_id, error=failed.message)
-            return self._fail(job, failed.message)
+            return self._fail(job, failed.message, failed.code, delivery)
         except Exception as exc:
-            log(
-                logging.ERROR,
-                "job failed unexpectedly",
-                exc_info=True,
-                jobId=job.job_id,
-                type=str(job.type),
-                exceptionType=type(exc).__name__,
-            )
-            return self._fail(job, UNEXPECTED[job.type])
+            return self._unexpected(job, exc, delivery)
+        completion = done if isinstance(done, Completion) else Completion(dict(done))
+        return self._complete(job, completion, reporter, delivery)
+
+    def _complete(
+        self, job: Job, completion: Completion, reporter: ProgressReporter, delivery: Delivery
+    ) -> Outcome:
+        message, publication = DONE_MESSAGE[job.type], completion.publication
+        try:
+            self._record(
+                job, delivery,
+                lambda: self._store.complete(job, completion.result, message, publication),
+            )  # fmt: skip
+        except JobLost as lost:
+            # Nothing references this run's artifacts: delete them rather than wait for
+            # the bucket's lifecycle rule.
+            if completion.publication is not None and self._discard is not None:
+                self._discard(completion.publication.keys.values())
+            log(logging.INFO, "job lost at completion", jobId=job.job_id, reason=lost.reason)
+            return Outcome(job.job_id, "lost", lost.reason)
         log(logging.INFO, "job completed", jobId=job.job_id, writes=reporter.writes)
         return Outcome(job.job_id, "completed")
 
-    def _fail(self, job: Job, sentence: str) -> Outcome:
+    def _unexpected(self, job: Job, exc: Exception, delivery: Delivery) -> Outcome:
+        if is_transient(exc):
+            if job.attempt < self._store.timing.max_attempts:
+                log(logging.WARNING, "transient failure; handing back", jobId=job.job_id)
+                self._hand_back(job, "AWS kept failing transiently", exc)
+            return self._fail(job, rules.BUSY[job.type], ErrorCode.BUSY, delivery)
+        log(
+            logging.ERROR, "job failed unexpectedly", exc_info=True, jobId=job.job_id,
+            type=str(job.type), exceptionType=type(exc).__name__,
+        )  # fmt: skip
+        return self._fail(job, UNEXPECTED[job.type], ErrorCode.INTERNAL_ERROR, delivery)
+
+    def _fail(self, job: Job, sentence: str, code: str, delivery: Delivery) -> Outcome:
         try:
-            self._store.fail(job.job_id, job.idrssd, job.type, sentence)
+            self._record(job, delivery, lambda: self._store.fail(job, sentence, code))
         except JobLost as lost:
             return Outcome(job.job_id, "lost", lost.reason)
         return Outcome(job.job_id, "failed", sentence)
 
+    def _record(self, job: Job, delivery: Delivery, write: Callable[[], T]) -> T:
+        """A terminal write, retried with backoff while transient errors last and time
+        remains; past that the run hands the job back to Lambda (``Redeliver``)."""
+        attempt = 0
+        while True:
+            try:
+                return write()
+            except JobLost:
+                raise
+            except Exception as exc:
+                if not is_transient(exc):
+                    raise
+                attempt += 1
+                wait = min(0.5 * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+                if delivery.deadline - self._clock.now() - wait < RESERVE_SECONDS:
+                    self._hand_back(job, "its outcome could not be recorded", exc)
+                log(logging.WARNING, "terminal write retried", jobId=job.job_id, attempt=attempt)
+                self._sleep(wait)
 
-def _parse_event(payload: Any) -> tuple[str, str, JobType] | None:
-    if not isinstance(payload, dict):
-        return None
-    job_id, idrssd, job_type = payload.get("jobId"), payload.get("idrssd"), payload.get("type")
-    if not (isinstance(job_id, str) and isinstance(idrssd, str) and isinstance(job_type, str)):
-        return None
-    if job_type not in {str(kind) for kind in JobType}:
-        return None
-    return job_id, idrssd, JobType(job_type)
+    def _hand_back(self, job: Job, reason: str, cause: Exception) -> None:
+        """Release the claim (best effort) and raise, so that Lambda's retry takes over."""
+        try:
+            self._store.release(job)
+        except Exception:
+            # Not even that write went through: the lease lapses by itself within
+            # JOB_LEASE_SECONDS, and the retry claims the job then.
+            log(logging.WARNING, "release failed", jobId=job.job_id)
+        raise Redeliver(job.job_id, reason) from cause

@@ -9,7 +9,8 @@ from typing import Any, Protocol
 from chalicelib.clock import Clock, iso
 from chalicelib.experts import HOST, Expert, expert_by_id
 from chalicelib.jobs.errors import JobFailed
-from chalicelib.jobs.model import Job
+from chalicelib.jobs.model import ErrorCode, Job
+from chalicelib.jobs.pipelines import Completion
 from chalicelib.jobs.progress import ProgressReporter
 from chalicelib.logs import log
 from chalicelib.podcasts.archive import PodcastArchive, audio_url, podcast_url
@@ -63,7 +64,7 @@ class PodcastPipeline:
         self._clock = clock
         self._encode = encode
 
-    def __call__(self, job: Job, progress: ProgressReporter) -> dict[str, Any]:
+    def __call__(self, job: Job, progress: ProgressReporter) -> Completion:
         progress.report(3, "load", "Reading the bank's latest report")
         brief = self._brief(job.idrssd)
         experts = _experts(job.params)
@@ -85,21 +86,21 @@ class PodcastPipeline:
         mp3 = self._encode(audio)
         progress.report(96, "save", "Saving the podcast")
         podcast = self._document(job, brief, experts, script, engine, audio, mp3)
-        self._archive.save(podcast, mp3)
-        return {
+        publication = self._archive.store(job, podcast, mp3)
+        result = {
             "url": podcast_url(job.idrssd),
             "audioUrl": audio_url(job.idrssd),
-            # Whole seconds: the job record lives in DynamoDB, which refuses floats.
             "durationSeconds": round(audio.seconds),
             "engine": engine.name,
         }
+        return Completion(result, publication)
 
     def _brief(self, idrssd: str) -> PodcastBrief:
         try:
             report = self._reports.latest(idrssd)
         except NoReport as exc:
             # The start checked for a report; it can still vanish before the worker runs.
-            raise JobFailed(REPORT_GONE) from exc
+            raise JobFailed(REPORT_GONE, ErrorCode.REPORT_REQUIRED) from exc
         return PodcastBrief.from_report(report)
 
     def _record(
@@ -159,5 +160,8 @@ def _experts(params: dict[str, Any]) -> list[Expert]:
     chosen = [expert_by_id(str(expert_id)) for expert_id in params.get("experts") or []]
     experts = [expert for expert in chosen if expert is not None]
     if not experts or len(experts) != len(chosen):
-        raise JobFailed("The podcast's experts are missing or unknown. Choose them again.")
+        raise JobFailed(
+            "The podcast's experts are missing or unknown. Choose them again.",
+            ErrorCode.INVALID_PARAMS,
+        )
     return experts

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Protocol
 
 from chalicelib.banks.errors import BankNotFound
 from chalicelib.banks.reference import NO_DATA_MESSAGE
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs.errors import JobFailed
-from chalicelib.jobs.model import Job
+from chalicelib.jobs.model import ErrorCode, Job
+from chalicelib.jobs.pipelines import Completion
 from chalicelib.jobs.progress import ProgressReporter
-from chalicelib.reports.archive import ReportArchive
+from chalicelib.reports.archive import ReportArchive, report_url
 from chalicelib.reports.facts import ReportFacts
-from chalicelib.reports.render import to_safe_html
+from chalicelib.reports.render import md_text, to_safe_html
 from chalicelib.reports.sections import SECTIONS, ReportWriter
 
 KEY_FIGURES = ("totalAssets", "loans", "totalDeposits", "totalEquity", "netIncome")
@@ -28,10 +30,6 @@ class BankSource(Protocol):
     def profile(self, idrssd: str) -> dict[str, Any]: ...
 
 
-def report_url(idrssd: str) -> str:
-    return f"/api/research/{idrssd}/report"
-
-
 class ReportPipeline:
     """Runs as the worker's pipeline for ``report`` jobs."""
 
@@ -43,13 +41,17 @@ class ReportPipeline:
         self._archive = archive
         self._clock = clock
 
-    def __call__(self, job: Job, progress: ProgressReporter) -> dict[str, Any]:
+    def __call__(self, job: Job, progress: ProgressReporter) -> Completion:
         progress.report(5, "load", "Loading the bank's call-report data")
         facts = self._facts(job.idrssd)
         progress.report(
             15, "metrics", f"Computing ratios and trends over {len(facts.series)} quarters"
         )
         progress.report(25, "peers", self._peer_message(facts))
+        # Data reaches the markdown as literal text; the artifact keeps the raw values.
+        prose_facts = replace(
+            facts, name=md_text(facts.name), city=md_text(facts.city), state=md_text(facts.state)
+        )
         sections = []
         step = (SECTIONS_END - SECTIONS_START) / len(SECTIONS)
         for index, section in enumerate(SECTIONS):
@@ -58,7 +60,7 @@ class ReportPipeline:
                 section.id,
                 f"Writing the {section.title.lower()} section",
             )
-            text = self._writer.write(section, facts)
+            text = self._writer.write(section, prose_facts)
             sections.append(
                 {
                     "id": section.id,
@@ -68,16 +70,17 @@ class ReportPipeline:
                 }
             )
         progress.report(95, "save", "Saving the report")
-        self._archive.save(self._artifact(job, facts, sections))
-        return {"url": report_url(job.idrssd), "asOf": facts.quarter, "writer": self._writer.name}
+        publication = self._archive.store(job, self._artifact(job, facts, sections))
+        result = {"url": report_url(job.idrssd), "asOf": facts.quarter, "writer": self._writer.name}
+        return Completion(result, publication)
 
     def _facts(self, idrssd: str) -> ReportFacts:
         try:
             profile = self._banks.profile(idrssd)
         except BankNotFound as exc:
-            raise JobFailed(exc.message) from exc
+            raise JobFailed(exc.message, ErrorCode.BANK_NOT_FOUND) from exc
         if profile.get("data") != "loaded" or not profile.get("latestQuarter"):
-            raise JobFailed(NO_DATA_MESSAGE)
+            raise JobFailed(NO_DATA_MESSAGE, ErrorCode.NO_DATA)
         return ReportFacts.from_profile(profile)
 
     @staticmethod

@@ -25,13 +25,14 @@ ACCOUNT = "123456789012"
 REGION = "us-east-1"
 PARTITION = "aws"
 STACK = "bank-research-dev"
-QUEUE_NAME = "failed-worker-events"
+QUEUE_NAME = f"{STACK}-failed-worker-events"
 
 # Chalice's function names (config.json) → the template's logical ids.
 FUNCTIONS = {
     "api_handler": "APIHandler",
     "report_worker": "ReportWorker",
     "podcast_worker": "PodcastWorker",
+    "worker_failures": "WorkerFailures",
 }
 
 # How a recorded call (botocore service, operation) is authorised, where the action's name
@@ -77,8 +78,9 @@ class Resolver:
             "FailedWorkerEvents": QUEUE_NAME,
         }
         for logical_id in FUNCTIONS.values():
-            function_name = self.template["Resources"][logical_id]["Properties"]["FunctionName"]
-            self._names[logical_id] = self.resolve(function_name)
+            resource = self.template["Resources"].get(logical_id)
+            if resource is not None:  # functions the merge template names explicitly
+                self._names[logical_id] = self.resolve(resource["Properties"]["FunctionName"])
 
     def parameter(self, name: str) -> str:
         return self._parameters[name]
@@ -168,9 +170,30 @@ def action_for(service: str, operation: str) -> str:
     )
 
 
+# A transaction needs, on each table, the permission of each kind of write it holds.
+TRANSACTION_ACTIONS = {
+    "Put": "dynamodb:PutItem",
+    "Update": "dynamodb:UpdateItem",
+    "Delete": "dynamodb:DeleteItem",
+    "ConditionCheck": "dynamodb:ConditionCheckItem",
+}
+
+
+def _table_arn(name: str) -> str:
+    return f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
+
+
 def needs_of(service: str, operation: str, params: dict[str, Any]) -> list[Need]:
     """The permissions one recorded call needs, from its service, operation and parameters."""
     action = action_for(service, operation)
+    if service == "dynamodb" and operation == "TransactWriteItems":
+        return [
+            Need(TRANSACTION_ACTIONS[kind], _table_arn(body["TableName"]))
+            for item in params["TransactItems"]
+            for kind, body in item.items()
+        ]
+    if service == "dynamodb" and "RequestItems" in params:
+        return [Need(action, _table_arn(table)) for table in params["RequestItems"]]
     if service == "dynamodb" and "TableName" in params:
         return [
             Need(action, f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{params['TableName']}")

@@ -23,7 +23,7 @@ from chalice.test import Client
 from app import app
 from chalicelib import runtime
 from chalicelib.banks.importer import BankImporter
-from chalicelib.invokers import LambdaInvoker
+from chalicelib.jobs.invokers import LambdaInvoker
 from chalicelib.jobs.model import JobType, WorkerEvent
 from chalicelib.runtime import Runtime
 from tests.api_support import settings_for_tests
@@ -151,6 +151,16 @@ def _serve_every_route(http: Any) -> None:
             http.request(method, _path_for(path) + query, headers=headers, body=body)
 
 
+def _a_failure_record(client: Client, built: Runtime) -> Any:
+    """What Lambda's on-failure destination sends about a job it gave up on."""
+    job, _ = built.store.start(BANK, JobType.REPORT, {})
+    record = {
+        "requestContext": {"condition": "RetriesExhausted", "approximateInvokeCount": 3},
+        "requestPayload": WorkerEvent.for_job(job).to_payload(),
+    }
+    return client.events.generate_sqs_event(message_bodies=[json.dumps(record)])
+
+
 @pytest.fixture
 def recorded(aws: dict[str, Any]) -> Iterator[Recorded]:
     importer = BankImporter(aws["banks_table"])
@@ -182,7 +192,7 @@ def recorded(aws: dict[str, Any]) -> Iterator[Recorded]:
             params = {"experts": ["credit"]} if job_type is JobType.PODCAST else {}
             payload = WorkerEvent.for_job(built.store.start(BANK, job_type, params)[0]).to_payload()
         first = len(log.calls)
-        built.runner.handle(payload, remaining_ms=900_000)
+        built.runner.handle(payload, built.delivery(None))
         by_function[WORKER_OF[job_type]] += log.calls[first:]
 
     # One recorder for the whole run: botocore copies the session's handlers into each
@@ -196,6 +206,11 @@ def recorded(aws: dict[str, Any]) -> Iterator[Recorded]:
             _serve_every_route(client.http)
             by_function["api_handler"] += log.calls[first:]
             run_worker(JobType.PODCAST)
+            event = _a_failure_record(client, built)
+            first = len(log.calls)
+            client.lambda_.invoke("worker_failures", event)
+            by_function["worker_failures"] += log.calls[first:]
+            assert built.store.get(BANK, JobType.REPORT).error_code == "retries_exhausted"  # type: ignore[union-attr]
     finally:
         runtime.install(None)
     assert invoked, "the API's start should have invoked a worker"

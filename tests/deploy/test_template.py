@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from chalicelib.jobs import rules
+from chalicelib.jobs.items import ARTIFACT_RETENTION_DAYS
 from devstack import package
 from tests.conftest import NAMES
 from tests.deploy.conftest import Packaged
@@ -110,19 +111,35 @@ def test_async_invoke_settings_match_the_claim_protocol(packaged: Packaged, work
     config = _invoke_config(packaged, worker)
     properties = config["Properties"]
     assert properties["Qualifier"] == "$LATEST"
+    timing = rules.Timing()
     # One delivery plus the retries is the most a job may be claimed.
-    assert properties["MaximumRetryAttempts"] == rules.MAX_ATTEMPTS - 1
-    # Old enough for the last attempt the protocol can use: the claim window, then a full
-    # run and Lambda's retry wait before each further attempt; not much older, or a late
-    # retry could revive a job its readers were already shown as failed.
+    assert properties["MaximumRetryAttempts"] == timing.max_attempts - 1
+    # A pending job is shown dead only once Lambda can no longer deliver its event.
+    assert properties["MaximumEventAgeInSeconds"] == timing.max_event_age_seconds
+    # Old enough for the retries of a full run to happen at all.
     run = packaged.properties(worker)["Timeout"]
-    last_useful = rules.Timing().pending_timeout_seconds + sum(
-        run + delay for delay in RETRY_DELAYS_SECONDS[: rules.MAX_ATTEMPTS - 1]
-    )
-    assert last_useful <= properties["MaximumEventAgeInSeconds"] <= last_useful + 600
+    assert properties["MaximumEventAgeInSeconds"] >= run + sum(RETRY_DELAYS_SECONDS)
     destination = properties["DestinationConfig"]["OnFailure"]["Destination"]
     assert destination == {"Fn::GetAtt": ["FailedWorkerEvents", "Arn"]}
     assert "MaximumRetryAttempts" in config["Metadata"]["Comment"]
+
+
+def test_the_failure_queue_is_consumed_by_the_app(packaged: Packaged) -> None:
+    events = packaged.properties("WorkerFailures")["Events"]
+    ((source,),) = [list(events.values())]
+    assert source["Type"] == "SQS"
+    resolver = Resolver(NAMES, packaged.template)
+    queue_name = resolver.resolve(packaged.properties("FailedWorkerEvents")["QueueName"])
+    assert resolver.resolve(source["Properties"]["Queue"]).endswith(f":{queue_name}")
+    variables = packaged.properties("WorkerFailures")["Environment"]["Variables"]
+    assert variables["JOBS_TABLE"] == {"Ref": "JobsTable"}
+
+
+def test_artifacts_expire_after_the_library_forgets_them(packaged: Packaged) -> None:
+    lifecycle = packaged.properties("ArtifactsBucket")["LifecycleConfiguration"]["Rules"]
+    expiring = {rule["Prefix"]: rule["ExpirationInDays"] for rule in lifecycle if "Prefix" in rule}
+    days = ARTIFACT_RETENTION_DAYS + 1
+    assert expiring == {"reports/": days, "podcasts/": days}
 
 
 def test_failed_events_queue_is_encrypted(packaged: Packaged) -> None:

@@ -8,9 +8,13 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib.artifacts import ArtifactBucket
 from chalicelib.experts import Voice
-from chalicelib.jobs.model import JobType
+from chalicelib.jobs.items import history_item, latest_item
+from chalicelib.jobs.model import Job, JobType, Status
 from chalicelib.jobs.pipelines import PipelineRegistry
+from chalicelib.jobs.rules import new_job_id
+from chalicelib.jobs.store import JobStore
 from chalicelib.podcasts.audio import Clip
 from chalicelib.podcasts.pipeline import PodcastPipeline
 from chalicelib.podcasts.script import ScriptWriter
@@ -19,13 +23,22 @@ from chalicelib.podcasts.voices import VoiceEngine
 from chalicelib.reports.archive import ReportArchive
 from chalicelib.runtime import Runtime, shipped_pipelines
 from tests.api_support import Api
+from tests.fakes import T0, FakeClock
 
 
-def put_report(s3: Any, bucket: str, idrssd: str, job_id: str = "report-1") -> None:
-    """A minimal finished report, enough for a podcast start to be accepted."""
-    ReportArchive(s3, bucket).save(
-        {"idrssd": idrssd, "jobId": job_id, "asOf": "20241231", "sections": []}
+def put_report(aws: dict[str, Any], idrssd: str, job_id: str | None = None) -> str:
+    """A minimal published report (its object and its publication items), enough for a
+    podcast start to be accepted; returns its job id."""
+    job_id = job_id or new_job_id(T0)
+    job = Job(job_id, idrssd, JobType.REPORT, Status.RUNNING, 90, "save", "", 1, T0, T0, 0)
+    archive = ReportArchive(
+        ArtifactBucket(aws["s3"], aws["bucket"]), JobStore(aws["jobs_table"], FakeClock())
     )
+    document = {"idrssd": idrssd, "jobId": job_id, "asOf": "20241231", "sections": []}
+    publication = archive.store(job, document)
+    aws["jobs_table"].put_item(Item=latest_item(publication))
+    aws["jobs_table"].put_item(Item=history_item(publication, T0))
+    return job_id
 
 
 def tone(seconds: float, sample_rate: int = 16000, amplitude: int = 6000) -> bytes:
@@ -87,6 +100,6 @@ def run_job(api: Api, idrssd: str, job_type: str, body: dict[str, Any] | None = 
     started = api.post(path, json.dumps(body) if body is not None else "")
     assert started.status_code == 202, started.body
     event = api.invoker.events[-1]
-    api.runtime.runner.handle(event.to_payload(), remaining_ms=900_000)
+    api.runtime.runner.handle(event.to_payload(), api.runtime.delivery(None))
     status = api.get(f"/api/research/{idrssd}/job-status?type={job_type}")
     return json.loads(status.body)["job"]

@@ -31,7 +31,6 @@ from chalicelib.podcasts.espeak import (
 from chalicelib.podcasts.polly import MAX_CHARS, PollyEngine
 from chalicelib.podcasts.script import split_at_sentences
 from chalicelib.podcasts.template_writer import TemplateScriptWriter
-from chalicelib.reports.archive import ReportArchive
 from tests.api_support import api_under_test
 from tests.podcasts.support import podcast_pipelines, run_job, tone
 from tests.reports.conftest import STRONG
@@ -114,7 +113,7 @@ def polly_job(
 
     with api_under_test(sample, pipelines=podcast_pipelines(engine)) as api:
         run_job(api, STRONG, "report")
-        report = ReportArchive(sample["s3"], sample["bucket"]).latest(STRONG)
+        report = api.runtime.reports.latest(STRONG)
         chosen = [e for e in (expert_by_id(i) for i in experts) if e is not None]
         script = TemplateScriptWriter().write(PodcastBrief.from_report(report), chosen)
         stubber_setup(stubber, script.lines)

@@ -1,15 +1,19 @@
-"""Sanitized HTML, and reports in S3 behind a pointer that moves only when the new one is whole."""
+"""Sanitized HTML, literal text from data, and reports served only once published."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from chalicelib.reports.archive import ReportArchive, latest_key
+from chalicelib.artifacts import ArtifactBucket
+from chalicelib.jobs.items import history_item, latest_item
+from chalicelib.jobs.model import Job, JobType, Publication, Status
+from chalicelib.jobs.store import JobStore
+from chalicelib.reports.archive import ReportArchive
 from chalicelib.reports.errors import NoReport
-from chalicelib.reports.render import to_safe_html
+from chalicelib.reports.render import md_text, to_safe_html
+from tests.fakes import T0, FakeClock
 
 
 @pytest.mark.parametrize(
@@ -37,34 +41,38 @@ def test_markdown_tables_and_emphasis_survive() -> None:
     assert "<table>" in html and "<td" in html and "<li>one</li>" in html
 
 
-def report(idrssd: str, job_id: str) -> dict[str, Any]:
-    return {"idrssd": idrssd, "jobId": job_id, "sections": [{"id": "x"}]}
+def test_text_from_data_shows_as_written() -> None:
+    name = "<img src=x onerror=alert(1)> & *Sons* [Bank](x)"
+    html = to_safe_html(f"**{md_text(name)}** reported a profit.")
+    assert "&lt;img src=x onerror=alert(1)&gt; &amp; *Sons* [Bank](x)" in html
+    assert "<img" not in html and "<em>" not in html and "<a " not in html
 
 
-def test_latest_follows_each_saved_report(aws: dict[str, Any]) -> None:
-    archive = ReportArchive(aws["s3"], aws["bucket"])
+def published(aws: dict[str, Any], archive: ReportArchive, job_id: str) -> Publication:
+    job = Job(job_id, "1", JobType.REPORT, Status.RUNNING, 95, "save", "", 1, T0, T0, 0)
+    publication = archive.store(job, {"idrssd": "1", "jobId": job_id, "sections": []})
+    aws["jobs_table"].put_item(Item=latest_item(publication))
+    aws["jobs_table"].put_item(Item=history_item(publication, T0))
+    return publication
+
+
+def test_a_stored_report_is_served_only_once_published(aws: dict[str, Any]) -> None:
+    archive = ReportArchive(
+        ArtifactBucket(aws["s3"], aws["bucket"]), JobStore(aws["jobs_table"], FakeClock())
+    )
     with pytest.raises(NoReport, match="no finished report"):
         archive.latest("1")
-    assert not archive.exists("1")
-    archive.save(report("1", "a"))
-    assert archive.latest("1")["jobId"] == "a" and archive.exists("1")
-    archive.save(report("1", "b"))
-    assert archive.latest("1")["jobId"] == "b"
-
-
-def test_a_failed_write_leaves_the_previous_report(aws: dict[str, Any]) -> None:
-    archive = ReportArchive(aws["s3"], aws["bucket"])
-    archive.save(report("1", "good"))
-    s3 = aws["s3"]
-    original = s3.put_object
-
-    def failing_put(**kwargs: Any) -> Any:
-        if kwargs["Key"] != latest_key("1"):
-            raise ClientError({"Error": {"Code": "InternalError", "Message": "x"}}, "PutObject")
-        return original(**kwargs)
-
-    s3.put_object = failing_put
-    with pytest.raises(ClientError):
-        archive.save(report("1", "broken"))
-    s3.put_object = original
-    assert archive.latest("1")["jobId"] == "good"
+    job = Job("job-a", "1", JobType.REPORT, Status.RUNNING, 95, "save", "", 1, T0, T0, 0)
+    publication = archive.store(job, {"idrssd": "1", "jobId": "job-a", "sections": []})
+    assert publication.keys == {"document": "reports/1/job-a.json"}
+    assert publication.summary["bytes"] > 0
+    assert publication.summary["url"] == "/api/research/1/reports/job-a"
+    assert not archive.exists("1")  # stored, not published: nothing is served
+    published(aws, archive, "job-a")
+    assert archive.exists("1") and archive.latest("1")["jobId"] == "job-a"
+    published(aws, archive, "job-b")
+    assert archive.latest("1")["jobId"] == "job-b"
+    assert archive.version("1", "job-a")["jobId"] == "job-a"
+    assert [entry["jobId"] for entry in archive.history("1")] == ["job-b", "job-a"]
+    with pytest.raises(NoReport):
+        archive.version("1", "job-c")

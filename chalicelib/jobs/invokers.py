@@ -56,10 +56,11 @@ class ThreadInvoker:
         future.add_done_callback(self._forget)
 
     def _run(self, payload: dict[str, Any]) -> Any:
+        # Nothing retries here (Lambda would): a delivery that asks for it is only logged.
         try:
             return self._handler(payload)
         except Exception:
-            log(logging.ERROR, "worker crashed", exc_info=True, jobId=payload.get("jobId"))
+            log(logging.ERROR, "worker raised", exc_info=True, jobId=payload.get("jobId"))
             raise
 
     def _forget(self, future: Future[Any]) -> None:

@@ -1,0 +1,99 @@
+"""Keeping a run's claim alive: every owned write extends the lease; a heartbeat fills the
+silences (a Bedrock or Polly call can take a minute). See docs/ARCHITECTURE.md, "Leases".
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from types import TracebackType
+
+from chalicelib.aws_errors import is_transient
+from chalicelib.clock import Clock
+from chalicelib.jobs.errors import JobLost
+from chalicelib.jobs.model import Job
+from chalicelib.jobs.store import JobStore
+from chalicelib.logs import log
+
+TICK_SECONDS = 1.0
+"""How often the heartbeat thread looks at the clock (a look costs no AWS call)."""
+
+
+class LeaseKeeper:
+    """Writes a heartbeat when the run has written nothing for ``heartbeat_seconds``.
+
+    Used as a context manager it runs a daemon thread for the run's duration; tests call
+    ``beat_if_due`` directly instead. A heartbeat that finds the job gone records it in
+    ``lost``, which the progress reporter raises at its next call; a throttled one is
+    skipped and tried again at the next tick (best effort: it never fails the job).
+    """
+
+    def __init__(
+        self,
+        store: JobStore,
+        job: Job,
+        clock: Clock,
+        heartbeat_seconds: float,
+        tick_seconds: float = TICK_SECONDS,
+    ) -> None:
+        self._store = store
+        self._job = job
+        self._clock = clock
+        self._heartbeat_seconds = heartbeat_seconds
+        self._tick_seconds = tick_seconds
+        self._lock = threading.Lock()
+        self._last_write = clock.now()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.lost: JobLost | None = None
+        self.beats = 0
+
+    def touched(self) -> None:
+        """An owned write just extended the lease."""
+        with self._lock:
+            self._last_write = self._clock.now()
+
+    def check(self) -> None:
+        """Raise ``JobLost`` if a heartbeat found the job cancelled, replaced or finished."""
+        if self.lost is not None:
+            raise self.lost
+
+    def beat_if_due(self) -> bool:
+        with self._lock:
+            if self._clock.now() - self._last_write < self._heartbeat_seconds:
+                return False
+        try:
+            self._store.heartbeat(self._job)
+        except JobLost as lost:
+            self.lost = lost
+            return False
+        except Exception as exc:
+            if not is_transient(exc):
+                log(logging.WARNING, "heartbeat failed", exc_info=True, jobId=self._job.job_id)
+            return False
+        self.touched()
+        self.beats += 1
+        return True
+
+    def __enter__(self) -> LeaseKeeper:
+        self._thread = threading.Thread(
+            target=self._beat_until_stopped, name=f"heartbeat-{self._job.job_id}", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat_until_stopped(self) -> None:
+        while not self._stop.wait(self._tick_seconds):
+            if self.lost is not None:
+                return
+            self.beat_if_due()
