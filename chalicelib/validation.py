@@ -16,6 +16,7 @@ from chalicelib.jobs.model import JobType
 
 MAX_RSSD_DIGITS = 10
 MAX_BODY_BYTES = 4096
+MAX_JSON_DEPTH = 32
 _RSSD = re.compile(r"[1-9][0-9]{0,9}")
 _JOB_TYPES = ", ".join(f"'{kind}'" for kind in JobType)
 
@@ -58,12 +59,20 @@ def parse_json_object(raw_body: bytes | None) -> dict[str, Any]:
 
     The seed's client posts a report start with no body, which axios labels as form data.
     """
-    if raw_body is None or not raw_body.strip():
+    if raw_body is None:
         return {}
     if len(raw_body) > MAX_BODY_BYTES:
         raise InvalidInput(
             f"The request body is too large: send at most {MAX_BODY_BYTES} bytes of JSON.",
             "body_too_large",
+        )
+    if not raw_body.strip():
+        return {}
+    if json_depth(raw_body) > MAX_JSON_DEPTH:
+        raise InvalidInput(
+            f"The request body is nested too deeply: send JSON at most {MAX_JSON_DEPTH} "
+            'levels deep, such as {} or {"experts": ["credit"]}.',
+            "invalid_json",
         )
     try:
         body = json.loads(raw_body.decode("utf-8"))
@@ -78,6 +87,25 @@ def parse_json_object(raw_body: bytes | None) -> dict[str, Any]:
             "invalid_body",
         )
     return body
+
+
+def json_depth(raw: bytes) -> int:
+    """How deeply brackets nest in ``raw``, outside strings; checked before parsing, since
+    the parser itself recurses (a few thousand brackets exhaust its stack)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (byte == 0x5C, byte != 0x22)
+            continue
+        if byte == 0x22:  # "
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
 
 
 def parse_report_params(body: dict[str, Any]) -> dict[str, Any]:

@@ -156,3 +156,43 @@ def test_input_is_checked_before_state(api: Api) -> None:
     assert_refused(response, 400, "invalid_body")
     response = api.post("/api/research/9999999/podcast/generate-background", '{"experts": []}')
     assert_refused(response, 400, "invalid_experts")
+
+
+START_ROUTES = [
+    f"/api/research/{BANK}/generate-background",
+    f"/api/research/{BANK}/podcast/generate-background",
+]
+
+
+@pytest.mark.parametrize("path", START_ROUTES)
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "[" * 2_000 + "]" * 2_000,  # found by fuzzing: under 4 KB, it exhausted the parser
+        "{" + '"a":{' * 40 + "}" * 41,
+        '{"experts": ' + "[" * 33 + "]" * 33 + "}",
+    ],
+)
+def test_json_nested_too_deeply_is_400_on_every_route_with_a_body(
+    api: Api, path: str, payload: str
+) -> None:
+    before = api.jobs_items()
+    data = assert_refused(api.post(path, payload), 400, "invalid_json")
+    assert "nested too deeply" in data["error"]
+    assert api.jobs_items() == before
+
+
+def test_brackets_inside_strings_do_not_count_as_nesting(api: Api) -> None:
+    payload = json.dumps({"experts": ["[" * 100]})
+    assert_refused(
+        api.post(f"/api/research/{BANK}/podcast/generate-background", payload),
+        400,
+        "unknown_expert",
+    )
+
+
+@pytest.mark.parametrize("path", START_ROUTES[:1])
+def test_whitespace_counts_as_empty_only_up_to_the_body_limit(api: Api, path: str) -> None:
+    small = api.post(path, " \n\t" * 100)
+    assert small.status_code in (200, 202)
+    assert_refused(api.post(path, " " * 5_000), 400, "body_too_large")
