@@ -3,13 +3,16 @@ the local stack.
 
 The stack starts as ``make run`` starts it (report writing paced to ~10 s, so progress is
 visible). Each test uses its own synthetic bank so that tests never share a job. The
-library and overview views are in ``test_page_views.py``.
+research library and the overview are routes of CONTRACT.md that the API does not answer
+yet: their tests answer them in the browser (``page.route``) with documents shaped as the
+contract says, built from the stack's real reports and jobs (``page_support``).
 """
 
 from __future__ import annotations
 
 import itertools
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,7 @@ from tests.e2e.browser import (
     ConsoleWatch,
     axe_violations,
     chromium,
+    enforcing_context,
     new_context,
     operator_text,
     screenshot,
@@ -29,11 +33,18 @@ from tests.e2e.local_stack import Stack, local_stack
 from tests.e2e.page_support import (
     REPORT_TIMEOUT_MS,
     banks_table,
+    earlier_version,
     expect_missing_routes,
+    fulfil,
     job_of,
     open_bank,
     progress_value,
+    recent_page,
+    route_library,
+    route_recent,
+    wait_for_job,
     wait_for_report,
+    with_bank_name,
 )
 
 pytestmark = pytest.mark.e2e
@@ -433,6 +444,18 @@ def test_start_a_podcast_the_dialog_closes_and_its_status_shows(
     assert page.inner_text("#podcast-status").startswith("Podcast ready")
     watched.check("podcast-ready")
     page.locator("#podcast-panel").screenshot(path=str(screenshot_dir() / "podcast-player.png"))
+    # Past podcasts: the library lists them; an earlier one opens in the same player.
+    _, _, latest = stack.request("GET", f"/api/research/{bank}/podcast")
+    older = earlier_version(latest, days=3, changes={"durationSeconds": 75.0})
+    route_library(page, bank, "podcast", [latest, older])
+    page.reload()
+    page.wait_for_selector("#podcast-history:not([hidden])")
+    page.click("#podcast-history summary")
+    page.click(f"#podcast-versions li[data-job='{older['jobId']}'] button")
+    page.wait_for_selector("#podcast-version-note:not([hidden])")
+    assert "1 min 15 s" in page.inner_text("#podcast-meta")
+    assert page.get_attribute(f"#podcast-versions li[data-job='{older['jobId']}']", "aria-current")
+    watched.check("podcast-earlier-version")
 
 
 def test_cancel_stops_an_active_job(stack: Stack, watched: Watched) -> None:
@@ -454,3 +477,187 @@ def test_cancel_stops_an_active_job(stack: Stack, watched: Watched) -> None:
     page.reload()
     page.wait_for_selector("#report-outcome.cancelled:not([hidden])")
     assert page.is_visible("#retry-report")
+
+
+def test_past_report_versions_open_and_compare(stack: Stack, watched: Watched) -> None:
+    page, bank = watched.page, "9900016"
+    stack.request("POST", f"/api/research/{bank}/generate-background")
+    assert wait_for_job(stack, bank)["status"] == "completed"
+    _, _, latest = stack.request("GET", f"/api/research/{bank}/report")
+    assets, roa = latest["keyFigures"]["totalAssets"], latest["keyMetrics"]["roa"]
+    older = earlier_version(
+        latest,
+        days=92,
+        changes={
+            "asOf": "20240930",
+            "keyFigures.totalAssets": round(assets * 0.9),
+            "keyMetrics.roa": roa - 0.25,
+        },
+    )
+    route_library(page, bank, "report", [latest, older])
+    open_bank(page, stack, bank)
+    wait_for_report(page)
+    page.wait_for_selector("#report-history:not([hidden])")
+    assert page.inner_text("#report-history summary") == "All versions (2)"
+    page.click("#report-history summary")
+    versions = page.locator("#report-versions li")
+    assert "(latest)" in versions.nth(0).inner_text() and "Q3 2024" in versions.nth(1).inner_text()
+    watched.check("report-versions")
+    versions.nth(1).get_by_role("button", name="Open").click()
+    page.wait_for_selector("#report-version-note:not([hidden])")
+    assert "Q3 2024" in page.inner_text("#report-meta")
+    assert page.evaluate("document.activeElement.id") == "report-title"
+    watched.check("report-earlier-version")
+    page.click("#report-latest")
+    page.wait_for_selector("#report-version-note", state="hidden")
+    assert "Q4 2024" in page.inner_text("#report-meta")
+    assert page.is_disabled("#compare-reports")
+    for index in (0, 1):
+        versions.nth(index).locator("input.compare-pick").check()
+    page.click("#compare-reports")
+    page.wait_for_selector("#compare:not([hidden])")
+    rows = {
+        row.locator("th").inner_text(): row
+        for row in page.locator("#compare-figures tbody tr").all()
+    }
+    for changed in ("Data as of", "Total assets", "Return on assets"):
+        assert rows[changed].get_attribute("class") == "changed", changed
+        assert rows[changed].locator("mark").count() == 1
+    for same in ("Deposits", "Net interest margin"):
+        assert rows[same].get_attribute("class") is None and "Same" in rows[same].inner_text()
+    earlier, later = (cell.inner_text() for cell in rows["Data as of"].locator("td").all()[:2])
+    assert (earlier, later) == ("Q3 2024", "Q4 2024")  # older on the left
+    assert page.locator("#compare-sections .compare-row").count() == 7
+    watched.check("reports-compared")
+
+
+def finished_job(
+    stack: Stack, like: dict[str, Any], idrssd: str, status: str, code: str | None
+) -> dict[str, Any]:
+    """A finished job of another bank in the contract's shape, made from a real one."""
+    errors = {
+        None: None,
+        "no_data": "No financial data is loaded for this bank yet.",
+        "cancelled": "Cancelled by the person who started it.",
+    }
+    job = {
+        **like,
+        "jobId": str(uuid.uuid4()),
+        "idrssd": idrssd,
+        "status": status,
+        "progress": 100 if status == "completed" else like["progress"],
+        "stage": "done",
+        "error": errors[code],
+        "errorCode": code,
+        "finishedAt": like["createdAt"],
+        "result": {"url": f"/api/research/{idrssd}/report"} if status == "completed" else None,
+    }
+    return with_bank_name(stack, job)
+
+
+def test_the_overview_lists_a_running_job_first_and_links_to_its_bank(
+    stack: Stack, watched: Watched
+) -> None:
+    page, bank = watched.page, "9900017"
+    status, _, started = stack.request("POST", f"/api/research/{bank}/generate-background")
+    assert status == 202
+    running = with_bank_name(stack, job_of(stack, bank))
+    # Outcomes of other banks, as the job core reports them (CONTRACT.md).
+    done = finished_job(stack, running, "9900001", "completed", None)
+    failed = finished_job(stack, running, "9900002", "failed", "no_data")
+    cancelled = finished_job(stack, running, "9900004", "failed", "cancelled")
+    asked = route_recent(
+        page,
+        [recent_page([running, done, failed], next_page=1), recent_page([cancelled], None)],
+    )
+    page.goto(f"{stack.url}/?view=research")
+    page.wait_for_selector("#recent li")
+    items = page.locator("#recent li")
+    assert items.count() == 3
+    first = items.nth(0)
+    assert running["bankName"] in first.inner_text() and "%" in first.inner_text()
+    assert "active" in (first.get_attribute("class") or "")
+    assert "No financial data is loaded" in items.nth(2).inner_text()
+    assert page.get_attribute("#nav-research", "aria-current") == "page"
+    watched.check("overview")
+    page.click("#recent-more")
+    page.wait_for_function("document.querySelectorAll('#recent li').length === 4")
+    assert "cancelled" in items.nth(3).inner_text()
+    assert asked[:2] == ["limit=20", "limit=20&cursor=page-1"]
+    first.get_by_role("link").click()
+    page.wait_for_selector(f"#bank-name:has-text('{running['bankName']}')")
+    assert page.evaluate("location.search") == f"?bank={bank}"
+    page.wait_for_selector("#report-progress:not([hidden]), #report:not([hidden])")
+    assert started["job"]["jobId"] == running["jobId"]
+
+
+def test_the_page_polls_through_a_busy_service(stack: Stack, watched: Watched) -> None:
+    page, bank = watched.page, "9900018"
+    refused: list[str] = []
+
+    def busy_then_through(route: Any) -> None:
+        # Three answers of a throttled service during the job, then the real ones.
+        if len(refused) < 3 and page.is_visible("#report-progress"):
+            refused.append(route.request.url)
+            fulfil(route, 503, {"error": "Busy.", "code": "busy"}, {"Retry-After": "1"})
+        else:
+            route.continue_()
+
+    watched.console.expect("status of 503")
+    open_bank(page, stack, bank)
+    page.route(f"**/api/research/{bank}/job-status?type=report", busy_then_through)
+    page.click("#generate-report")
+    page.wait_for_selector("#report-status:has-text('busy')")
+    assert page.is_hidden("#report-outcome")
+    wait_for_report(page)
+    assert len(refused) == 3 and page.is_hidden("#report-outcome")
+    assert page.inner_text("#report-status").startswith("Report ready")
+
+
+def test_the_page_works_under_its_content_security_policy(stack: Stack, browser: Any) -> None:
+    """Every view and action in a context that enforces the policy: no violation, no error.
+
+    Only waits that run no script of the test's own (the policy forbids eval)."""
+    context = enforcing_context(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        watch = ConsoleWatch(page)
+        expect_missing_routes(watch, stack)
+        bank = "9900019"
+        stack.request("POST", f"/api/research/{bank}/generate-background")
+        job = wait_for_job(stack, bank)
+        _, _, report = stack.request("GET", f"/api/research/{bank}/report")
+        route_library(page, bank, "report", [report, earlier_version(report, 30, {})])
+        route_recent(page, [recent_page([with_bank_name(stack, job)], None)])
+        page.goto(f"{stack.url}/?q=granite")
+        page.wait_for_selector("#results li")
+        page.click("#results a")
+        page.wait_for_selector("#bank-name:has-text('SYNTHETIC')")
+        page.goto(f"{stack.url}/?bank={bank}")
+        page.wait_for_selector("#charts svg")
+        page.locator("#charts .plot").first.hover()
+        page.locator("#charts .plot").nth(1).focus()
+        page.keyboard.press("ArrowLeft")
+        page.click("#report-history summary")
+        for box in page.locator("#report-versions input.compare-pick").all():
+            box.check()
+        page.click("#compare-reports")
+        page.wait_for_selector("#compare:not([hidden])")
+        page.click("#generate-podcast")
+        page.wait_for_selector("#podcast-dialog[open]")
+        page.click("#close-dialog")
+        page.click("#generate-report")
+        page.wait_for_selector("#report-progress:not([hidden])")
+        page.click("#nav-research")
+        page.wait_for_selector("#recent li")
+        page.goto(f"{stack.url}/?bank=852218")
+        page.wait_for_selector("#no-data:not([hidden])")
+        screenshot(page, "under-csp")
+        assert watch.unexpected() == [], watch.errors
+        assert not [error for error in watch.errors if "CSP violation" in error]
+        # The watch does see a violation: an inline style, which the policy refuses.
+        with page.expect_console_message(lambda message: "CSP violation" in message.text):
+            page.evaluate("() => document.body.setAttribute('style', 'color: red')")
+        assert [error for error in watch.errors if "CSP violation" in error] != []
+    finally:
+        context.close()

@@ -33,6 +33,7 @@ const state = {
   research: { report: false, podcast: false },
   latest: { report: null, podcast: null }, // jobId of the latest finished artifact shown
   loads: { report: null, podcast: null },
+  history: { report: null, podcast: null },
   jobs: { report: tracker(), podcast: tracker() },
   idleTimer: null,
 };
@@ -145,6 +146,7 @@ function resetBankView() {
     show($(`${type}-history`), false);
     state.latest[type] = null;
     state.loads[type] = null;
+    state.history[type] = null;
   }
   setMessage("bank-error", "");
   for (const id of ["report", "podcast", "synthetic-banner", "no-data"]) show($(id), false);
@@ -462,7 +464,11 @@ function render(type, document_) {
   markShowing(type, document_.jobId);
 }
 
+// The versions list, read again when a new version finished (once per version shown).
 function refreshHistory(type, generation) {
+  const key = state.loads[type] || `${generation}:none`;
+  if (state.history[type] === key) return;
+  state.history[type] = key;
   loadHistory(type, state.bank, () => generation === state.generation);
 }
 

@@ -4,11 +4,11 @@
 // Colours and text sizes come from classes in app.css (the page allows no inline styles).
 
 import { element } from "./dom.js";
-import { quarterLabel } from "./words.js";
+import { money, quarterLabel } from "./words.js";
 
 const NS = "http://www.w3.org/2000/svg";
 const HEIGHT = 200;
-const MARGIN = { left: 56, right: 16, top: 12, bottom: 30 };
+const MARGIN = { left: 60, right: 30, top: 12, bottom: 30 };
 const LABEL_PX = 58; // width given to one x label ("Q4 2024" at 12 px) with room between
 
 export function reportCharts(series) {
@@ -16,24 +16,34 @@ export function reportCharts(series) {
   const quarters = series.map((row) => row.quarter);
   const pick = (name, scale = 1) => series.map((row) =>
     row[name] === null || row[name] === undefined ? null : row[name] * scale);
-  const billions = (v) => `$${v.toFixed(1)} billion`;
+  // Assets in thousands of dollars: drawn in millions or billions, read out in full words.
+  const largest = Math.max(...pick("totalAssets").filter((v) => v !== null), 0);
+  const [unit, perUnit] = largest >= 1e6 ? ["billion", 1e6] : ["million", 1e3];
   const pct = (v) => `${v.toFixed(2)}%`;
   return [
-    lineChart("Total assets ($ billion)", quarters,
-      [{ label: "Total assets", values: pick("totalAssets", 1e-6) }], (v) => v.toFixed(1), billions),
+    lineChart(`Total assets ($ ${unit})`, quarters,
+      [{ label: "Total assets", values: pick("totalAssets", 1 / perUnit) }],
+      (v) => money(v * perUnit)),
     lineChart("Return on assets (%)", quarters,
-      [{ label: "Return on assets", values: pick("roa") }], (v) => v.toFixed(2), pct),
+      [{ label: "Return on assets", values: pick("roa") }], pct),
     lineChart("Net interest margin (%)", quarters,
-      [{ label: "Net interest margin", values: pick("nim") }], (v) => v.toFixed(2), pct),
+      [{ label: "Net interest margin", values: pick("nim") }], pct),
     lineChart("Capital ratios (%)", quarters, [
       { label: "Tier 1 leverage", values: pick("leverageRatio") },
       { label: "CET1", values: pick("cet1Ratio") },
       { label: "Total capital", values: pick("totalCapitalRatio") },
-    ], (v) => v.toFixed(1), pct),
+    ], pct),
   ];
 }
 
-function lineChart(title, quarters, lines, tick, readout) {
+// Tick labels with as many decimals as the range needs to tell them apart.
+function tickFormat(low, high) {
+  const step = (high - low) / 4 || 1;
+  const digits = Math.max(0, Math.min(3, Math.ceil(-Math.log10(step))));
+  return (v) => v.toFixed(digits);
+}
+
+function lineChart(title, quarters, lines, readout) {
   const figure = element("figure", { class: "chart" });
   const caption = element("figcaption", { text: title });
   figure.append(caption);
@@ -57,6 +67,7 @@ function lineChart(title, quarters, lines, tick, readout) {
     figure.append(element("ul", { class: "legend" }, ...lines.map((line, index) =>
       element("li", {}, element("span", { class: `swatch series-${index}` }), line.label))));
   }
+  const tick = tickFormat(Math.min(...known), Math.max(...known));
   const chart = { quarters, lines, tick, readout, plot, output, selected: null, geometry: null };
   wireReadout(chart);
   // Drawn when the figure has a width (it may be hidden when built), redrawn when it changes.
