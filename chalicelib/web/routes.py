@@ -108,7 +108,11 @@ def _serve(name: str, cache_control: str) -> Response:
     found = asset(name)
     if found is None:
         return _not_found()
-    headers = {"Cache-Control": cache_control, "ETag": found.etag, **SECURITY_HEADERS}
+    headers: dict[str, str | list[str]] = {
+        "Cache-Control": cache_control,
+        "ETag": found.etag,
+        **SECURITY_HEADERS,
+    }
     request = web.current_request
     if request is not None and _matches(request.headers.get("if-none-match"), found.etag):
         return Response(body="", status_code=304, headers=headers)
