@@ -14,6 +14,11 @@ from chalicelib.web.routes import STATIC, assets_version
 PAGE_ASSETS = sorted(path.name for path in STATIC.iterdir() if path.suffix in (".js", ".css"))
 
 
+def versioned(name: str, version: str | None = None) -> str:
+    stem, suffix = name.rsplit(".", 1)
+    return f"/assets/{stem}.{version or assets_version()}.{suffix}"
+
+
 @pytest.fixture
 def client() -> Iterator[Client]:
     with Client(app) as test_client:
@@ -29,7 +34,7 @@ def directives(policy: str) -> dict[str, list[str]]:
     return {words[0]: words[1:] for words in parts}
 
 
-@pytest.mark.parametrize("path", ["/", "/assets/app.js", f"/assets/{assets_version()}/app.css"])
+@pytest.mark.parametrize("path", ["/", "/assets/app.js", versioned("app.css")])
 def test_every_page_response_carries_the_security_headers(client: Client, path: str) -> None:
     response = get(client, path)
     assert response.status_code == 200
@@ -51,11 +56,24 @@ def test_the_page_names_its_assets_under_the_current_version(client: Client) -> 
     assert response.headers["Cache-Control"] == "no-cache"
     html = response.body.decode()
     linked = re.findall(r'(?:href|src)="(assets/[^"]+)"', html)
-    assert linked and all(url.startswith(f"assets/{assets_version()}/") for url in linked)
+    assert sorted(linked) == [versioned("app.css")[1:], versioned("app.js")[1:]]
     for url in linked:  # each one is served, as cacheable for a year
         asset = get(client, "/" + url)
         assert asset.status_code == 200
         assert asset.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+def test_a_versioned_module_imports_the_same_version(client: Client) -> None:
+    """One page load never mixes the modules of two deployments."""
+    script = get(client, versioned("app.js")).body.decode()
+    imports = re.findall(r'from "\./([^"]+)"', script)
+    assert imports and all(f".{assets_version()}.js" in name for name in imports)
+    for name in imports:
+        module = get(client, f"/assets/{name}")
+        assert module.status_code == 200
+        assert module.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    plain = get(client, "/assets/app.js").body.decode()  # unversioned: plain imports
+    assert 'from "./api.js"' in plain
 
 
 def test_the_version_is_a_content_hash_of_the_assets() -> None:
@@ -71,7 +89,7 @@ def test_no_inline_script_or_style_in_the_page(client: Client) -> None:
 
 @pytest.mark.parametrize("name", PAGE_ASSETS)
 def test_each_asset_answers_its_etag_with_304(client: Client, name: str) -> None:
-    path = f"/assets/{assets_version()}/{name}"
+    path = versioned(name)
     first = get(client, path)
     etag = first.headers["ETag"]
     assert first.status_code == 200 and re.fullmatch(r'"[0-9a-f]{32}"', etag)
@@ -93,13 +111,16 @@ def test_the_page_answers_its_etag_with_304(client: Client) -> None:
 
 
 def test_plain_and_outdated_asset_urls_are_served_but_revalidated(client: Client) -> None:
-    current = get(client, f"/assets/{assets_version()}/app.js")
-    for path in ["/assets/app.js", "/assets/0000000000000000/app.js"]:
+    current = get(client, versioned("app.css"))
+    for path in ["/assets/app.css", versioned("app.css", "0000000000000000")]:
         response = get(client, path)
         assert response.status_code == 200 and response.body == current.body
         assert response.headers["Cache-Control"] == "no-cache"
         assert response.headers["ETag"] == current.headers["ETag"]
-        assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
+        assert response.headers["Content-Type"] == "text/css; charset=utf-8"
+    outdated = get(client, versioned("app.js", "0000000000000000"))  # the current modules
+    assert outdated.body == get(client, versioned("app.js")).body
+    assert outdated.headers["Cache-Control"] == "no-cache"
 
 
 @pytest.mark.parametrize(
@@ -108,8 +129,10 @@ def test_plain_and_outdated_asset_urls_are_served_but_revalidated(client: Client
         "/assets/nothing.js",
         "/assets/app.py",
         "/assets/routes.py",
-        f"/assets/{assets_version()}/index.html",
-        f"/assets/{assets_version()}/..%2Froutes.py",
+        "/assets/index.html",
+        versioned("index.html"),
+        versioned("routes.py"),
+        "/assets/..%2Froutes.py",
     ],
 )
 def test_anything_else_under_assets_is_a_json_404(client: Client, path: str) -> None:

@@ -1,17 +1,18 @@
 """Routes serving the page and its assets, as a blueprint registered by ``app.py``.
 
 Caching: the page (``GET /``) is revalidated on every load (``no-cache`` with an ``ETag``,
-304 when unchanged) and names its assets under a version, the content hash of all of
-them, so that ``/assets/{version}/{name}`` can be cached for a year: a new deployment
-changes the version and with it every URL. The page's scripts are ES modules importing
-each other by relative paths, so one version for the whole folder keeps their imports
-inside the same version. Unversioned and outdated asset URLs are still answered, but
-revalidated (``no-cache``), never cached as immutable.
+304 when unchanged) and names its assets with a version, the content hash of all of them
+(``assets/app.{version}.js``), so that those URLs can be cached for a year: a new
+deployment changes the version and with it every URL. The page's scripts are ES modules
+importing each other by relative paths; a versioned module's imports are served with the
+same version, so that one page load never mixes two deployments' modules. Plain and
+outdated asset URLs are still answered, but revalidated (``no-cache``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -54,6 +55,10 @@ PAGE = "index.html"
 web = Blueprint(__name__)
 
 
+VERSIONED = re.compile(r"^(?P<stem>[\w-]+)\.(?P<version>[0-9a-f]{16})(?P<suffix>\.\w+)$")
+MODULE_IMPORT = re.compile(r"""(\bfrom\s+["']\./)([\w-]+)(\.js["'])""")
+
+
 @dataclass(frozen=True)
 class Asset:
     body: str
@@ -66,16 +71,18 @@ def _etag(text: str) -> str:
 
 
 @cache
-def asset(name: str) -> Asset | None:
-    """An asset as served, read once per process; None if there is none of that name."""
+def asset(name: str, version: str | None = None) -> Asset | None:
+    """An asset as served (with ``version``, its links carry it), read once per process;
+    None if there is none of that name."""
     path = STATIC / name
     content_type = CONTENT_TYPES.get(path.suffix)
     if content_type is None or path.parent != STATIC or not path.is_file():
         return None
     text = path.read_text(encoding="utf-8")
-    if name == PAGE:
-        # Point the page at this version's assets: `assets/x` becomes `assets/{v}/x`.
-        text = text.replace('"assets/', f'"assets/{assets_version()}/')
+    if version is not None and path.suffix == ".html":
+        text = re.sub(r'"assets/([\w-]+)\.(css|js)"', rf'"assets/\1.{version}.\2"', text)
+    elif version is not None and path.suffix == ".js":
+        text = MODULE_IMPORT.sub(rf"\g<1>\g<2>.{version}\g<3>", text)
     return Asset(text, content_type, _etag(text))
 
 
@@ -104,8 +111,8 @@ def _matches(if_none_match: str | None, etag: str) -> bool:
     return "*" in candidates or etag in candidates
 
 
-def _serve(name: str, cache_control: str) -> Response:
-    found = asset(name)
+def _serve(name: str, cache_control: str, version: str | None = None) -> Response:
+    found = asset(name, version)
     if found is None:
         return _not_found()
     headers: dict[str, str | list[str]] = {
@@ -125,18 +132,19 @@ def _serve(name: str, cache_control: str) -> Response:
 
 @web.route("/", methods=["GET"])
 def index() -> Response:
-    return _serve(PAGE, REVALIDATE)
+    return _serve(PAGE, REVALIDATE, assets_version())
 
 
 @web.route("/assets/{name}", methods=["GET"])
 def static_asset(name: str) -> Response:
-    """An asset by its plain name (bookmarks, old pages): revalidated on every use."""
-    return _serve(name, REVALIDATE)
-
-
-@web.route("/assets/{version}/{name}", methods=["GET"])
-def versioned_asset(version: str, name: str) -> Response:
-    """An asset under the current version is immutable; under an old one, revalidated."""
-    if name == PAGE:
+    """``app.{version}.js``: immutable under the current version, revalidated under an old
+    one (served as the current file, with the current version's imports); ``app.js``:
+    revalidated on every use."""
+    versioned = VERSIONED.match(name)
+    if versioned is None:
+        return _not_found() if name == PAGE else _serve(name, REVALIDATE)
+    plain = versioned["stem"] + versioned["suffix"]
+    if plain == PAGE:
         return _not_found()
-    return _serve(name, IMMUTABLE if version == assets_version() else REVALIDATE)
+    current = versioned["version"] == assets_version()
+    return _serve(plain, IMMUTABLE if current else REVALIDATE, assets_version())
