@@ -79,7 +79,9 @@ def test_profile_of_a_reference_bank_says_how_to_load_data(api: Api) -> None:
     status, data = get(api, "/api/banks/852218")
     assert status == 200
     assert data["data"] == "none" and data["figures"] is None and data["synthetic"] is False
-    assert "make import FFIEC=" in data["message"]
+    # A sentence for the person looking at the bank, with no command or route in it.
+    assert "No financial data is loaded" in data["message"]
+    assert not any(mark in data["message"] for mark in ("`", "make ", "/api/"))
 
 
 def test_a_reference_bank_cannot_start_a_report(api: Api) -> None:

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REFERENCE_FILE = Path(__file__).resolve().parents[2] / "data" / "reference" / "real_banks.json"
+# Shown to people (the page, job errors): what is missing and what they can do. How an
+# operator loads the data (`make import`, the FFIEC download) is the README's to say.
 NO_DATA_MESSAGE = (
-    "No financial data loaded for this bank — import the FFIEC bulk file "
-    "(`make import FFIEC=<zip-or-folder>`, the 'Call Reports -- Single Period' download "
-    "from https://cdr.ffiec.gov/public/PWS/DownloadBulkData.aspx)."
+    "No financial data is loaded for this bank yet, so there are no figures to show and no "
+    "report can be written. Choose a bank with data, or ask whoever runs this service to load "
+    "this bank's call reports."
 )
 
 

@@ -13,10 +13,10 @@ class ReportRequired(DomainError):
 
     def __init__(self, idrssd: str) -> None:
         super().__init__(
-            f"Bank {idrssd} has no finished research report yet, and the podcast is built from "
-            f"it. Generate the report first (POST /api/research/{idrssd}/generate-background), "
-            "then start the podcast."
+            "This bank has no finished research report yet, and the podcast is built from it. "
+            "Generate the report first, then start the podcast."
         )
+        self.idrssd = idrssd
 
 
 class NoPodcast(DomainError):

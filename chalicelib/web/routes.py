@@ -1,7 +1,19 @@
-"""Routes serving the page and its assets, as a blueprint registered by ``app.py``."""
+"""Routes serving the page and its assets, as a blueprint registered by ``app.py``.
+
+Caching: the page (``GET /``) is revalidated on every load (``no-cache`` with an ``ETag``,
+304 when unchanged) and names its assets with a version, the content hash of all of them
+(``assets/app.{version}.js``), so that those URLs can be cached for a year: a new
+deployment changes the version and with it every URL. The page's scripts are ES modules
+importing each other by relative paths; a versioned module's imports are served with the
+same version, so that one page load never mixes two deployments' modules. Plain and
+outdated asset URLs are still answered, but revalidated (``no-cache``).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -13,55 +25,126 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
 }
-# The page loads nothing from elsewhere; the policy makes that a rule the browser enforces.
+# The page loads nothing from elsewhere but the podcast's audio (a presigned S3 link);
+# no inline script or style is allowed, and no other site may frame it.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "media-src 'self' http: https:",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; media-src 'self' http: https:; "
-        "style-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    ),
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
 }
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+PAGE = "index.html"
 
 web = Blueprint(__name__)
 
 
+VERSIONED = re.compile(r"^(?P<stem>[\w-]+)\.(?P<version>[0-9a-f]{16})(?P<suffix>\.\w+)$")
+MODULE_IMPORT = re.compile(r"""(\bfrom\s+["']\./)([\w-]+)(\.js["'])""")
+
+
+@dataclass(frozen=True)
+class Asset:
+    body: str
+    content_type: str
+    etag: str
+
+
+def _etag(text: str) -> str:
+    return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
+
+
 @cache
-def asset(name: str) -> tuple[str, str] | None:
-    """An asset's text and content type, read once per process; None if there is none."""
+def asset(name: str, version: str | None = None) -> Asset | None:
+    """An asset as served (with ``version``, its links carry it), read once per process;
+    None if there is none of that name."""
     path = STATIC / name
     content_type = CONTENT_TYPES.get(path.suffix)
     if content_type is None or path.parent != STATIC or not path.is_file():
         return None
-    return path.read_text(encoding="utf-8"), content_type
+    text = path.read_text(encoding="utf-8")
+    if version is not None and path.suffix == ".html":
+        text = re.sub(r'"assets/([\w-]+)\.(css|js)"', rf'"assets/\1.{version}.\2"', text)
+    elif version is not None and path.suffix == ".js":
+        text = MODULE_IMPORT.sub(rf"\g<1>\g<2>.{version}\g<3>", text)
+    return Asset(text, content_type, _etag(text))
 
 
-def _serve(name: str, max_age: int) -> Response:
-    found = asset(name)
-    if found is None:
-        return Response(
-            body='{"error":"There is no such file.","code":"not_found"}',
-            status_code=404,
-            headers={"Content-Type": "application/json"},
-        )
-    body, content_type = found
+@cache
+def assets_version() -> str:
+    """The content hash of every asset but the page: it changes when any of them does."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.iterdir()):
+        if path.name != PAGE and path.suffix in CONTENT_TYPES and path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def _not_found() -> Response:
     return Response(
-        body=body,
+        body='{"error":"There is no such file.","code":"not_found"}',
+        status_code=404,
+        headers={"Content-Type": "application/json", **SECURITY_HEADERS},
+    )
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    candidates = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in candidates or etag in candidates
+
+
+def _serve(name: str, cache_control: str, version: str | None = None) -> Response:
+    found = asset(name, version)
+    if found is None:
+        return _not_found()
+    headers: dict[str, str | list[str]] = {
+        "Cache-Control": cache_control,
+        "ETag": found.etag,
+        **SECURITY_HEADERS,
+    }
+    request = web.current_request
+    if request is not None and _matches(request.headers.get("if-none-match"), found.etag):
+        return Response(body="", status_code=304, headers=headers)
+    return Response(
+        body=found.body,
         status_code=200,
-        headers={
-            "Content-Type": content_type,
-            "Cache-Control": f"public, max-age={max_age}",
-            **SECURITY_HEADERS,
-        },
+        headers={"Content-Type": found.content_type, **headers},
     )
 
 
 @web.route("/", methods=["GET"])
 def index() -> Response:
-    return _serve("index.html", max_age=0)
+    return _serve(PAGE, REVALIDATE, assets_version())
 
 
 @web.route("/assets/{name}", methods=["GET"])
 def static_asset(name: str) -> Response:
-    return _serve(name, max_age=300)
+    """``app.{version}.js``: immutable under the current version, revalidated under an old
+    one (served as the current file, with the current version's imports); ``app.js``:
+    revalidated on every use."""
+    versioned = VERSIONED.match(name)
+    if versioned is None:
+        return _not_found() if name == PAGE else _serve(name, REVALIDATE)
+    plain = versioned["stem"] + versioned["suffix"]
+    if plain == PAGE:
+        return _not_found()
+    current = versioned["version"] == assets_version()
+    return _serve(plain, IMMUTABLE if current else REVALIDATE, assets_version())

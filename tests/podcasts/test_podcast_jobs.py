@@ -103,6 +103,9 @@ def test_a_podcast_needs_a_finished_report(sample: dict[str, Any]) -> None:
         data = body(response)
         assert data["code"] == "report_required" and "report" in data["error"]
         assert data["error"].endswith(".")
+        # Shown on the page as it is: a sentence with no route or command in it.
+        assert "Generate the report first" in data["error"]
+        assert not any(mark in data["error"] for mark in ("`", "make ", "/api/", "POST"))
         assert api.jobs_items() == []
         # Input is still checked first: a bad panel is a 400 even without a report.
         bad = api.post(f"/api/research/{STRONG}/podcast/generate-background", '{"experts": []}')

@@ -1,239 +1,172 @@
-// Bank Research page: search a bank, start and follow its report and podcast jobs.
-// Behaviour follows the seed client (AIResearchTab / PodcastGenerator): on load and on every
-// bank change it asks for both job types and resumes an active job; it polls every 2 s only
-// while a job is active (honouring Retry-After and sending If-None-Match), shows the result
-// on completion and the error on failure.
+// Bank Research page: find a bank, start and follow its report and podcast jobs, read and
+// compare past versions, and see the research in progress across banks.
+//
+// Jobs follow the seed client (AIResearchTab / PodcastGenerator): on load and on every bank
+// change the page asks for both job types and shows each one's last outcome (an active job
+// is followed, a failure or cancellation is told with when it happened and a way to try
+// again, a completed one shows its result). It polls every 2 s only while a job is active,
+// honouring Retry-After, sending If-None-Match, and polling through a busy (503) service.
+// While nothing runs, a light conditional check every 15 s (only while the tab is visible)
+// and a BroadcastChannel between tabs tell the page of a job started elsewhere.
+
+import { api, ApiError, credentials, relative, request, retryAfterMs, whenCredentialsNeeded } from "./api.js";
+import { reportCharts } from "./charts.js";
+import { $, element, setMessage, setText, show } from "./dom.js";
+import { closeCompare, loadHistory, markShowing, setupLibrary } from "./library.js";
+import { hideOverview, setupOverview, showOverview } from "./overview.js";
+import {
+  duration, forPeople, isActive, isCancelled, money, NOUN, outcomeWords, percent,
+  progressWords, quarterLabel, refusalWords, when, writerName,
+} from "./words.js";
 
 const POLL_MS = 2000;
+const IDLE_MS = 15_000;
 const TYPES = ["report", "podcast"];
-const $ = (id) => document.getElementById(id);
+const channel = "BroadcastChannel" in window ? new BroadcastChannel("bank-research-jobs") : null;
 
-// Every URL is relative to the page, so the app works under a path prefix too (API
-// Gateway serves a stage at /<stage>/); the API's own links are made relative the same way.
-const relative = (path) => path.replace(/^\//, "");
-
-class ApiError extends Error {
-  constructor(status, message, code) {
-    super(message);
-    this.status = status;
-    this.code = code;
-  }
-}
-
-// Credentials, when the deployment asks for them (API_AUTH): an API key or a Cognito token,
-// given once (in the form the page shows on a 401/403, or as #apiKey=… / #token=… in the
-// URL) and kept for this browser tab only.
-const credentials = {
-  load() {
-    const fragment = new URLSearchParams(location.hash.slice(1));
-    for (const name of ["apiKey", "token"]) {
-      if (fragment.get(name)) sessionStorage.setItem(name, fragment.get(name));
-    }
-    if (fragment.get("apiKey") || fragment.get("token")) {
-      history.replaceState(history.state, "", location.pathname + location.search);
-    }
-  },
-  headers() {
-    const headers = {};
-    const key = sessionStorage.getItem("apiKey");
-    const token = sessionStorage.getItem("token");
-    if (key) headers["x-api-key"] = key;
-    if (token) headers.Authorization = token;
-    return headers;
-  },
-};
-
-function askForCredentials() {
-  show($("credentials"), true);
-}
-
-async function api(method, path, body) {
-  const options = { method, headers: { Accept: "application/json", ...credentials.headers() } };
-  if (body !== undefined) {
-    options.headers["Content-Type"] = "application/json";
-    options.body = JSON.stringify(body);
-  }
-  let response;
-  try {
-    response = await fetch(path, options);
-  } catch {
-    throw new ApiError(0, "The service cannot be reached. Check your connection and try again.");
-  }
-  const data = await response.json().catch(() => null);
-  if (response.status === 401 || response.status === 403) {
-    askForCredentials();
-    throw new ApiError(response.status,
-      "This service needs an API key or a sign-in token: enter it above and try again.");
-  }
-  if (!response.ok) {
-    const message = (data && data.error) || `The request failed (HTTP ${response.status}).`;
-    throw new ApiError(response.status, message, data && data.code);
-  }
-  return data;
-}
-
-// ---------------------------------------------------------------------------------------
-// State: one bank at a time; a generation counter discards answers for a previous bank.
-
+// One bank at a time; a generation counter discards answers for a previous bank.
 const state = {
   bank: null,
   generation: 0,
   profile: null,
   experts: null,
-  jobs: {
-    report: { timer: null, etag: null, jobId: null },
-    podcast: { timer: null, etag: null, jobId: null },
-  },
+  research: { report: false, podcast: false },
+  latest: { report: null, podcast: null }, // jobId of the latest finished artifact shown
+  loads: { report: null, podcast: null },
+  history: { report: null, podcast: null },
+  jobs: { report: tracker(), podcast: tracker() },
+  idleTimer: null,
 };
 
-function show(element, visible) {
-  element.hidden = !visible;
+function tracker() {
+  return { timer: null, etag: null, job: null };
 }
 
-function setError(id, message) {
-  const element = $(id);
-  element.textContent = message || "";
-  show(element, Boolean(message));
-}
-
-// ---------------------------------------------------------------------------------------
-// Formatting
-
-function money(thousands) {
-  if (thousands === null || thousands === undefined) return "—";
-  const dollars = Number(thousands) * 1000;
-  const sign = dollars < 0 ? "-" : "";
-  const abs = Math.abs(dollars);
-  for (const [size, word] of [[1e12, "trillion"], [1e9, "billion"], [1e6, "million"]]) {
-    if (abs >= size) return `${sign}$${(abs / size).toFixed(abs / size < 10 ? 2 : 1)} ${word}`;
-  }
-  return `${sign}$${abs.toLocaleString("en-US")}`;
-}
-
-function percent(value, digits = 2) {
-  return value === null || value === undefined ? "—" : `${Number(value).toFixed(digits)}%`;
-}
-
-function quarterLabel(yyyymmdd) {
-  if (!yyyymmdd) return "";
-  const month = Number(yyyymmdd.slice(4, 6));
-  return `Q${Math.floor((month - 1) / 3) + 1} ${yyyymmdd.slice(0, 4)}`;
-}
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (name === "text") node.textContent = value;
-    else node.setAttribute(name, value);
-  }
-  for (const child of children) node.append(child);
-  return node;
-}
+whenCredentialsNeeded(() => show($("credentials"), true));
 
 // ---------------------------------------------------------------------------------------
 // Search
 
 let searchTimer = null;
 
-function showResults(visible) {
-  show($("results"), visible);
-  show($("search-count"), visible);
+function hasData(bank) {
+  if (bank.data !== undefined) return bank.data !== "none" && bank.data !== false;
+  if (bank.hasData !== undefined) return Boolean(bank.hasData);
+  return true; // not said: assume it has, rather than mark every bank
 }
 
-async function search(text) {
-  setError("search-error", "");
-  showResults(true);
+async function search(text, { record = true } = {}) {
+  if (record && !bankFromUrl() && !viewFromUrl()) {
+    const query = text.trim() ? `?q=${encodeURIComponent(text.trim())}` : location.pathname;
+    history.replaceState(history.state, "", query);
+  }
+  setMessage("search-error", "");
   try {
     const data = await api("GET", `api/banks?q=${encodeURIComponent(text)}`);
-    const list = $("results");
-    list.replaceChildren();
-    for (const bank of data.banks) {
-      const link = element("a", { href: `?bank=${bank.idrssd}`, "data-bank": bank.idrssd });
-      const where = [bank.city, bank.state].filter(Boolean).join(", ");
-      const size = bank.totalAssets ? ` · ${money(bank.totalAssets)}` : "";
-      const noData = bank.hasData ? "" : " · no data loaded";
-      link.append(
-        element("span", { text: bank.name }),
-        element("span", { class: "where", text: ` — ${where} · RSSD ${bank.idrssd}${size}${noData}` }),
-      );
-      link.addEventListener("click", (event) => {
-        event.preventDefault();
-        selectBank(bank.idrssd, true);
-      });
-      list.append(element("li", {}, link));
-    }
-    $("search-count").textContent = data.count
-      ? `${data.count} bank${data.count === 1 ? "" : "s"} found.`
-      : "No bank matches that search.";
+    // Banks with figures first (the API ranks them so too), keeping the API's order within.
+    const banks = [...data.banks.filter(hasData), ...data.banks.filter((bank) => !hasData(bank))];
+    $("results").replaceChildren(...banks.map(resultItem));
+    const without = banks.filter((bank) => !hasData(bank)).length;
+    setText("search-count", data.count
+      ? `${data.count} bank${data.count === 1 ? "" : "s"} found` +
+        (without ? `, ${without} of them without financial data yet.` : ".")
+      : "No bank matches that search. Try part of the name, a city or a state.");
   } catch (error) {
-    setError("search-error", error.message);
+    setMessage("search-error", refusalWords(error));
   }
+}
+
+function resultItem(bank) {
+  const link = element("a", { href: `?bank=${encodeURIComponent(bank.idrssd)}`, "data-bank": bank.idrssd });
+  const where = [bank.city, bank.state].filter(Boolean).join(", ");
+  const assets = bank.totalAssets ? ` · ${money(bank.totalAssets)}` : "";
+  link.append(
+    element("span", { class: "name", text: bank.name }),
+    element("span", { class: "where", text: ` — ${where} · RSSD ${bank.idrssd}${assets}` }),
+  );
+  if (!hasData(bank)) link.append(element("span", { class: "tag", text: "No financial data yet" }));
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    selectBank(bank.idrssd, { push: true, focus: true });
+  });
+  return element("li", { class: hasData(bank) ? null : "no-data" }, link);
 }
 
 // ---------------------------------------------------------------------------------------
 // Bank
 
-function stopPolling() {
+function stopJobs() {
   for (const type of TYPES) {
     clearTimeout(state.jobs[type].timer);
-    state.jobs[type] = { timer: null, etag: null, jobId: null };
+    state.jobs[type] = tracker();
   }
+  clearTimeout(state.idleTimer);
 }
 
-async function selectBank(idrssd, push) {
-  if (push) history.pushState({ bank: idrssd }, "", `?bank=${idrssd}`);
-  stopPolling();
+async function selectBank(idrssd, { push = false, focus = false } = {}) {
+  if (push) history.pushState({ bank: idrssd }, "", `?bank=${encodeURIComponent(idrssd)}`);
+  stopJobs();
   state.bank = idrssd;
+  state.profile = null;
   const generation = ++state.generation;
+  showView("bank");
   resetBankView();
-  showResults(false);
-  show($("bank"), true);
-  $("bank-name").textContent = `Bank ${idrssd}`;
+  setText("bank-name", `Bank ${idrssd}`);
   let profile;
   try {
     profile = await api("GET", `api/banks/${encodeURIComponent(idrssd)}`);
   } catch (error) {
     if (generation !== state.generation) return;
-    $("bank-name").textContent = "Bank not available";
-    setError("bank-error", error.message);
-    setActionsEnabled(false);
+    setText("bank-name", "This bank cannot be shown");
+    setMessage("bank-error", refusalWords(error));
+    updateActions();
+    if (focus) $("bank-name").focus();
     return;
   }
   if (generation !== state.generation) return;
   state.profile = profile;
+  state.research = { report: false, podcast: false, ...(profile.research || {}) };
   renderProfile(profile);
-  const research = profile.research || {};
-  if (research.report) loadReport(generation);
-  if (research.podcast) loadPodcast(generation);
-  checkForActiveJobs(generation);
+  updateActions();
+  if (focus) $("bank-name").focus();
+  await Promise.all(TYPES.map((type) => checkJob(type, generation)));
+  if (generation !== state.generation) return;
+  for (const type of TYPES) {
+    if (state.research[type] && !state.loads[type]) loadLatest(type, generation);
+    if (state.research[type]) refreshHistory(type, generation);
+  }
+  scheduleIdle(generation);
 }
 
 function resetBankView() {
-  for (const id of ["report-error", "podcast-error", "bank-error"]) setError(id, "");
+  for (const type of TYPES) {
+    hideProgress(type);
+    clearOutcome(type);
+    setStatus(type, "");
+    show($(`${type}-history`), false);
+    state.latest[type] = null;
+    state.loads[type] = null;
+    state.history[type] = null;
+  }
+  setMessage("bank-error", "");
   for (const id of ["report", "podcast", "synthetic-banner", "no-data"]) show($(id), false);
-  for (const type of TYPES) hideProgress(type);
+  closeCompare();
   $("key-figures").replaceChildren();
-  $("bank-place").textContent = "";
-  setActionsEnabled(true);
-}
-
-function setActionsEnabled(enabled) {
-  $("generate-report").disabled = !enabled;
-  $("generate-podcast").disabled = !enabled;
+  setText("bank-place", "");
+  state.research = { report: false, podcast: false };
 }
 
 function renderProfile(profile) {
   document.title = `${profile.name} · Bank Research`;
-  $("bank-name").textContent = profile.name;
+  setText("bank-name", profile.name);
   const where = [profile.city, profile.state].filter(Boolean).join(", ");
-  $("bank-place").textContent = `${where} · RSSD ${profile.idrssd}` +
-    (profile.latestQuarter ? ` · data as of ${quarterLabel(profile.latestQuarter)}` : "");
+  setText("bank-place", `${where} · RSSD ${profile.idrssd}` +
+    (profile.latestQuarter ? ` · data as of ${quarterLabel(profile.latestQuarter)}` : ""));
   show($("synthetic-banner"), Boolean(profile.synthetic));
   if (profile.data !== "loaded") {
-    $("no-data").textContent = profile.message ||
-      "No financial data is loaded for this bank.";
+    setText("no-data", forPeople(profile.message) ||
+      "No financial data is loaded for this bank yet, so there are no figures to show and no report can be written. Choose a bank with data.");
     show($("no-data"), true);
-    setActionsEnabled(false);
     return;
   }
   const figures = profile.figures || {};
@@ -247,30 +180,34 @@ function renderProfile(profile) {
     ["CET1 ratio", percent(metrics.cet1Ratio)],
     ["Nonaccrual loans", percent(metrics.nonaccrualRatio)],
   ];
-  $("key-figures").replaceChildren(
-    ...items.map(([label, value]) =>
-      element("div", {}, element("dt", { text: label }), element("dd", { text: value }))),
-  );
+  $("key-figures").replaceChildren(...items.map(([label, value]) =>
+    element("div", {}, element("dt", { text: label }), element("dd", { text: value }))));
+}
+
+// What each action may do now, and why not when it may not.
+function updateActions() {
+  const loaded = Boolean(state.profile && state.profile.data === "loaded");
+  const active = (type) => Boolean(state.jobs[type].job && isActive(state.jobs[type].job));
+  const reportBusy = active("report");
+  $("generate-report").disabled = !loaded || reportBusy;
+  $("generate-report").textContent = state.research.report ? "Regenerate report" : "Generate report";
+  $("retry-report").disabled = !loaded || reportBusy;
+  let reason = "";
+  if (!state.profile) reason = "";
+  else if (!loaded) reason = "A podcast needs a research report, and this bank has no financial data to write one from.";
+  else if (!state.research.report && reportBusy) reason = "The podcast can be made as soon as the report is ready.";
+  else if (!state.research.report) reason = "Generate the report first: the podcast discusses the bank's latest report.";
+  const podcastAllowed = loaded && state.research.report && !active("podcast");
+  $("generate-podcast").disabled = !podcastAllowed;
+  $("generate-podcast").textContent = state.research.podcast ? "Regenerate podcast" : "Generate podcast";
+  $("retry-podcast").disabled = !podcastAllowed;
+  setText("podcast-reason", reason);
+  show($("podcast-reason"), Boolean(reason));
+  for (const type of TYPES) show($(`cancel-${type}`), active(type));
 }
 
 // ---------------------------------------------------------------------------------------
-// Jobs: start, poll, cancel
-
-function isActive(job) {
-  return job.status === "pending" || job.status === "running";
-}
-
-async function checkForActiveJobs(generation) {
-  for (const type of TYPES) {
-    try {
-      const data = await api("GET", jobStatusPath(type));
-      if (generation !== state.generation) return;
-      if (data.hasJob && isActive(data.job)) showJob(type, data.job, generation);
-    } catch (error) {
-      setError(`${type}-error`, error.message);
-    }
-  }
-}
+// Jobs: check, follow, start, cancel
 
 function jobStatusPath(type) {
   return `api/research/${encodeURIComponent(state.bank)}/job-status?type=${type}`;
@@ -278,85 +215,167 @@ function jobStatusPath(type) {
 
 function schedulePoll(type, generation, delayMs) {
   clearTimeout(state.jobs[type].timer);
-  state.jobs[type].timer = setTimeout(() => pollJobStatus(type, generation), delayMs);
+  state.jobs[type].timer = setTimeout(() => checkJob(type, generation), delayMs);
 }
 
-async function pollJobStatus(type, generation) {
+// One job-status read: 304 when nothing changed; a busy service is asked again later.
+async function checkJob(type, generation) {
   if (generation !== state.generation) return;
-  const tracker = state.jobs[type];
-  const headers = { Accept: "application/json", ...credentials.headers() };
-  if (tracker.etag) headers["If-None-Match"] = tracker.etag;
+  const job = state.jobs[type];
+  const following = () => job.job && isActive(job.job);
   let response;
   try {
-    response = await fetch(jobStatusPath(type), { headers, cache: "no-store" });
+    response = await request("GET", jobStatusPath(type), { etag: job.etag });
   } catch {
-    setStatus(type, "Connection lost; retrying…");
-    schedulePoll(type, generation, POLL_MS);
+    if (generation !== state.generation) return;
+    if (following()) setStatus(type, "The connection was lost. Still trying…");
+    schedulePoll(type, generation, POLL_MS * 2);
     return;
   }
   if (generation !== state.generation) return;
-  const retryAfter = Number(response.headers.get("Retry-After")) * 1000 || POLL_MS;
+  const delay = retryAfterMs(response, POLL_MS);
   if (response.status === 304) {
-    schedulePoll(type, generation, retryAfter);
+    if (following()) schedulePoll(type, generation, delay);
+    return;
+  }
+  if (response.status === 503 || response.status === 429) {
+    if (following()) setStatus(type, "The service is busy. Still following the job…");
+    schedulePoll(type, generation, delay);
     return;
   }
   const data = await response.json().catch(() => null);
+  if (generation !== state.generation) return;
   if (!response.ok || !data) {
-    setError(`${type}-error`, (data && data.error) || "The job status could not be read.");
-    schedulePoll(type, generation, retryAfter);
+    showRefusal(type, new ApiError(response.status, data && data.error, data && data.code));
+    if (following()) schedulePoll(type, generation, delay);
     return;
   }
-  tracker.etag = response.headers.get("ETag");
+  job.etag = response.headers.get("ETag");
   if (!data.hasJob) {
+    job.job = null;
     hideProgress(type);
+    updateActions();
     return;
   }
-  showJob(type, data.job, generation, retryAfter);
+  showJob(type, data.job, generation, delay);
 }
 
 function showJob(type, job, generation, delayMs = POLL_MS) {
-  state.jobs[type].jobId = job.jobId;
+  const tracked = state.jobs[type];
+  const previous = tracked.job;
+  tracked.job = job;
   if (isActive(job)) {
-    setError(`${type}-error`, "");
-    showProgress(type, job.progress, job.message);
+    clearOutcome(type);
+    showProgress(type, job);
     schedulePoll(type, generation, delayMs);
-    return;
+  } else {
+    hideProgress(type);
+    if (job.status === "completed") {
+      clearOutcome(type);
+      showReady(type, job);
+      state.research[type] = true;
+      if (previous && previous.jobId === job.jobId && isActive(previous)) announce(type, job);
+      if (state.latest[type] !== job.jobId) {
+        loadLatest(type, generation, job.jobId);
+        refreshHistory(type, generation);
+      }
+    } else {
+      setStatus(type, "");
+      showOutcome(type, job);
+    }
   }
-  hideProgress(type);
-  if (job.status === "completed") {
-    setStatus(type, type === "report" ? "Report ready." : "Podcast ready.");
-    if (type === "report") loadReport(generation);
-    else loadPodcast(generation);
-  } else if (job.status === "failed") {
-    setStatus(type, "");
-    setError(`${type}-error`, job.error ||
-      (type === "report" ? "Report generation failed." : "Podcast generation failed."));
-  } else if (job.status === "cancelled") {
-    setStatus(type, type === "report" ? "Report cancelled." : "Podcast cancelled.");
-  }
+  updateActions();
 }
 
-function showProgress(type, progress, message) {
+function showProgress(type, job) {
   const bar = $(`${type}-bar`);
-  bar.value = progress;
-  bar.setAttribute("aria-valuenow", String(progress));
-  bar.setAttribute("aria-valuetext", `${progress}% — ${message}`);
+  const words = progressWords(job);
+  bar.value = Number(job.progress) || 0;
+  bar.setAttribute("aria-valuenow", String(bar.value));
+  bar.setAttribute("aria-valuetext", words);
   show($(`${type}-progress`), true);
-  setStatus(type, `${message} (${progress}%)`);
-  show($(`cancel-${type}`), true);
-  $(`generate-${type}`).disabled = true;
+  setStatus(type, words);
 }
 
 function hideProgress(type) {
   clearTimeout(state.jobs[type].timer);
   show($(`${type}-progress`), false);
-  show($(`cancel-${type}`), false);
-  const hasData = !state.profile || state.profile.data === "loaded";
-  $(`generate-${type}`).disabled = !hasData;
 }
 
-function setStatus(type, text) {
-  $(`${type}-status`).textContent = text;
+function setStatus(type, text, link) {
+  const status = $(`${type}-status`);
+  status.replaceChildren(text);
+  if (link) status.append(" ", link);
+}
+
+// "Report ready (written …). Read the report": the message links to its result.
+function showReady(type, job) {
+  const at = when(job.finishedAt);
+  const target = type === "report" ? "report-title" : "podcast-title";
+  const link = element("a", { href: `#${target}`, class: "result-link",
+    text: type === "report" ? "Read the report" : "Listen to the podcast" });
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    $(target).scrollIntoView({ block: "start" });
+    $(target).focus();
+  });
+  setStatus(type, `${type === "report" ? "Report" : "Podcast"} ready${at ? ` (finished ${at})` : ""}.`, link);
+}
+
+function showOutcome(type, job) {
+  const box = $(`${type}-outcome`);
+  box.classList.toggle("cancelled", isCancelled(job));
+  setText(`${type}-error`, outcomeWords(type, job));
+  show($(`retry-${type}`), true);
+  show(box, true);
+}
+
+function showRefusal(type, error) {
+  $(`${type}-outcome`).classList.remove("cancelled");
+  setText(`${type}-error`, refusalWords(error));
+  show($(`retry-${type}`), false);
+  show($(`${type}-outcome`), true);
+}
+
+function clearOutcome(type) {
+  setText(`${type}-error`, "");
+  show($(`retry-${type}`), false);
+  show($(`${type}-outcome`), false);
+}
+
+// The idle check: while no job is followed and the tab is visible, ask now and then whether
+// someone started one (a conditional GET: usually a 304 with no body).
+function scheduleIdle(generation) {
+  clearTimeout(state.idleTimer);
+  if (generation !== state.generation || document.hidden || !state.bank) return;
+  state.idleTimer = setTimeout(() => {
+    for (const type of TYPES) {
+      const job = state.jobs[type].job;
+      if (!job || !isActive(job)) checkJob(type, generation);
+    }
+    scheduleIdle(generation);
+  }, IDLE_MS);
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (document.hidden) {
+    clearTimeout(state.idleTimer);
+  } else if (state.bank && state.profile) {
+    for (const type of TYPES) checkJob(type, state.generation);
+    scheduleIdle(state.generation);
+  }
+});
+
+// Tabs of this browser tell each other when they start, cancel or see the end of a job.
+function announce(type, job) {
+  if (channel) channel.postMessage({ bank: job.idrssd, type, jobId: job.jobId, status: job.status });
+}
+
+if (channel) {
+  channel.addEventListener("message", (event) => {
+    const { bank, type } = event.data || {};
+    if (bank === state.bank && TYPES.includes(type) && state.profile) checkJob(type, state.generation);
+  });
 }
 
 async function startJob(type, body) {
@@ -367,18 +386,19 @@ async function startJob(type, body) {
   const data = await api("POST", path, body);
   if (generation !== state.generation) return;
   state.jobs[type].etag = null;
-  setError(`${type}-error`, "");
+  clearOutcome(type);
   showJob(type, data.job, generation);
+  announce(type, data.job);
 }
 
 async function generateReport() {
-  setError("report-error", "");
-  setStatus("report", "Starting report generation…");
+  clearOutcome("report");
+  setStatus("report", "Starting the report…");
   try {
     await startJob("report", {});
   } catch (error) {
     setStatus("report", "");
-    setError("report-error", error.message);
+    showRefusal("report", error);
   }
 }
 
@@ -387,145 +407,94 @@ async function cancelJob(type) {
     const data = await api("DELETE",
       `api/research/${encodeURIComponent(state.bank)}/job?type=${type}`);
     showJob(type, data.job, state.generation);
+    announce(type, data.job);
   } catch (error) {
-    setError(`${type}-error`, error.message);
+    showRefusal(type, error);
+    checkJob(type, state.generation);
   }
 }
 
 // ---------------------------------------------------------------------------------------
-// Report
+// Results: the latest report and podcast, and any past version
 
-async function loadReport(generation) {
+function artifactPath(type, jobId) {
+  const bank = encodeURIComponent(state.bank);
+  return jobId ? `api/research/${bank}/${type}s/${encodeURIComponent(jobId)}` : `api/research/${bank}/${type}`;
+}
+
+async function loadLatest(type, generation, jobId = "latest") {
+  const key = `${generation}:${jobId}`;
+  if (state.loads[type] === key) return;
+  state.loads[type] = key;
   try {
-    const report = await api("GET", `api/research/${encodeURIComponent(state.bank)}/report`);
+    const document_ = await api("GET", artifactPath(type));
     if (generation !== state.generation) return;
-    renderReport(report);
+    state.latest[type] = document_.jobId || jobId;
+    render(type, document_);
   } catch (error) {
-    if (generation === state.generation) setError("report-error", error.message);
+    if (generation === state.generation) showRefusal(type, error);
   }
+}
+
+// Shows a version by jobId (the library's "Open"); the latest when it is the latest.
+async function openVersion(type, jobId) {
+  const generation = state.generation;
+  try {
+    const document_ = await api("GET", artifactPath(type, jobId));
+    if (generation !== state.generation) return;
+    render(type, document_);
+    const target = type === "report" ? "report-title" : "podcast-title";
+    $(target).focus();
+  } catch (error) {
+    if (generation === state.generation) showRefusal(type, error);
+  }
+}
+
+function fetchVersion(jobId) {
+  return api("GET", artifactPath("report", jobId));
+}
+
+function render(type, document_) {
+  if (type === "report") renderReport(document_);
+  else renderPodcast(document_);
+  const latest = !document_.jobId || document_.jobId === state.latest[type];
+  setText(`${type}-version-text`, latest ? "" :
+    `You are ${type === "report" ? "reading" : "listening to"} an earlier version, written ${when(document_.generatedAt)}.`);
+  show($(`${type}-version-note`), !latest);
+  markShowing(type, document_.jobId);
+}
+
+// The versions list, read again when a new version finished (once per version shown).
+function refreshHistory(type, generation) {
+  const key = state.loads[type] || `${generation}:none`;
+  if (state.history[type] === key) return;
+  state.history[type] = key;
+  loadHistory(type, state.bank, () => generation === state.generation);
 }
 
 function renderReport(report) {
-  const generated = new Date(report.generatedAt);
-  const when = Number.isNaN(generated.getTime()) ? "" : ` · written ${generated.toLocaleString()}`;
-  $("report-meta").textContent =
-    `Data as of ${quarterLabel(report.asOf)}${when} · writer: ${report.writer}` +
-    (report.synthetic ? " · synthetic data" : "");
-  $("charts").replaceChildren(...charts(report.series || []));
+  const written = when(report.generatedAt);
+  setText("report-meta", `Data as of ${quarterLabel(report.asOf)}` +
+    (written ? ` · written ${written}` : "") + ` · ${writerName(report.writer)}` +
+    (report.synthetic ? " · synthetic data" : ""));
   const sections = (report.sections || []).map((section) => {
     const body = element("div", { class: "section-body" });
-    body.innerHTML = section.html; // sanitized by the server (markdown → nh3)
-    return element("section", { "aria-labelledby": `sec-${section.id}` },
-      element("h4", { id: `sec-${section.id}`, text: section.title }), body);
+    body.innerHTML = section.html; // sanitized by the server (markdown → nh3 allowlist)
+    const id = `sec-${String(section.id).replace(/[^a-z0-9_-]/gi, "")}`;
+    return element("section", { "aria-labelledby": id },
+      element("h5", { id, text: section.title }), body);
   });
   $("report-sections").replaceChildren(...sections);
   show($("report"), true);
-  $("generate-report").textContent = "Regenerate report";
-}
-
-const COLORS = ["#1d5fa8", "#c2410c", "#15803d", "#7c3aed"];
-
-function charts(series) {
-  if (series.length < 2) return [];
-  const quarters = series.map((row) => row.quarter);
-  const pick = (name, scale = 1) => series.map((row) =>
-    row[name] === null || row[name] === undefined ? null : row[name] * scale);
-  return [
-    lineChart("Total assets ($ billion)", quarters, [
-      { label: "Total assets", values: pick("totalAssets", 1e-6) },
-    ], 1),
-    lineChart("Return on assets (%)", quarters, [{ label: "ROA", values: pick("roa") }], 2),
-    lineChart("Net interest margin (%)", quarters, [{ label: "NIM", values: pick("nim") }], 2),
-    lineChart("Capital ratios (%)", quarters, [
-      { label: "Tier 1 leverage", values: pick("leverageRatio") },
-      { label: "CET1", values: pick("cet1Ratio") },
-      { label: "Total capital", values: pick("totalCapitalRatio") },
-    ], 1),
-  ];
-}
-
-function lineChart(title, quarters, lines, digits) {
-  const width = 320, height = 180, left = 44, right = 10, top = 10, bottom = 28;
-  const values = lines.flatMap((line) => line.values).filter((v) => v !== null);
-  const figure = element("figure", { class: "chart" });
-  figure.append(element("h4", { text: title }));
-  if (!values.length) {
-    figure.append(element("p", { class: "muted", text: "Not reported." }));
-    return figure;
-  }
-  let low = Math.min(...values), high = Math.max(...values);
-  if (low === high) { low -= 1; high += 1; }
-  const pad = (high - low) * 0.1;
-  low -= pad; high += pad;
-  const x = (i) => left + (i * (width - left - right)) / Math.max(quarters.length - 1, 1);
-  const y = (v) => top + ((high - v) * (height - top - bottom)) / (high - low);
-  const ns = "http://www.w3.org/2000/svg";
-  const svg = document.createElementNS(ns, "svg");
-  svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
-  svg.setAttribute("role", "img");
-  const summary = lines.map((line) => {
-    const known = line.values.filter((v) => v !== null);
-    return `${line.label} from ${known[0].toFixed(digits)} to ${known[known.length - 1].toFixed(digits)}`;
-  }).join("; ");
-  svg.setAttribute("aria-label",
-    `${title}, ${quarterLabel(quarters[0])} to ${quarterLabel(quarters[quarters.length - 1])}: ${summary}`);
-  const add = (tag, attrs, text) => {
-    const node = document.createElementNS(ns, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
-    if (text !== undefined) node.textContent = text;
-    svg.append(node);
-    return node;
-  };
-  for (const tick of [low + pad, (low + high) / 2, high - pad]) {
-    add("line", { x1: left, x2: width - right, y1: y(tick), y2: y(tick), stroke: "#e3e8ee" });
-    add("text", { x: left - 4, y: y(tick) + 4, "text-anchor": "end", "font-size": 10, fill: "#5a6675" },
-      tick.toFixed(digits));
-  }
-  quarters.forEach((quarter, i) => {
-    if ((quarters.length - 1 - i) % 2 === 0) {
-      add("text", { x: x(i), y: height - 8, "text-anchor": "middle", "font-size": 10, fill: "#5a6675" },
-        quarterLabel(quarter));
-    }
-  });
-  lines.forEach((line, index) => {
-    const points = line.values
-      .map((v, i) => (v === null ? null : `${x(i).toFixed(1)},${y(v).toFixed(1)}`))
-      .filter(Boolean);
-    add("polyline", { points: points.join(" "), fill: "none", stroke: COLORS[index], "stroke-width": 2 });
-    line.values.forEach((v, i) => {
-      if (v !== null) add("circle", { cx: x(i), cy: y(v), r: 2.5, fill: COLORS[index] });
-    });
-  });
-  figure.append(svg);
-  if (lines.length > 1) {
-    figure.append(element("ul", { class: "legend" }, ...lines.map((line, index) => {
-      const swatch = element("span", { style: `background:${COLORS[index]}` });
-      return element("li", {}, swatch, line.label);
-    })));
-  }
-  return figure;
-}
-
-// ---------------------------------------------------------------------------------------
-// Podcast
-
-async function loadPodcast(generation) {
-  try {
-    const podcast = await api("GET", `api/research/${encodeURIComponent(state.bank)}/podcast`);
-    if (generation !== state.generation) return;
-    renderPodcast(podcast);
-  } catch (error) {
-    if (generation === state.generation) setError("podcast-error", error.message);
-  }
+  // Charts are drawn at their shown width, so the report is shown before they are added.
+  $("charts").replaceChildren(...reportCharts(report.series || []));
 }
 
 function renderPodcast(podcast) {
-  const minutes = Math.floor((podcast.durationSeconds || 0) / 60);
-  const seconds = Math.round((podcast.durationSeconds || 0) % 60);
   const names = (podcast.experts || []).map((expert) => expert.name).join(", ");
-  $("podcast-meta").textContent =
-    `${minutes} min ${String(seconds).padStart(2, "0")} s · with ${names}` +
-    (podcast.asOf ? ` · report data as of ${quarterLabel(podcast.asOf)}` : "");
+  setText("podcast-meta", `${duration(podcast.durationSeconds)} · with ${names}` +
+    (podcast.asOf ? ` · report data as of ${quarterLabel(podcast.asOf)}` : "") +
+    (podcast.generatedAt ? ` · made ${when(podcast.generatedAt)}` : ""));
   const audio = $("podcast-audio");
   // audioSrc is a short-lived signed link (an <audio> element cannot send API credentials);
   // when it has expired, the podcast is fetched again for a fresh one.
@@ -533,25 +502,25 @@ function renderPodcast(podcast) {
   audio.onerror = () => {
     if (audio.dataset.retried !== podcast.jobId) {
       audio.dataset.retried = podcast.jobId;
-      loadPodcast(state.generation);
+      if (podcast.jobId && podcast.jobId !== state.latest.podcast) openVersion("podcast", podcast.jobId);
+      else { state.loads.podcast = null; loadLatest("podcast", state.generation); }
     }
   };
   $("transcript").replaceChildren(...(podcast.script || []).map((line) =>
     element("li", {}, element("span", { class: "speaker", text: `${line.name}: ` }), line.text)));
   show($("podcast"), true);
-  $("generate-podcast").textContent = "Regenerate podcast";
 }
 
-// The dialog: pick one to four experts; it closes as soon as the job has started.
+// ---------------------------------------------------------------------------------------
+// The podcast dialog: pick one to four experts; it closes as soon as the job has started.
 
-async function openPodcastDialog() {
-  setError("dialog-error", "");
-  const dialog = $("podcast-dialog");
+async function openPodcastDialog(preselect = []) {
+  setMessage("dialog-error", "");
   if (!state.experts) {
     try {
       state.experts = await api("GET", "api/podcast/experts");
     } catch (error) {
-      setError("podcast-error", error.message);
+      showRefusal("podcast", error);
       return;
     }
   }
@@ -560,13 +529,15 @@ async function openPodcastDialog() {
     for (const expert of state.experts.experts) {
       const input = element("input", { type: "checkbox", name: "experts", value: expert.id,
         id: `expert-${expert.id}` });
-      const label = element("label", { for: `expert-${expert.id}` }, input,
+      list.append(element("label", { for: `expert-${expert.id}` }, input,
         element("span", {}, element("strong", { text: expert.name }), ` — ${expert.title}`,
-          element("span", { class: "focus", text: expert.focus })));
-      list.append(label);
+          element("span", { class: "focus", text: expert.focus }))));
     }
   }
-  dialog.showModal();
+  if (preselect.length) {
+    for (const input of list.querySelectorAll("input")) input.checked = preselect.includes(input.value);
+  }
+  $("podcast-dialog").showModal();
   const first = list.querySelector("input");
   if (first) first.focus();
 }
@@ -576,7 +547,7 @@ async function submitPodcast(event) {
   const chosen = [...document.querySelectorAll("#expert-list input:checked")].map((i) => i.value);
   const limit = (state.experts && state.experts.maxExperts) || 4;
   if (chosen.length < 1 || chosen.length > limit) {
-    setError("dialog-error", `Choose between one and ${limit} experts.`);
+    setMessage("dialog-error", `Choose between one and ${limit} experts.`);
     return;
   }
   const button = $("start-podcast");
@@ -586,32 +557,70 @@ async function submitPodcast(event) {
     $("podcast-dialog").close();
     $("generate-podcast").focus();
   } catch (error) {
-    setError("dialog-error", error.message);
+    setMessage("dialog-error", refusalWords(error));
   } finally {
     button.disabled = false;
   }
 }
 
+function retry(type) {
+  if (type === "report") generateReport();
+  else openPodcastDialog((state.jobs.podcast.job && state.jobs.podcast.job.params.experts) || []);
+}
+
 // ---------------------------------------------------------------------------------------
-// Wiring
+// Views and wiring
 
 function bankFromUrl() {
   const bank = new URLSearchParams(location.search).get("bank");
   return bank && bank.trim() ? bank.trim() : null;
 }
 
-function route() {
+function viewFromUrl() {
+  return new URLSearchParams(location.search).get("view");
+}
+
+function showView(view) {
+  show($("search"), view === "search");
+  show($("bank"), view === "bank");
+  show($("overview"), view === "research");
+  for (const link of document.querySelectorAll("nav a")) {
+    if (link.dataset.view === view) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  if (view !== "research") hideOverview();
+}
+
+function leaveBank() {
+  stopJobs();
+  state.bank = null;
+  state.profile = null;
+  state.generation++;
+}
+
+function route({ focus = false } = {}) {
   const bank = bankFromUrl();
   if (bank) {
-    selectBank(bank, false);
-  } else {
-    stopPolling();
-    state.bank = null;
-    state.generation++;
-    show($("bank"), false);
-    showResults(true);
-    document.title = "Bank Research";
+    selectBank(bank, { focus });
+    return;
   }
+  leaveBank();
+  if (viewFromUrl() === "research") {
+    document.title = "Research · Bank Research";
+    showView("research");
+    showOverview({ focus });
+    return;
+  }
+  document.title = "Bank Research";
+  showView("search");
+  const q = new URLSearchParams(location.search).get("q") || "";
+  if ($("q").value !== q) $("q").value = q;
+  search(q, { record: false });
+}
+
+function go(url) {
+  history.pushState(null, "", url);
+  route({ focus: true });
 }
 
 $("search-form").addEventListener("submit", (event) => {
@@ -622,24 +631,32 @@ $("q").addEventListener("input", () => {
   clearTimeout(searchTimer);
   searchTimer = setTimeout(() => search($("q").value), 250);
 });
+for (const link of document.querySelectorAll("nav a, header .title a")) {
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    go(link.dataset.view === "research" ? "?view=research" : location.pathname);
+  });
+}
 $("generate-report").addEventListener("click", generateReport);
 $("cancel-report").addEventListener("click", () => cancelJob("report"));
-$("generate-podcast").addEventListener("click", openPodcastDialog);
+$("retry-report").addEventListener("click", () => retry("report"));
+$("generate-podcast").addEventListener("click", () => openPodcastDialog());
 $("cancel-podcast").addEventListener("click", () => cancelJob("podcast"));
+$("retry-podcast").addEventListener("click", () => retry("podcast"));
+$("report-latest").addEventListener("click", () => { state.loads.report = null; loadLatest("report", state.generation); });
+$("podcast-latest").addEventListener("click", () => { state.loads.podcast = null; loadLatest("podcast", state.generation); });
 $("podcast-form").addEventListener("submit", submitPodcast);
 $("close-dialog").addEventListener("click", () => $("podcast-dialog").close());
-window.addEventListener("popstate", route);
+window.addEventListener("popstate", () => route({ focus: true }));
 $("credentials-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const value = $("credential").value.trim();
-  const kind = $("credential-kind").value;
-  if (value) sessionStorage.setItem(kind, value);
+  if (value) sessionStorage.setItem($("credential-kind").value, value);
   show($("credentials"), false);
   route();
-  if (!bankFromUrl()) search($("q").value);
 });
 
+setupLibrary({ open: openVersion, fetchReport: fetchVersion });
+setupOverview({ navigate: go });
 credentials.load();
-
 route();
-if (!bankFromUrl()) search("");

@@ -1,0 +1,144 @@
+// What people read: numbers and dates formatted, and every status or error as a sentence
+// about their situation with what they can do. The API's codes decide the sentence; its own
+// text is used only where it is already written for people (see forPeople).
+
+export const NOUN = { report: "report", podcast: "podcast" };
+
+export function money(thousands) {
+  if (thousands === null || thousands === undefined) return "—";
+  const dollars = Number(thousands) * 1000;
+  const sign = dollars < 0 ? "-" : "";
+  const abs = Math.abs(dollars);
+  for (const [size, word] of [[1e12, "trillion"], [1e9, "billion"], [1e6, "million"]]) {
+    if (abs >= size) return `${sign}$${(abs / size).toFixed(abs / size < 10 ? 2 : 1)} ${word}`;
+  }
+  return `${sign}$${abs.toLocaleString("en-US")}`;
+}
+
+export function percent(value, digits = 2) {
+  return value === null || value === undefined ? "—" : `${Number(value).toFixed(digits)}%`;
+}
+
+export function quarterLabel(yyyymmdd) {
+  if (!yyyymmdd) return "";
+  const month = Number(String(yyyymmdd).slice(4, 6));
+  return `Q${Math.floor((month - 1) / 3) + 1} ${String(yyyymmdd).slice(0, 4)}`;
+}
+
+export function when(iso) {
+  const date = new Date(iso);
+  if (!iso || Number.isNaN(date.getTime())) return "";
+  return date.toLocaleString("en-US", { dateStyle: "medium", timeStyle: "short" });
+}
+
+export function size(bytes) {
+  if (!bytes && bytes !== 0) return "";
+  if (bytes < 1024) return `${bytes} bytes`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+export function duration(seconds) {
+  const total = Math.round(Number(seconds) || 0);
+  return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, "0")} s`;
+}
+
+// Text meant for operators (a command, a route, a link, internals) never reaches the page:
+// such a sentence is replaced by the page's own.
+const OPERATOR_TEXT = /`|\bmake (import|run|test|package|install)\b|\bmake [A-Z_]+=|\/api\/|\b(POST|GET|DELETE)\s\/|https?:\/\/|\bworkers?\b|\bDynamoDB\b|\bLambda\b|\bS3\b|Traceback|Exception/i;
+
+export function forPeople(text) {
+  return typeof text === "string" && text.trim() && !OPERATOR_TEXT.test(text) ? text.trim() : null;
+}
+
+export function isActive(job) {
+  return job.status === "pending" || job.status === "running";
+}
+
+// A cancelled job is `failed` with errorCode "cancelled" (docs/ARCHITECTURE.md, job states);
+// the older `cancelled` status is read the same way.
+export function isCancelled(job) {
+  return job.status === "cancelled" || (job.status === "failed" && job.errorCode === "cancelled");
+}
+
+const STAGE_WORDS = {
+  queued: "Queued",
+  starting: "Starting",
+  load: null, // the server's own sentence ("Loading the bank's call-report data") is kept
+  done: "Finishing",
+};
+
+// "Writing the capital section (40%)": what is happening now, in words.
+export function progressWords(job) {
+  const fallback = job.status === "pending" ? "Queued" : "Working on it";
+  const stage = STAGE_WORDS[job.stage];
+  const words = stage || forPeople(job.message) || fallback;
+  return `${words} (${Number(job.progress) || 0}%)`;
+}
+
+function failureSentence(type, job) {
+  const noun = NOUN[type];
+  switch (job.errorCode) {
+    case "worker_lost":
+    case "timeout":
+      return `The ${noun} stopped before it was finished. Try again; it starts from the beginning.`;
+    case "not_started":
+      return `The ${noun} never started because the service was too busy. Try again.`;
+    case "retries_exhausted":
+    case "busy":
+      return `The ${noun} could not be finished after several tries because the service is busy. Try again in a few minutes.`;
+    case "no_data":
+      return forPeople(job.error) ||
+        "No financial data is loaded for this bank, so no report can be written. Choose a bank with data.";
+    case "report_required":
+      return "The podcast is built from the bank's research report, and there is none yet. Generate the report first.";
+    default:
+      return forPeople(job.error) ||
+        `Something went wrong on our side while making the ${noun}. Try again in a few minutes.`;
+  }
+}
+
+// The outcome of a finished job that did not complete, with when it happened.
+export function outcomeWords(type, job) {
+  const at = when(job.finishedAt || job.updatedAt);
+  const noun = NOUN[type];
+  if (isCancelled(job)) {
+    const cancelled = `The ${noun} was cancelled${at ? ` on ${at}` : ""}.`;
+    return `${cancelled} Generate it again whenever you like.`;
+  }
+  return `${failureSentence(type, job)}${at ? ` (This happened on ${at}.)` : ""}`;
+}
+
+// Sentences for the API's refusals, by code; the API's own text where it is for people.
+const REFUSALS = {
+  bank_not_found: "We know of no bank with that RSSD ID. Search by name to find the bank.",
+  invalid_idrssd: "That is not an RSSD ID: it is a number of 1 to 10 digits. Search by name instead.",
+  no_data: "No financial data is loaded for this bank, so no report can be written. Choose a bank with data.",
+  report_required: "This bank has no research report yet, and the podcast is built from it. Generate the report first.",
+  no_report: "This report is no longer available. Choose another version or generate a new one.",
+  no_podcast: "This podcast is no longer available. Choose another version or generate a new one.",
+  no_active_job: "There is nothing to cancel: it has already finished.",
+  busy: "The service is busy right now. Try again in a minute.",
+  worker_unavailable: "The service could not start this right now. Try again in a minute.",
+  not_your_job: "Only the person who started this can cancel it.",
+};
+
+export function refusalWords(error) {
+  if (error.status === 0) return "The service cannot be reached. Check your connection and try again.";
+  if (error.status === 401 || error.status === 403) {
+    return "This service needs an API key or a sign-in token: enter it above and try again.";
+  }
+  if (error.status === 429) {
+    return "You have started a lot of work in a short time. Wait a minute, then try again.";
+  }
+  const known = REFUSALS[error.code];
+  if (known && (error.code !== "no_data" || !forPeople(error.message))) return known;
+  if (error.status >= 500) return forPeople(error.message) || "Something went wrong on our side. Try again in a minute.";
+  return forPeople(error.message) || "That request was not accepted. Check what you entered and try again.";
+}
+
+export function writerName(writer) {
+  if (writer === "template") return "written from set rules";
+  if (writer === "bedrock") return "written by an AI model";
+  return writer ? `written by ${writer}` : "";
+}
