@@ -468,11 +468,8 @@ def test_cancel_stops_an_active_job(stack: Stack, watched: Watched) -> None:
     assert page.inner_text("#report-error").startswith("The report was cancelled on ")
     assert page.is_hidden("#report-progress") and page.is_enabled("#generate-report")
     job = job_of(stack, bank)
-    # A cancelled job is `failed` with errorCode "cancelled" (the job core's new shape);
-    # the older `cancelled` status still reads the same on the page.
-    assert job["status"] == "cancelled" or (
-        job["status"] == "failed" and job.get("errorCode") == "cancelled"
-    )
+    # A cancelled job is `failed` with errorCode "cancelled" (AIP-151's CANCELLED).
+    assert job["status"] == "failed" and job["errorCode"] == "cancelled"
     watched.check("report-cancelled")
     page.reload()
     page.wait_for_selector("#report-outcome.cancelled:not([hidden])")

@@ -55,10 +55,9 @@ export function isActive(job) {
   return job.status === "pending" || job.status === "running";
 }
 
-// A cancelled job is `failed` with errorCode "cancelled" (docs/ARCHITECTURE.md, job states);
-// the older `cancelled` status is read the same way.
+// A cancelled job is `failed` with errorCode "cancelled" (docs/ARCHITECTURE.md, job states).
 export function isCancelled(job) {
-  return job.status === "cancelled" || (job.status === "failed" && job.errorCode === "cancelled");
+  return job.status === "failed" && job.errorCode === "cancelled";
 }
 
 const STAGE_WORDS = {
