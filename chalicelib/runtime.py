@@ -7,6 +7,7 @@ sessions are not thread-safe to build from, hence the lock.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -59,9 +60,11 @@ class Runtime:
         clock: Clock | None = None,
         pipelines: Callable[[Runtime], PipelineRegistry] | None = None,
         invoker: Callable[[Runtime], Invoker] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SystemClock()
+        self.sleep = sleep  # how the runner waits between retries (a fake clock's, in tests)
         self._pipelines_factory = pipelines or shipped_pipelines
         self._invoker_factory = invoker or _invoker_from_settings
         self._lock = threading.RLock()
@@ -121,6 +124,7 @@ class Runtime:
                 self._pipelines_factory(self),
                 self.clock,
                 discard=self.artifacts.delete,
+                sleep=self.sleep,
             ),
         )
 

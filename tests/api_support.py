@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,7 +14,9 @@ from app import app
 from chalicelib import runtime
 from chalicelib.config import Settings
 from chalicelib.jobs.invokers import Invoker
+from chalicelib.jobs.model import WorkerEvent
 from chalicelib.jobs.pipelines import PipelineRegistry
+from chalicelib.jobs.worker import Outcome
 from chalicelib.runtime import Runtime
 from tests.conftest import NAMES
 from tests.fakes import FakeClock, RecordingInvoker
@@ -37,6 +40,15 @@ class Api:
     def delete(self, path: str) -> Any:
         return self.client.http.delete(path)
 
+    def deliver(self, event: WorkerEvent | None = None) -> Outcome:
+        """Run a worker delivery of ``event`` (the last one the API sent) as Lambda would."""
+        event = event or self.invoker.events[-1]
+        return self.runtime.runner.handle(event.to_payload(), self.runtime.delivery(None))
+
+    def status(self, idrssd: str, job_type: str = "report") -> Any:
+        response = self.get(f"/api/research/{idrssd}/job-status?type={job_type}")
+        return json.loads(response.body).get("job")
+
     def jobs_items(self) -> list[dict[str, Any]]:
         return sorted(self.aws["jobs_table"].scan()["Items"], key=lambda item: item["pk"])
 
@@ -59,6 +71,7 @@ def api_under_test(
         clock=clock,
         invoker=invoker or (lambda _: recording),
         pipelines=pipelines or (lambda _: {}),
+        sleep=clock.advance,
     )
     runtime.install(built)
     try:

@@ -63,6 +63,14 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class _Run:
+    """What the steps of one claimed run share: its lease keeper and its deadline."""
+
+    keeper: LeaseKeeper
+    delivery: Delivery
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What one delivery did, for logs and tests."""
 
@@ -107,7 +115,7 @@ class JobRunner:
             self._heartbeat_tick,
         )  # fmt: skip
         with keeper:
-            return self._run(job, keeper, delivery)
+            return self._run(job, _Run(keeper, delivery))
 
     def _claim(self, event: WorkerEvent, token: str, delivery: Delivery) -> Job | Outcome:
         try:
@@ -130,9 +138,11 @@ class JobRunner:
         with contextlib.suppress(JobLost):  # someone else finished it meanwhile
             self._store.abandon(event, sentence, ErrorCode.RETRIES_EXHAUSTED)
 
-    def _run(self, job: Job, keeper: LeaseKeeper, delivery: Delivery) -> Outcome:
+    def _run(self, job: Job, run: _Run) -> Outcome:
         pipeline = self._pipelines.get(job.type)
-        reporter = ProgressReporter(self._store, job, self._clock, keeper, self._progress_interval)
+        reporter = ProgressReporter(
+            self._store, job, self._clock, run.keeper, self._progress_interval
+        )
         try:
             if pipeline is None:
                 raise JobFailed(NOT_AVAILABLE[job.type], ErrorCode.UNAVAILABLE)
@@ -142,19 +152,19 @@ class JobRunner:
             return Outcome(job.job_id, "lost", lost.reason)
         except JobFailed as failed:
             log(logging.INFO, "job failed", jobId=job.job_id, error=failed.message)
-            return self._fail(job, failed.message, failed.code, delivery)
+            return self._fail(job, failed.message, failed.code, run)
         except Exception as exc:
-            return self._unexpected(job, exc, delivery)
+            return self._unexpected(job, exc, run)
         completion = done if isinstance(done, Completion) else Completion(dict(done))
-        return self._complete(job, completion, reporter, delivery)
+        return self._complete(job, completion, reporter, run)
 
     def _complete(
-        self, job: Job, completion: Completion, reporter: ProgressReporter, delivery: Delivery
+        self, job: Job, completion: Completion, reporter: ProgressReporter, run: _Run
     ) -> Outcome:
         message, publication = DONE_MESSAGE[job.type], completion.publication
         try:
             self._record(
-                job, delivery,
+                job, run,
                 lambda: self._store.complete(job, completion.result, message, publication),
             )  # fmt: skip
         except JobLost as lost:
@@ -167,30 +177,32 @@ class JobRunner:
         log(logging.INFO, "job completed", jobId=job.job_id, writes=reporter.writes)
         return Outcome(job.job_id, "completed")
 
-    def _unexpected(self, job: Job, exc: Exception, delivery: Delivery) -> Outcome:
+    def _unexpected(self, job: Job, exc: Exception, run: _Run) -> Outcome:
         if is_transient(exc):
             if job.attempt < self._store.timing.max_attempts:
                 log(logging.WARNING, "transient failure; handing back", jobId=job.job_id)
-                self._hand_back(job, "AWS kept failing transiently", exc)
-            return self._fail(job, rules.BUSY[job.type], ErrorCode.BUSY, delivery)
+                self._hand_back(job, "AWS kept failing transiently", exc)  # raises
+            return self._fail(job, rules.BUSY[job.type], ErrorCode.BUSY, run)
         log(
             logging.ERROR, "job failed unexpectedly", exc_info=True, jobId=job.job_id,
             type=str(job.type), exceptionType=type(exc).__name__,
         )  # fmt: skip
-        return self._fail(job, UNEXPECTED[job.type], ErrorCode.INTERNAL_ERROR, delivery)
+        return self._fail(job, UNEXPECTED[job.type], ErrorCode.INTERNAL_ERROR, run)
 
-    def _fail(self, job: Job, sentence: str, code: str, delivery: Delivery) -> Outcome:
+    def _fail(self, job: Job, sentence: str, code: str, run: _Run) -> Outcome:
         try:
-            self._record(job, delivery, lambda: self._store.fail(job, sentence, code))
+            self._record(job, run, lambda: self._store.fail(job, sentence, code))
         except JobLost as lost:
             return Outcome(job.job_id, "lost", lost.reason)
         return Outcome(job.job_id, "failed", sentence)
 
-    def _record(self, job: Job, delivery: Delivery, write: Callable[[], T]) -> T:
+    def _record(self, job: Job, run: _Run, write: Callable[[], T]) -> T:
         """A terminal write, retried with backoff while transient errors last and time
-        remains; past that the run hands the job back to Lambda (``Redeliver``)."""
+        remains; past that the run hands the job back to Lambda (``Redeliver``). The lease
+        is kept alive meanwhile."""
         attempt = 0
         while True:
+            run.keeper.beat_if_due()
             try:
                 return write()
             except JobLost:
@@ -200,7 +212,7 @@ class JobRunner:
                     raise
                 attempt += 1
                 wait = min(0.5 * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
-                if delivery.deadline - self._clock.now() - wait < RESERVE_SECONDS:
+                if run.delivery.deadline - self._clock.now() - wait < RESERVE_SECONDS:
                     self._hand_back(job, "its outcome could not be recorded", exc)
                 log(logging.WARNING, "terminal write retried", jobId=job.job_id, attempt=attempt)
                 self._sleep(wait)
