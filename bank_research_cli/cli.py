@@ -27,6 +27,7 @@ from bank_research_cli.transport import Transport, urllib_transport
 from bank_research_cli.watch import StoppedWatching, display_for, watch
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+IDRSSD_HELP = "the bank's Federal Reserve RSSD ID, e.g. 9900001"
 EXIT_BY_OUTCOME = {"completed": EXIT_OK, "failed": EXIT_FAILED, "cancelled": EXIT_CANCELLED}
 
 EPILOG = """\
@@ -87,19 +88,26 @@ def _common_options() -> argparse.ArgumentParser:
     hide = argparse.SUPPRESS
     group.add_argument(
         "--base-url",
+        metavar="URL",
         default=hide,
         help=f"API address (BANK_RESEARCH_URL; default {DEFAULT_BASE_URL})",
     )
     group.add_argument(
-        "--api-key", default=hide, help="API key, sent as x-api-key (BANK_RESEARCH_API_KEY)"
+        "--api-key",
+        metavar="KEY",
+        default=hide,
+        help="API key, sent as x-api-key (BANK_RESEARCH_API_KEY)",
     )
     group.add_argument(
-        "--token", default=hide, help="token, sent as Authorization (BANK_RESEARCH_TOKEN)"
+        "--token",
+        metavar="TOKEN",
+        default=hide,
+        help="token, sent as Authorization (BANK_RESEARCH_TOKEN)",
     )
     group.add_argument(
         "--timeout",
         metavar="SECONDS",
-        type=float,
+        type=_seconds,
         default=hide,
         help="seconds to wait for each answer (default 30)",
     )
@@ -107,6 +115,16 @@ def _common_options() -> argparse.ArgumentParser:
         "--json", action="store_true", default=hide, help="print one JSON document for scripts"
     )
     return common
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds <= 3600:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of seconds from 0 to 3600")
+    return seconds
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,20 +138,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def command(name: str, text: str, **kwargs: Any) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=text, description=text, parents=[common], **kwargs)
+    def command(name: str, text: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=text, description=text, parents=[common])
 
+    _job_commands(command)
+    get = command("get", "Fetch a finished report or podcast.")
+    _get_commands(get, common)
+    return parser
+
+
+Command = Callable[[str, str], argparse.ArgumentParser]
+
+
+def _job_commands(command: Command) -> None:
     banks = command("banks", "Find banks by name, city, state or the start of an RSSD ID.")
     banks.add_argument("query", nargs="+", metavar="QUERY")
     banks.set_defaults(handler=run_banks)
 
     report = command("report", "Start a research report job for a bank (or join the running one).")
-    report.add_argument("idrssd", metavar="IDRSSD", help="the bank's RSSD ID, e.g. 9900001")
+    report.add_argument("idrssd", metavar="IDRSSD", help=IDRSSD_HELP)
     report.add_argument("--wait", action="store_true", help="watch the job to its end")
     report.set_defaults(handler=run_start, kind="report")
 
     podcast = command("podcast", "Start a podcast job about a bank's latest report.")
-    podcast.add_argument("idrssd", metavar="IDRSSD")
+    podcast.add_argument("idrssd", metavar="IDRSSD", help=IDRSSD_HELP)
     podcast.add_argument(
         "--experts",
         required=True,
@@ -144,7 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     podcast.set_defaults(handler=run_start, kind="podcast")
 
     status = command("status", "Show a bank's current or last jobs.")
-    status.add_argument("idrssd", metavar="IDRSSD")
+    status.add_argument("idrssd", metavar="IDRSSD", help=IDRSSD_HELP)
     status.add_argument(
         "--type", choices=("report", "podcast"), help="one job type (both if absent)"
     )
@@ -154,14 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(handler=run_status)
 
     cancel = command("cancel", "Cancel a bank's active job.")
-    cancel.add_argument("idrssd", metavar="IDRSSD")
+    cancel.add_argument("idrssd", metavar="IDRSSD", help=IDRSSD_HELP)
     cancel.add_argument("--type", choices=("report", "podcast"), required=True)
     cancel.set_defaults(handler=run_cancel)
 
-    get = command("get", "Fetch a finished report or podcast.")
+
+def _get_commands(get: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     what = get.add_subparsers(dest="what", required=True, metavar="report|podcast")
     get_report = what.add_parser("report", help="the latest report", parents=[common])
-    get_report.add_argument("idrssd", metavar="IDRSSD")
+    get_report.add_argument("idrssd", metavar="IDRSSD", help=IDRSSD_HELP)
     get_report.add_argument(
         "--format",
         choices=("markdown", "html", "json"),
@@ -170,12 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     get_report.add_argument("-o", "--output", metavar="FILE", help="write to FILE, not stdout")
     get_report.set_defaults(handler=run_get_report)
     get_podcast = what.add_parser("podcast", help="the latest podcast", parents=[common])
-    get_podcast.add_argument("idrssd", metavar="IDRSSD")
+    get_podcast.add_argument("idrssd", metavar="IDRSSD", help=IDRSSD_HELP)
     get_podcast.add_argument(
         "-o", "--output", metavar="FILE.mp3", help="download the MP3 (without it: the transcript)"
     )
     get_podcast.set_defaults(handler=run_get_podcast)
-    return parser
 
 
 def main(

@@ -95,6 +95,8 @@ def test_an_rssd_id_stays_one_path_segment_whatever_is_typed() -> None:
         ["status", "9900001", "--type", "video"],
         ["get", "video", "9900001"],
         ["report"],
+        ["banks", "x", "--timeout", "0"],
+        ["banks", "x", "--timeout", "soon"],
         [],
     ],
 )
