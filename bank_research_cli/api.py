@@ -74,6 +74,14 @@ class Poll:
 
 
 @dataclass(frozen=True)
+class Started:
+    """A start's answer (``{"created", "hasJob", "job"}``) and its ``Retry-After``."""
+
+    body: dict[str, Any]
+    retry_after: float | None
+
+
+@dataclass(frozen=True)
 class Audio:
     body: bytes
     content_type: str | None
@@ -107,13 +115,18 @@ class Api:
         answer = self.get_json(f"/api/banks?q={urllib.parse.quote(query)}")
         return self.expect(answer, "banks")
 
-    def start(self, idrssd: str, job_type: str, experts: list[str] | None = None) -> dict[str, Any]:
+    def start(self, idrssd: str, job_type: str, experts: list[str] | None = None) -> Started:
+        """Start a job or join the active one; ``retry_after`` paces the first poll."""
         path = f"/api/research/{_segment(idrssd)}/generate-background"
         body: dict[str, Any] = {}
         if job_type == "podcast":
             path = f"/api/research/{_segment(idrssd)}/podcast/generate-background"
             body = {"experts": experts or []}
-        return self.expect(self.send_json("POST", path, body), "job")
+        data = json.dumps(body).encode("utf-8")
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        response = self.send("POST", path, headers=headers, body=data)
+        answer = self.expect(self.parse_json(response), "job")
+        return Started(answer, retry_after_seconds(response.header("retry-after")))
 
     def job_status(
         self, idrssd: str, job_type: str, etag: str | None = None, attempts: int | None = None

@@ -263,19 +263,22 @@ def run_start(ctx: Context, args: argparse.Namespace) -> int:
     experts = None
     if args.kind == "podcast":
         experts = [item.strip() for item in args.experts.split(",") if item.strip()]
-    answer = ctx.api.start(args.idrssd, args.kind, experts)
-    job = answer["job"]
+    started = ctx.api.start(args.idrssd, args.kind, experts)
+    answer, job = started.body, started.body["job"]
+    bank = str(job.get("idrssd", args.idrssd))
     verb = "Started a" if answer.get("created") else "Joined the active"
-    line = f"{verb} {args.kind} job for bank {job.get('idrssd', args.idrssd)} ({job.get('jobId')})."
+    line = f"{verb} {args.kind} job for bank {bank} ({job.get('jobId')})."
     if not args.wait:
         if ctx.json:
             ctx.emit(answer)
         else:
-            ctx.say(f"{line} Watch it with: {jobs.watch_command(args.kind, job['idrssd'])}")
+            resume = jobs.watch_command(args.kind, bank, ctx.base_url_given)
+            ctx.say(f"{line} Watch it with: {resume}")
         return EXIT_OK
     if not ctx.json:
         ctx.say(line)
-    return _watch_and_report(ctx, job, None, {"created": bool(answer.get("created"))})
+    created = {"created": bool(answer.get("created"))}
+    return _watch_and_report(ctx, job, None, started.retry_after, created)
 
 
 def run_status(ctx: Context, args: argparse.Namespace) -> int:
@@ -285,14 +288,14 @@ def run_status(ctx: Context, args: argparse.Namespace) -> int:
     polls = {kind: ctx.api.job_status(args.idrssd, kind) for kind in kinds}
     if args.wait:
         poll = polls[args.type]
-        assert poll.body is not None  # no ETag was sent, so the answer is never a 304
-        if not poll.body.get("hasJob"):
+        body = poll.body or {}  # no ETag was sent, so the answer is never a 304
+        if not body.get("hasJob"):
             raise ApiError(
                 f"Bank {args.idrssd} has no {args.type} job to watch; start one with "
                 f"bank-research {args.type} {args.idrssd} --wait.",
                 "no_job",
             )
-        return _watch_and_report(ctx, poll.body["job"], poll, {})
+        return _watch_and_report(ctx, body["job"], poll.etag, poll.retry_after, {})
     if ctx.json:
         ctx.emit(polls[args.type].body if args.type else {k: p.body for k, p in polls.items()})
         return EXIT_OK
@@ -305,7 +308,13 @@ def run_status(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _watch_and_report(ctx: Context, job: dict[str, Any], poll: Any, extra: dict[str, Any]) -> int:
+def _watch_and_report(
+    ctx: Context,
+    job: dict[str, Any],
+    etag: str | None,
+    first_delay: float | None,
+    extra: dict[str, Any],
+) -> int:
     """Watch to the end, then say how it ended; Ctrl-C leaves the job running."""
     stream = ctx.stderr if ctx.json else ctx.stdout
     display = display_for(stream, quiet=ctx.json)
@@ -314,8 +323,8 @@ def _watch_and_report(ctx: Context, job: dict[str, Any], poll: Any, extra: dict[
             ctx.api,
             job,
             display,
-            etag=None if poll is None else poll.etag,
-            first_delay=None if poll is None else poll.retry_after,
+            etag=etag,
+            first_delay=first_delay,
             sleep=ctx.sleep,
         )
     except StoppedWatching as stopped:

@@ -241,3 +241,15 @@ def test_get_podcast_without_a_file_prints_the_transcript() -> None:
     assert text.splitlines()[0] == "Granite Peak Bank — podcast (4:24, data as of 2024-12-31)"
     assert "Morgan Hale: Welcome.\n\nDana Okafor: Loans are fine." in text
     assert json.loads(run(["get", "podcast", "9900001", "--json"], transport).stdout) == podcast
+
+
+def test_the_watch_hint_repeats_a_typed_base_url() -> None:
+    url = "http://typed.test"
+    started = {"created": True, "hasJob": True, "job": job("pending", 0)}
+    path = f"POST {url}/api/research/9900001/generate-background"
+    result = run(
+        ["report", "9900001", "--base-url", url], FakeTransport({path: answer(202, started)})
+    )
+    assert result.stdout.endswith(
+        f"bank-research status 9900001 --type report --wait --base-url {url}\n"
+    )

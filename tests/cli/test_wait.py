@@ -34,13 +34,13 @@ FAILED = job(
 )
 
 
-def started(first: dict[str, Any] | None = None) -> Any:
+def started(first: dict[str, Any] | None = None, retry_after: str = "2") -> Any:
     queued = job("pending", 0, stage="queued", message="Waiting for a worker to start")
     return answer(
         202,
         {"created": True, "hasJob": True, "job": first or queued},
         location="/api/research/9900001/job-status?type=report",
-        retry_after="2",
+        retry_after=retry_after,
     )
 
 
@@ -51,7 +51,7 @@ def not_modified(retry_after: str = "2") -> Any:
 def test_a_wait_polls_conditionally_at_the_servers_pace_and_exits_0() -> None:
     transport = FakeTransport(
         {
-            START: started(),
+            START: started(retry_after="4"),
             STATUS: [
                 answer(200, {"hasJob": True, "job": job()}, etag='"e1"', retry_after="3"),
                 not_modified("1"),
@@ -63,7 +63,7 @@ def test_a_wait_polls_conditionally_at_the_servers_pace_and_exits_0() -> None:
     assert result.code == 0, result.stderr
     polls = transport.to("/api/research/9900001/job-status")
     assert [poll.header("If-None-Match") for poll in polls] == [None, '"e1"', '"e1"']
-    assert result.sleeps == [2.0, 3.0, 1.0]  # the default, then each answer's Retry-After
+    assert result.sleeps == [4.0, 3.0, 1.0]  # the start's Retry-After, then each poll's
     assert result.stdout.splitlines() == [
         "Started a report job for bank 9900001 (0193-job-1).",
         "report 9900001    0%  Waiting for a worker to start",
