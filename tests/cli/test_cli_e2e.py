@@ -13,6 +13,7 @@ import os
 import pty
 import queue
 import re
+import select
 import signal
 import subprocess
 import sys
@@ -283,8 +284,11 @@ def test_a_terminal_gets_a_live_progress_bar(stack: Stack, reported: dict[str, A
     )
     os.close(terminal)
     shown = bytearray()
+    deadline = time.monotonic() + 90
     try:
-        while True:
+        while time.monotonic() < deadline:
+            if not select.select([screen], [], [], 0.5)[0]:
+                continue
             try:
                 chunk = os.read(screen, 4096)
             except OSError:  # the terminal closed: the client has exited
@@ -294,7 +298,9 @@ def test_a_terminal_gets_a_live_progress_bar(stack: Stack, reported: dict[str, A
             shown += chunk
     finally:
         os.close(screen)
-        code = process.wait(timeout=60)
+        if process.poll() is None and time.monotonic() >= deadline:
+            process.kill()
+        code = process.wait(timeout=30)
     text = shown.decode("utf-8", errors="replace")
     assert code == 0, text
     assert "━" in text and "100%" in text and "Podcast ready" in text
