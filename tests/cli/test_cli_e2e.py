@@ -213,8 +213,9 @@ def test_a_cancel_from_another_client_ends_the_wait_as_a_cancellation(stack: Sta
     assert code == 3, stderr
     assert stderr.startswith("The report job for bank 9900002 was cancelled: ")
     again = cli(stack, "cancel", "9900002", "--type", "report")
-    assert again.returncode == 1
-    assert again.stderr == "There is no active report job for bank 9900002 to cancel.\n"
+    status, _, refusal = stack.request("DELETE", "/api/research/9900002/job?type=report")
+    assert (status, refusal["code"]) == (404, "no_active_job")
+    assert (again.returncode, again.stderr) == (1, refusal["error"] + "\n")
     watched = cli(stack, "status", "9900002", "--type", "report", "--wait", "--json")
     assert watched.returncode == 3 and json.loads(watched.stdout)["outcome"] == "cancelled"
 
