@@ -8,10 +8,12 @@ EMULATOR_PORT ?= 5000
 
 .PHONY: install run import package test lint format typecheck browser bench clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	# The command-line client, .venv/bin/bank-research (its one dependency, Rich, is above).
+	$(PY) -m pip install --quiet --no-deps --editable .
 	touch $@
 
 install: $(VENV)/.installed
