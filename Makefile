@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 EMULATOR_PORT ?= 5000
 
-.PHONY: install run import package test lint format typecheck browser bench clean
+.PHONY: install run import package test soak lint format typecheck browser bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ browser:
 
 test: lint typecheck browser
 	$(PY) -m pytest
+
+# The job state machine's property test with many more examples than `make test` runs.
+soak: install
+	HYPOTHESIS_PROFILE=soak $(PY) -m pytest -p no:cacheprovider tests/test_job_machine.py
 
 bench: install
 	$(PY) -m bench.poll

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
 import boto3
 import pytest
+from hypothesis import HealthCheck, settings
 from moto import mock_aws
 
 from devstack.emulator import make_dynamodb_writes_atomic
 from devstack.resources import ResourceNames, create_all
 
 REGION = "us-east-1"
+
+# Property tests: a bounded number of examples in `make test`, many more in `make soak`.
+_SLOW_IS_FINE = [HealthCheck.too_slow, HealthCheck.filter_too_much]
+settings.register_profile(
+    "ci", max_examples=200, stateful_step_count=30, deadline=None,
+    suppress_health_check=_SLOW_IS_FINE,
+)  # fmt: skip
+settings.register_profile(
+    "soak", max_examples=5_000, stateful_step_count=60, deadline=None,
+    suppress_health_check=_SLOW_IS_FINE,
+)  # fmt: skip
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 NAMES = ResourceNames(
     jobs_table="test-jobs", banks_table="test-banks", artifacts_bucket="test-artifacts"
 )
