@@ -27,6 +27,7 @@ class Settings:
     job_lease_seconds: int = 90
     job_heartbeat_seconds: int = 30
     job_max_event_age_seconds: int = 2400
+    job_retry_grace_seconds: int = 150
     report_writer: str = "template"
     bedrock_model_id: str = ""
     report_pace_seconds: float = 0.0
@@ -48,6 +49,7 @@ class Settings:
             job_lease_seconds=_positive_int(env, "JOB_LEASE_SECONDS", 90),
             job_heartbeat_seconds=_positive_int(env, "JOB_HEARTBEAT_SECONDS", 30),
             job_max_event_age_seconds=_positive_int(env, "JOB_MAX_EVENT_AGE_SECONDS", 2400),
+            job_retry_grace_seconds=_positive_int(env, "JOB_RETRY_GRACE_SECONDS", 150),
             report_writer=env.get("REPORT_WRITER", "template"),
             bedrock_model_id=env.get("BEDROCK_MODEL_ID", ""),
             report_pace_seconds=_seconds(env, "REPORT_PACE_SECONDS"),
@@ -84,6 +86,7 @@ class Settings:
             lease_seconds=self.job_lease_seconds,
             heartbeat_seconds=self.job_heartbeat_seconds,
             max_event_age_seconds=self.job_max_event_age_seconds,
+            retry_grace_seconds=self.job_retry_grace_seconds,
         )
 
     def worker_functions(self) -> dict[str, str]:

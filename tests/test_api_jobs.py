@@ -185,6 +185,8 @@ def test_a_dead_job_reads_failed_and_a_new_start_replaces_it(api: Api) -> None:
     job_id = body(api.post(REPORT_START))["job"]["jobId"]
     claim(api, job_id)
     api.clock.advance(91)  # the run stopped writing: its 90 s lease ran out
+    assert body(api.get(STATUS + "report"))["job"]["status"] == "running"  # a retry may come
+    api.clock.advance(150)  # …and Lambda's retries are over
     job = body(api.get(STATUS + "report"))["job"]
     assert job["status"] == "failed" and "stopped making progress" in job["error"]
     assert job["errorCode"] == "worker_lost"

@@ -279,16 +279,55 @@ def test_a_backlog_never_declares_queued_jobs_dead(aws: dict[str, Any]) -> None:
         assert {api.status(bank)["status"] for bank in banks} == {"completed"}
 
 
-def test_a_dead_run_reads_failed_within_its_lease_not_its_lambda_timeout(env: Env) -> None:
+def test_a_dead_run_reads_failed_within_minutes_not_its_lambda_timeout(env: Env) -> None:
     job_id = env.start()
     env.api.runtime.store.claim(WorkerEvent(job_id, BANK, REPORT, {}), "crashed", "req-1")
     env.api.clock.advance(89)
     assert env.api.status(BANK)["status"] == "running"
     env.api.clock.advance(2)
+    waiting = env.api.status(BANK)  # Lambda retries a crashed run 1 and 3 minutes later
+    assert waiting["status"] == "running" and "trying again" in waiting["message"]
+    env.api.clock.advance(150)
     dead = env.api.status(BANK)
     assert dead["status"] == "failed" and dead["errorCode"] == "worker_lost"
     assert "stopped making progress" in dead["error"]
     assert env.api.post(START).status_code == 202  # and it is replaceable
+
+
+def test_a_crashed_run_is_retried_without_ever_reading_failed(env: Env) -> None:
+    job_id = env.start()
+    env.api.runtime.store.claim(WorkerEvent(job_id, BANK, REPORT, {}), "crashed", "req-1")
+    seen = []
+    for wait in (60, 120):  # Lambda's retries: the first meets the lease that still holds
+        env.api.clock.advance(wait)
+        seen.append(env.api.status(BANK)["status"])
+        try:
+            outcome = env.api.deliver(WorkerEvent(job_id, BANK, REPORT, {}))
+        except Redeliver:
+            continue
+        assert outcome.result == "completed"
+    assert seen == ["running", "running"]
+    job = env.api.status(BANK)
+    assert job["status"] == "completed" and job["attempt"] == 2
+
+
+def test_a_run_near_its_timeout_hands_back_and_the_retry_claims_at_once(env: Env) -> None:
+    clock = env.api.clock
+
+    def runs_into_the_timeout(job: Job, progress: ProgressReporter) -> Completion:
+        progress.report(10, "load", "Loading")
+        clock.advance(890)  # a slow call with only seconds left
+        progress.report(20, "analyze", "Analyzing")
+        return Completion({})
+
+    runner = JobRunner(env.api.runtime.store, {REPORT: runs_into_the_timeout}, clock)
+    job_id = env.start()
+    payload = WorkerEvent(job_id, BANK, REPORT, {}).to_payload()
+    with pytest.raises(Redeliver, match="time limit"):
+        runner.handle(payload, delivery(clock, 900_000))
+    clock.advance(60)  # Lambda retries a timed-out run a minute later
+    assert env.api.deliver(WorkerEvent(job_id, BANK, REPORT, {})).result == "completed"
+    assert env.api.status(BANK)["attempt"] == 2
 
 
 def test_heartbeats_keep_a_slow_run_alive(env: Env) -> None:

@@ -75,6 +75,7 @@ class JobMachine(RuleBasedStateMachine):
         self.progress: dict[str, int] = {}  # job id → highest progress read
         self.terminal: dict[str, str] = {}  # job id → its stored terminal status
         self.readable: set[str] = set()  # published artifacts already read back
+        self.seen_failed: set[str] = set()  # jobs a reader was shown as failed
         self.tokens = itertools.count(1)
 
     # Rules -----------------------------------------------------------------------------
@@ -203,17 +204,26 @@ class JobMachine(RuleBasedStateMachine):
         now = self.clock.now()
         for bank in self.banks:
             stored = self.checker.get_fresh(bank, REPORT)
-            seen = rules.as_seen_at(stored, now)
+            seen = rules.as_seen_at(stored, now, self.store.timing)
             if stored is not None:
                 self._progress_never_decreases(stored)
                 self._terminal_states_are_final(stored)
                 if stored.status is Status.COMPLETED:
                     assert stored.progress == 100, "completed below 100"
                     self.completed.setdefault(stored.job_id, (bank, stored.created_at))
+            if seen is not None:
+                self._what_readers_saw_fail_stays_failed(seen)
             if seen is not None and seen.active:
-                # No job reads active past its lease or claim window.
-                assert seen.lease_until is not None and seen.lease_until >= rules.epoch_ms(now)
+                # No job reads active once nothing can claim it: past its claim window, or
+                # past its lease (and the retry grace, while attempts are left).
+                assert not rules.is_dead(seen, now, self.store.timing), "active past its lease"
             self._only_the_newest_completed_job_is_published(bank)
+
+    def _what_readers_saw_fail_stays_failed(self, seen: Job) -> None:
+        if seen.job_id in self.seen_failed:
+            assert seen.status is Status.FAILED, "a job readers saw fail came back"
+        elif seen.status is Status.FAILED:
+            self.seen_failed.add(seen.job_id)
 
     def _progress_never_decreases(self, job: Job) -> None:
         assert job.progress >= self.progress.get(job.job_id, 0), "progress went down"

@@ -35,9 +35,11 @@ def test_records_expire_a_day_after_they_end() -> None:
     assert rules.expiry_after(T0 + 0.5, TIMING) == int(T0) + 1 + 86_400
 
 
-def test_the_default_lease_and_heartbeat() -> None:
+def test_the_default_lease_heartbeat_and_retry_grace() -> None:
     assert (TIMING.lease_seconds, TIMING.heartbeat_seconds) == (90, 30)
     assert TIMING.max_attempts == 3
+    # Lambda's second retry comes ~180 s after a failure, at most 120 s after the lease.
+    assert TIMING.retry_grace_seconds >= 180 - (TIMING.lease_seconds - TIMING.heartbeat_seconds)
 
 
 def test_a_new_job_waits_as_long_as_lambda_keeps_its_event() -> None:
@@ -62,36 +64,46 @@ def test_delivery_tokens_differ_for_the_same_request_id() -> None:
 
 def test_a_queued_job_reads_pending_until_its_claim_window_ends() -> None:
     job = pending()
-    assert rules.as_seen_at(job, T0 + 2_000) == job  # a backlog is not death
-    unclaimed = rules.as_seen_at(job, T0 + 2_461)
+    assert rules.as_seen_at(job, T0 + 2_000, TIMING) == job  # a backlog is not death
+    unclaimed = rules.as_seen_at(job, T0 + 2_461, TIMING)
     assert unclaimed is not None and unclaimed.status is Status.FAILED
     assert unclaimed.error_code == ErrorCode.NOT_STARTED
     assert unclaimed.error == rules.NOT_STARTED[REPORT]
-    assert rules.as_seen_at(job, T0 + 86_401) is None
-    assert rules.as_seen_at(None, T0) is None
+    assert rules.as_seen_at(job, T0 + 86_401, TIMING) is None
+    assert rules.as_seen_at(None, T0, TIMING) is None
 
 
-def test_a_running_job_dies_with_its_lease() -> None:
+def test_a_lapsed_lease_waits_for_lambdas_retry_then_dies() -> None:
     job = running(lease_seconds=90)
-    assert rules.as_seen_at(job, T0 + 89) == job
-    dead = rules.as_seen_at(job, T0 + 91)
+    assert rules.as_seen_at(job, T0 + 89, TIMING) == job
+    waiting = rules.as_seen_at(job, T0 + 91, TIMING)  # a retry may still claim it
+    assert waiting is not None and waiting.status is Status.RUNNING
+    assert waiting.message == "Interrupted; trying again shortly"
+    assert rules.as_seen_at(job, T0 + 90 + 150, TIMING).status is Status.RUNNING  # type: ignore[union-attr]
+    dead = rules.as_seen_at(job, T0 + 90 + 151, TIMING)
     assert dead is not None and dead.status is Status.FAILED
     assert dead.error_code == ErrorCode.WORKER_LOST and dead.finished_at == T0 + 90
     assert "stopped making progress" in (dead.error or "")
 
 
+def test_a_lapsed_lease_with_no_attempt_left_is_dead_at_once() -> None:
+    dead = rules.as_seen_at(running(attempt=3), T0 + 91, TIMING)
+    assert dead is not None and dead.status is Status.FAILED
+
+
 def test_finished_jobs_have_no_lease_to_lapse() -> None:
     done = replace(pending(), status=Status.COMPLETED, progress=100, lease_until=None)
-    assert rules.as_seen_at(done, T0 + 3_600) == done
+    assert rules.as_seen_at(done, T0 + 3_600, TIMING) == done
 
 
 def test_who_may_start_over() -> None:
-    assert rules.may_start_over(None, T0)
-    assert not rules.may_start_over(pending(), T0)
-    assert rules.may_start_over(pending(), T0 + 2_461)
-    assert not rules.may_start_over(running(), T0 + 10)
-    assert rules.may_start_over(running(), T0 + 91)
-    assert rules.may_start_over(replace(running(), status=Status.FAILED), T0)
+    assert rules.may_start_over(None, T0, TIMING)
+    assert not rules.may_start_over(pending(), T0, TIMING)
+    assert rules.may_start_over(pending(), T0 + 2_461, TIMING)
+    assert not rules.may_start_over(running(), T0 + 10, TIMING)
+    assert not rules.may_start_over(running(), T0 + 91, TIMING)  # a retry is coming
+    assert rules.may_start_over(running(), T0 + 241, TIMING)
+    assert rules.may_start_over(replace(running(), status=Status.FAILED), T0, TIMING)
 
 
 def test_who_may_claim() -> None:
@@ -102,6 +114,7 @@ def test_who_may_claim() -> None:
     live = running()
     assert not rules.may_claim(live, live.job_id, T0 + 10, TIMING)
     assert rules.may_claim(live, live.job_id, T0 + 91, TIMING)  # its run died
+    assert not rules.may_claim(live, live.job_id, T0 + 241, TIMING)  # too late: dead
     assert rules.may_claim(running(token=None), live.job_id, T0 + 10, TIMING)  # released
     assert not rules.may_claim(running(attempt=3), live.job_id, T0 + 91, TIMING)
 
@@ -121,6 +134,10 @@ def test_what_counts_as_abandoned() -> None:
     assert rules.is_abandoned(live, live.job_id, T0 + 91)
     assert rules.is_abandoned(running(token=None), live.job_id, T0 + 10)
     assert not rules.is_abandoned(replace(live, status=Status.COMPLETED), live.job_id, T0 + 91)
+    # The request Lambda gave up on owned it: its last execution has ended.
+    owned = replace(live, request_id="req-9")
+    assert rules.is_abandoned(owned, live.job_id, T0 + 10, request_id="req-9")
+    assert not rules.is_abandoned(owned, live.job_id, T0 + 10, request_id="req-other")
 
 
 def test_why_a_claim_was_refused() -> None:
@@ -133,10 +150,12 @@ def test_why_a_claim_was_refused() -> None:
     finished = replace(job, status=Status.FAILED)
     assert rules.claim_refusal(finished, job.job_id, "new", T0, TIMING) is Refusal.GONE
     assert rules.claim_refusal(job, "older-job", "new", T0, TIMING) is Refusal.GONE
+    assert rules.claim_refusal(job, job.job_id, "new", T0 + 241, TIMING) is Refusal.GONE
 
 
-def test_a_cancel_needs_a_live_active_job() -> None:
-    assert rules.may_cancel(pending(), T0)
-    assert rules.may_cancel(running(), T0 + 10)
-    assert not rules.may_cancel(running(), T0 + 91)
-    assert not rules.may_cancel(replace(running(), status=Status.COMPLETED), T0)
+def test_a_cancel_needs_a_job_that_is_not_dead() -> None:
+    assert rules.may_cancel(pending(), T0, TIMING)
+    assert rules.may_cancel(running(), T0 + 10, TIMING)
+    assert rules.may_cancel(running(), T0 + 91, TIMING)  # waiting for a retry
+    assert not rules.may_cancel(running(), T0 + 241, TIMING)
+    assert not rules.may_cancel(replace(running(), status=Status.COMPLETED), T0, TIMING)

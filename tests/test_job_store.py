@@ -110,7 +110,7 @@ def test_a_finished_job_is_replaced_by_a_new_start(store: JobStore, finish: str)
 
 def test_a_superseded_run_cannot_write(store: JobStore, clock: FakeClock) -> None:
     old = started_and_claimed(store)
-    clock.advance(91)  # the lease ran out: a new start replaces the job
+    clock.advance(90 + 151)  # its lease and the retry grace ran out: a new start replaces it
     new, created = store.start("1", REPORT, {})
     assert created
     for write in (
@@ -200,6 +200,7 @@ def test_a_retry_takes_over_after_the_lease_ran_out(store: JobStore, clock: Fake
 
 def test_a_released_job_is_claimed_at_once(store: JobStore, clock: FakeClock) -> None:
     running = started_and_claimed(store, token="gives-up")
+    clock.advance(30)
     store.release(running)
     store.release(running)  # a retried release counts as done
     seen = store.get("1", REPORT)
@@ -251,14 +252,20 @@ def test_a_running_job_past_its_lease_reads_failed_and_is_replaceable(
     store: JobStore, clock: FakeClock
 ) -> None:
     running = started_and_claimed(store)
-    clock.advance(89)
-    assert store.get("1", REPORT).status is Status.RUNNING  # type: ignore[union-attr]
-    clock.advance(2)
+    clock.advance(91)  # the lease lapsed, but Lambda may still retry: not dead yet
+    waiting = store.get("1", REPORT)
+    assert waiting is not None and waiting.status is Status.RUNNING
+    assert waiting.message == "Interrupted; trying again shortly"
+    joined, created = store.start("1", REPORT, {})
+    assert not created and joined.job_id == running.job_id
+    clock.advance(150)
     seen = store.get("1", REPORT)
     assert seen is not None and seen.status is Status.FAILED
     assert seen.error_code == ErrorCode.WORKER_LOST
     new, created = store.start("1", REPORT, {})
     assert created and new.job_id != running.job_id
+    with pytest.raises(ClaimRejected):  # a very late retry cannot revive what readers saw fail
+        claim(store, running, "too-late")
 
 
 def test_a_queued_job_is_not_dead_while_lambda_may_deliver_it(
@@ -274,9 +281,12 @@ def test_a_queued_job_is_not_dead_while_lambda_may_deliver_it(
     assert created
 
 
-def test_a_job_past_its_lease_cannot_be_cancelled(store: JobStore, clock: FakeClock) -> None:
+def test_a_dead_job_cannot_be_cancelled(store: JobStore, clock: FakeClock) -> None:
     started_and_claimed(store)
     clock.advance(91)
+    assert store.cancel("1", REPORT).error_code == ErrorCode.CANCELLED  # still retrying
+    started_and_claimed_again(store)
+    clock.advance(90 + 151)
     with pytest.raises(NoActiveJob):
         store.cancel("1", REPORT)
 
@@ -422,9 +432,11 @@ def test_abandon_fails_a_queued_or_ownerless_job_only(store: JobStore, clock: Fa
     live = started_and_claimed_again(store)
     with pytest.raises(JobLost):  # a live run holds it
         store.abandon(WorkerEvent.for_job(live), "Gave up.", ErrorCode.RETRIES_EXHAUSTED)
-    clock.advance(91)
-    dead = store.abandon(WorkerEvent.for_job(live), "Gave up.", ErrorCode.RETRIES_EXHAUSTED)
-    assert dead.status is Status.FAILED
+    # Lambda gave up on the very request that owns it: that execution has ended.
+    ended = store.abandon(
+        WorkerEvent.for_job(live), "Gave up.", ErrorCode.RETRIES_EXHAUSTED, "request-run-2"
+    )
+    assert ended.status is Status.FAILED
 
 
 def test_cancel_without_an_active_job(store: JobStore) -> None:

@@ -217,9 +217,7 @@ def test_a_superseded_worker_stops_and_leaves_the_new_job_alone(
         return {}
 
     job, _ = store.start("1", REPORT, {})
-    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(
-        event_for(job), delivery(clock, 1_000)
-    )
+    outcome = JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))
     assert outcome.result == "lost"
     seen = store.get("1", REPORT)
     assert seen is not None and seen.job_id == new_ids[0] and seen.status is Status.PENDING

@@ -18,6 +18,10 @@ from chalicelib.logs import log
 TICK_SECONDS = 1.0
 """How often the heartbeat thread looks at the clock (a look costs no AWS call)."""
 
+HAND_BACK_SECONDS = 20.0
+"""A run this close to its Lambda timeout releases its claim, so that Lambda's retry after
+the timeout claims the job at once instead of waiting for the lease to lapse."""
+
 
 class LeaseKeeper:
     """Writes a heartbeat when the run has written nothing for ``heartbeat_seconds``.
@@ -25,7 +29,8 @@ class LeaseKeeper:
     Used as a context manager it runs a daemon thread for the run's duration; tests call
     ``beat_if_due`` directly instead. A heartbeat that finds the job gone records it in
     ``lost``, which the progress reporter raises at its next call; a throttled one is
-    skipped and tried again at the next tick (best effort: it never fails the job).
+    skipped and tried again at the next tick (best effort: it never fails the job). Near
+    ``deadline`` (the Lambda timeout) it releases the claim and marks the run handed back.
     """
 
     def __init__(
@@ -35,6 +40,7 @@ class LeaseKeeper:
         clock: Clock,
         heartbeat_seconds: float,
         tick_seconds: float = TICK_SECONDS,
+        deadline: float | None = None,
     ) -> None:
         self._store = store
         self._job = job
@@ -45,7 +51,15 @@ class LeaseKeeper:
         self._last_write = clock.now()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # Hand back HAND_BACK_SECONDS before the deadline, or a quarter of the run before it
+        # when the run is shorter than that allows.
+        self._hand_back_at = (
+            None
+            if deadline is None
+            else deadline - min(HAND_BACK_SECONDS, max(deadline - clock.now(), 0) / 4)
+        )
         self.lost: JobLost | None = None
+        self.handed_back = False
         self.beats = 0
 
     def touched(self) -> None:
@@ -59,6 +73,9 @@ class LeaseKeeper:
             raise self.lost
 
     def beat_if_due(self) -> bool:
+        if self._hand_back_at is not None and self._clock.now() >= self._hand_back_at:
+            self._hand_back()
+            return False
         with self._lock:
             if self._clock.now() - self._last_write < self._heartbeat_seconds:
                 return False
@@ -74,6 +91,16 @@ class LeaseKeeper:
         self.touched()
         self.beats += 1
         return True
+
+    def _hand_back(self) -> None:
+        if self.handed_back:
+            return
+        self.handed_back = True
+        self.lost = JobLost(self._job.job_id, "handed back before the Lambda timeout")
+        try:
+            self._store.release(self._job)
+        except Exception:
+            log(logging.WARNING, "release before the timeout failed", jobId=self._job.job_id)
 
     def __enter__(self) -> LeaseKeeper:
         self._thread = threading.Thread(

@@ -14,11 +14,12 @@ condition that enforces it on the write (docs/ARCHITECTURE.md, "The job state ma
        ├─ cancel ─────────┴─ cancel ───────────▶ failed, errorCode cancelled
        └─ abandon (Lambda gave up, or no hand-over) ─▶ failed
 
-A reader never waits for a write to learn that a job died: ``as_seen_at`` shows an active
-job whose claim deadline or lease ran out as ``failed``, and ``start`` may replace it. A
-claim may take over a running job whose lease lapsed, or that its owner released, while
-attempts are left: that is Lambda's retry of a run that crashed, timed out, or could not
-record its outcome.
+A reader never waits for a write to learn that a job died: ``as_seen_at`` shows a dead job
+(past its claim window; or past its lease with no attempt left, or past its lease and the
+retry grace) as ``failed``, and ``start`` may replace it. Between a lapsed lease and death
+the job reads "running, trying again": a claim may take it over then, or once its owner
+released it, while attempts are left — Lambda's retry of a run that crashed, timed out, or
+could not record its outcome. So nothing a reader saw fail ever comes back to life.
 
 The store (``chalicelib/jobs/store.py``) only translates these conditions into calls; the
 pure functions are what the reader, the worker and the property tests use.
@@ -48,6 +49,7 @@ class Timing:
     heartbeat_seconds: int = 30
     max_event_age_seconds: int = 2400
     claim_margin_seconds: int = 60
+    retry_grace_seconds: int = 150
     ttl_seconds: int = JOB_TTL_SECONDS
     max_attempts: int = 3  # one delivery plus Lambda's two asynchronous retries
 
@@ -56,6 +58,13 @@ class Timing:
         """A pending job is not dead while Lambda may still deliver its event: Lambda keeps
         an event (throttled or waiting for concurrency) up to its maximum age."""
         return self.max_event_age_seconds + self.claim_margin_seconds
+
+    # ``retry_grace_seconds``: a running job whose lease lapsed is not dead while Lambda may
+    # still retry its event. Lambda retries a failed run about 60 s and then 120 s later;
+    # the first retry usually meets a lease that still holds (it lasts 90 s from the last
+    # write), so the second, ~180 s after the failure, is the one that claims. A lease ends
+    # at least 60 s after the failure (heartbeats every 30 s), so 180 - 60 = 120 s after
+    # the lease, plus a margin, covers it: 150 s.
 
 
 # Sentences people see. No internal words: these reach the page and the CLI.
@@ -83,6 +92,7 @@ BUSY = {
 CANCELLED = "Cancelled by the person who started it."
 QUEUED_MESSAGE = "Queued"
 STARTING_MESSAGE = "Starting"
+RETRYING_MESSAGE = "Interrupted; trying again shortly"
 
 
 def epoch_ms(epoch_seconds: float) -> int:
@@ -150,6 +160,13 @@ MY_DELIVERY = "#delivery = :delivery"  # job.delivery == token
 NO_OWNER = "attribute_not_exists(#delivery)"  # job.delivery is None (released)
 ATTEMPTS_LEFT = "#attempt < :maxAttempts"
 NOT_BACKWARDS = "#progress <= :progress"
+WITHIN_GRACE = "#leaseUntil >= :graceFloorMs"  # lapsed less than the retry grace ago
+# Dead: nothing can claim it any more — a pending job past its claim window, a running one
+# past its lease with no attempts left, or past its lease and the retry grace.
+DEAD = (
+    "(#leaseUntil < :nowMs AND (#status = :pending OR #attempt >= :maxAttempts))"
+    " OR #leaseUntil < :graceFloorMs"
+)
 
 
 def is_expired(job: Job, now: float) -> bool:
@@ -160,23 +177,39 @@ def lease_lapsed(job: Job, now: float) -> bool:
     return job.active and job.lease_until is not None and job.lease_until < epoch_ms(now)
 
 
+def grace_floor_ms(now: float, timing: Timing) -> int:
+    return epoch_ms(now - timing.retry_grace_seconds)
+
+
+def is_dead(job: Job, now: float, timing: Timing) -> bool:
+    """Nothing can claim it any more: readers see it failed and a start may replace it."""
+    if not lease_lapsed(job, now):
+        return False
+    assert job.lease_until is not None
+    no_retry_left = job.status is Status.PENDING or job.attempt >= timing.max_attempts
+    return no_retry_left or job.lease_until < grace_floor_ms(now, timing)
+
+
 # Transitions ---------------------------------------------------------------------------------
 
 # Single flight: a start writes only where no job is active — no item, a finished one, one
-# past its TTL, or an active one whose claim deadline or lease ran out.
-START = f"{NO_ITEM} OR {IS_TERMINAL} OR {IS_EXPIRED} OR {LEASE_LAPSED}"
+# past its TTL, or a dead one.
+START = f"{NO_ITEM} OR {IS_TERMINAL} OR {IS_EXPIRED} OR {DEAD}"
 
 
-def may_start_over(job: Job | None, now: float) -> bool:
-    return job is None or not job.active or is_expired(job, now) or lease_lapsed(job, now)
+def may_start_over(job: Job | None, now: float, timing: Timing) -> bool:
+    if job is None or not job.active or is_expired(job, now):
+        return True
+    return is_dead(job, now, timing)
 
 
 # Claim once: only the job this event names, while live; pending within its claim window,
-# or running with no live owner (its lease lapsed, or its owner released it) and attempts
-# left — a retry of a run that crashed, timed out or could not record its outcome.
+# or running with no live owner (its lease lapsed within the retry grace, or its owner
+# released it) and attempts left — a retry of a run that crashed, timed out or could not
+# record its outcome.
 CLAIM = (
     f"{IS_MINE} AND {IS_LIVE} AND (({IS_PENDING} AND {LEASE_HOLDS}) OR "
-    f"({IS_RUNNING} AND ({LEASE_LAPSED} OR {NO_OWNER}) AND {ATTEMPTS_LEFT}))"
+    f"({IS_RUNNING} AND ({LEASE_LAPSED} OR {NO_OWNER}) AND {ATTEMPTS_LEFT} AND {WITHIN_GRACE}))"
 )
 
 
@@ -186,7 +219,12 @@ def may_claim(job: Job | None, job_id: str, now: float, timing: Timing) -> bool:
     if job.status is Status.PENDING:
         return not lease_lapsed(job, now)
     unowned = lease_lapsed(job, now) or job.delivery is None
-    return job.status is Status.RUNNING and unowned and job.attempt < timing.max_attempts
+    return (
+        job.status is Status.RUNNING
+        and unowned
+        and job.attempt < timing.max_attempts
+        and not is_dead(job, now, timing)
+    )
 
 
 # Ownership: only the run that claimed the job (its jobId and delivery token) writes to it,
@@ -208,26 +246,31 @@ PROGRESS = f"{OWNED} AND {NOT_BACKWARDS}"
 
 # Abandon: a job nobody runs any more is failed — Lambda gave up on its event (the
 # failure queue's consumer), its start could not hand it over, or a retry found its
-# attempts used up. Pending, or running with no live owner.
-ABANDON = f"{IS_MINE} AND ({IS_PENDING} OR ({IS_RUNNING} AND ({LEASE_LAPSED} OR {NO_OWNER})))"
+# attempts used up. Pending, or running with no live owner; or owned by the very request
+# Lambda gave up on (its last execution has ended, though its lease has not run out).
+ABANDON = (
+    f"{IS_MINE} AND ({IS_PENDING} OR ({IS_RUNNING} AND "
+    f"({LEASE_LAPSED} OR {NO_OWNER} OR #requestId = :requestId)))"
+)
 
 
-def is_abandoned(job: Job | None, job_id: str, now: float) -> bool:
+def is_abandoned(job: Job | None, job_id: str, now: float, request_id: str = "") -> bool:
     if job is None or job.job_id != job_id:
         return False
     if job.status is Status.PENDING:
         return True
-    return job.status is Status.RUNNING and (lease_lapsed(job, now) or job.delivery is None)
+    ended = lease_lapsed(job, now) or job.delivery is None or job.request_id == request_id
+    return job.status is Status.RUNNING and ended
 
 
-# Cancel: only a live active job; one whose lease ran out already reads as failed.
-CANCEL = f"{IS_ACTIVE} AND {LEASE_HOLDS} AND {IS_LIVE}"
+# Cancel: only a live active job; a dead one already reads as failed.
+CANCEL = f"{IS_ACTIVE} AND {IS_LIVE} AND NOT ({DEAD})"
 
 
-def may_cancel(job: Job | None, now: float) -> bool:
-    return (
-        job is not None and job.active and not lease_lapsed(job, now) and not is_expired(job, now)
-    )
+def may_cancel(job: Job | None, now: float, timing: Timing) -> bool:
+    if job is None or not job.active or is_expired(job, now):
+        return False
+    return not is_dead(job, now, timing)
 
 
 # Why a claim was refused, from the old item the failed write returned ----------------------
@@ -249,22 +292,28 @@ def claim_refusal(old: Job | None, job_id: str, token: str, now: float, timing: 
         return Refusal.GONE  # past its claim window: readers already see it failed
     if not lease_lapsed(old, now) and old.delivery is not None:
         return Refusal.CONTENDED
-    return Refusal.EXHAUSTED
+    if old.attempt >= timing.max_attempts:
+        return Refusal.EXHAUSTED
+    return Refusal.GONE  # dead past the retry grace: readers already see it failed
 
 
 # What a reader sees --------------------------------------------------------------------------
 
 
-def as_seen_at(job: Job | None, now: float) -> Job | None:
-    """Nothing past the TTL; an active job whose claim window or lease ran out as ``failed``.
+def as_seen_at(job: Job | None, now: float, timing: Timing) -> Job | None:
+    """Nothing past the TTL; a dead job as ``failed``; one waiting for Lambda's retry as
+    still running, saying so.
 
     DynamoDB deletes expired items only within days, so expiry is applied on read. A dead
-    job is shown failed without a write, which keeps a poll at one read.
+    job is shown failed without a write, which keeps a poll at one read; it is dead only
+    once nothing can claim it, so a reader never sees a job fail that a retry then finishes.
     """
     if job is None or is_expired(job, now):
         return None
     if not lease_lapsed(job, now):
         return job
+    if not is_dead(job, now, timing):
+        return replace(job, message=RETRYING_MESSAGE)
     assert job.lease_until is not None
     never_claimed = job.status is Status.PENDING
     sentence = (NOT_STARTED if never_claimed else WORKER_LOST)[job.type]

@@ -98,10 +98,11 @@ def record_failed_delivery(store: JobStore, record: Any) -> str:
     if event is None:
         log(logging.ERROR, "failure record rejected", record=str(record)[:500])
         return "malformed"
-    condition = str((record.get("requestContext") or {}).get("condition", ""))
+    context = record.get("requestContext") or {}
+    condition = str(context.get("condition", ""))
     sentences, code = GAVE_UP.get(condition, GAVE_UP["RetriesExhausted"])
     try:
-        store.abandon(event, sentences[event.type], code)
+        store.abandon(event, sentences[event.type], code, str(context.get("requestId") or ""))
     except JobLost as lost:
         log(logging.INFO, "failure record ignored", jobId=event.job_id, reason=lost.reason)
         return "ignored"

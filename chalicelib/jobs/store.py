@@ -61,7 +61,8 @@ class JobStore:
     def get(self, idrssd: str, job_type: JobType) -> Job | None:
         """The job as a reader should see it: one eventually consistent ``GetItem``."""
         item = self._table.get_item(Key=items.job_key(idrssd, job_type)).get("Item")
-        return rules.as_seen_at(items.job_from_item(item) if item else None, self._clock.now())
+        job = items.job_from_item(item) if item else None
+        return rules.as_seen_at(job, self._clock.now(), self.timing)
 
     def get_fresh(self, idrssd: str, job_type: JobType) -> Job | None:
         """A strongly consistent read, for a run checking that it still owns its job."""
@@ -144,18 +145,15 @@ class JobStore:
                 f"There is no {job_type} in progress for bank {idrssd} to cancel."
             ) from failed
 
-    def abandon(self, event: WorkerEvent, sentence: str, code: ErrorCode) -> Job:
+    def abandon(
+        self, event: WorkerEvent, sentence: str, code: ErrorCode, request_id: str = ""
+    ) -> Job:
         """``rules.ABANDON``: fail a job that nobody runs any more (Lambda gave up on it, its
-        start could not hand it over, or its attempts are used up)."""
+        start could not hand it over, or its attempts are used up). ``request_id`` names the
+        Lambda request that Lambda gave up on, when known."""
         now = self._clock.now()
-        values = (
-            self._values(now)
-            | self._terminal_values(now, sentence)
-            | {
-                ":jobId": event.job_id,
-                ":errorCode": str(code),
-            }
-        )
+        values = self._values(now) | self._terminal_values(now, sentence)
+        values |= {":jobId": event.job_id, ":errorCode": str(code), ":requestId": request_id or "-"}
         try:
             return self._update(event.idrssd, event.type, TERMINAL, rules.ABANDON, values)
         except _ConditionFailed as failed:
@@ -174,7 +172,6 @@ class JobStore:
             ":delivery": token,
             ":requestId": request_id,
             ":one": 1,
-            ":maxAttempts": self.timing.max_attempts,
             ":lease": rules.lease_from(now, self.timing),
             ":stage": "starting",
             ":message": rules.STARTING_MESSAGE,
@@ -381,6 +378,8 @@ class JobStore:
         return {
             ":nowSeconds": int(now),
             ":nowMs": rules.epoch_ms(now),
+            ":graceFloorMs": rules.grace_floor_ms(now, self.timing),
+            ":maxAttempts": self.timing.max_attempts,
             ":nowIso": iso(now),
             ":pending": str(Status.PENDING),
             ":running": str(Status.RUNNING),

@@ -112,10 +112,14 @@ class JobRunner:
         log(logging.INFO, "job claimed", jobId=job.job_id, type=str(job.type), attempt=job.attempt)
         keeper = LeaseKeeper(
             self._store, job, self._clock, self._store.timing.heartbeat_seconds,
-            self._heartbeat_tick,
+            self._heartbeat_tick, deadline=delivery.deadline,
         )  # fmt: skip
         with keeper:
-            return self._run(job, _Run(keeper, delivery))
+            outcome = self._run(job, _Run(keeper, delivery))
+        if keeper.handed_back and outcome.result == "lost":
+            # It released its claim before the timeout: Lambda's retry must take over.
+            raise Redeliver(job.job_id, "the run reached its time limit")
+        return outcome
 
     def _claim(self, event: WorkerEvent, token: str, delivery: Delivery) -> Job | Outcome:
         try:
