@@ -113,21 +113,9 @@ def read_catalog(describing: subprocess.Popen[str], names: ResourceNames) -> Cat
 
 
 def worker_env(base: dict[str, str], spec: FunctionSpec) -> dict[str, str]:
-    """A worker process's environment: the function's variables, and Lambda's own."""
-    env = stage.with_stage(base, spec.environment)
-    env.pop("AWS_LAMBDA_LOG_STREAM_NAME", None)  # each process names its own stream
-    env.update(
-        {
-            "AWS_LAMBDA_FUNCTION_NAME": spec.name,
-            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_mb),
-            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{spec.name}",
-            "AWS_REGION": REGION,
-            "_HANDLER": spec.handler,
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    return env
+    """A worker process's environment: the stack's, with the function's variables (the
+    worker process adds Lambda's own)."""
+    return stage.with_stage(base, spec.environment)
 
 
 def derived_settings(

@@ -43,6 +43,17 @@ class FunctionSpec:
     def arn(self) -> str:
         return f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{self.name}"
 
+    def runtime_variables(self) -> dict[str, str]:
+        """The variables Lambda sets in a function's environment (what its context reads)."""
+        return {
+            "AWS_LAMBDA_FUNCTION_NAME": self.name,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(self.memory_mb),
+            "AWS_LAMBDA_LOG_GROUP_NAME": f"/aws/lambda/{self.name}",
+            "AWS_REGION": REGION,
+            "_HANDLER": self.handler,
+        }
+
 
 @dataclass(frozen=True)
 class QueueSource:

@@ -10,7 +10,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,47 @@ from devstack.lambda_local.worker import ROOT
 # Lambda's init phase may take 10 s; a loaded laptop importing the app for the first time
 # can be slower, so a new process gets this long to import its handler.
 INIT_LIMIT_SECONDS = 60.0
+
+
+class _Spawner:
+    """Starts every worker process from one long-lived thread.
+
+    Linux sends a child its parent-death signal when the *thread* that forked it ends, not
+    the process; a worker started from a short-lived delivery thread would be killed as
+    soon as that delivery ended.
+    """
+
+    def __init__(self) -> None:
+        self._requests: queue.Queue[tuple[Callable[[], Any], Future[Any]]] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def call(self, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="spawner", daemon=True)
+                self._thread.start()
+        result: Future[Any] = Future()
+        self._requests.put((make, result))
+        return result.result()
+
+    def _run(self) -> None:
+        while True:
+            make, result = self._requests.get()
+            try:
+                result.set_result(make())
+            except BaseException as exc:
+                result.set_exception(exc)
+
+
+_spawner = _Spawner()
+
+
+def worker_environment(spec: FunctionSpec, env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` with Lambda's own variables; each process names its own log stream."""
+    variables = {**env, **spec.runtime_variables(), "PYTHONUNBUFFERED": "1"}
+    variables.pop("AWS_LAMBDA_LOG_STREAM_NAME", None)
+    return variables
 
 
 @dataclass
@@ -53,13 +95,15 @@ class WorkerProcess:
             "--handler", spec.handler, "--result-fd", str(write_fd),
         ]  # fmt: skip
         try:
-            self.process = subprocess.Popen(
-                command,
-                cwd=ROOT,
-                env=dict(env),
-                stdin=subprocess.PIPE,
-                pass_fds=(write_fd,),
-                text=True,
+            self.process: subprocess.Popen[str] = _spawner.call(
+                lambda: subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env=worker_environment(spec, env),
+                    stdin=subprocess.PIPE,
+                    pass_fds=(write_fd,),
+                    text=True,
+                )
             )
         finally:
             os.close(write_fd)

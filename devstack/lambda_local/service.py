@@ -310,7 +310,6 @@ class LocalLambda:
     def _finish(
         self, event: QueuedEvent, delivery: Delivery, execution: Execution, trigger: str
     ) -> Execution:
-        next_step = self._after(event, execution) if trigger == "Event" else None
         with self._log_lock:
             if execution.started_ms:
                 delivery.started_at = iso_from_ms(execution.started_ms)
@@ -318,6 +317,9 @@ class LocalLambda:
             delivery.outcome = execution.outcome
             delivery.result = None if execution.failed else execution.payload
             delivery.error = execution.payload if execution.failed else None
+        # After the outcome is visible: a retry or a record follows this delivery.
+        next_step = self._after(event, execution) if trigger == "Event" else None
+        with self._log_lock:
             delivery.next_step = next_step
         self._say(_log_line(delivery, execution))
         return execution
