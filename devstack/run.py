@@ -29,7 +29,13 @@ from chalicelib.banks.importer import BankImporter
 from devstack import stage
 from devstack.emulator import Emulator
 from devstack.lambda_local.endpoint import LambdaEndpoint
-from devstack.lambda_local.functions import Catalog, FunctionSpec, build_catalog, load_json
+from devstack.lambda_local.functions import (
+    Catalog,
+    FunctionSpec,
+    build_catalog,
+    invoke_configs,
+    load_json,
+)
 from devstack.lambda_local.service import LocalLambda
 from devstack.lambda_local.settings import LambdaSettings, SettingError
 from devstack.resources import INFRA_TEMPLATE, ResourceNames, create_all
@@ -118,15 +124,13 @@ def worker_env(base: dict[str, str], spec: FunctionSpec) -> dict[str, str]:
     return stage.with_stage(base, spec.environment)
 
 
-def derived_settings(
-    catalog: Catalog, settings: LambdaSettings, env: dict[str, str]
-) -> dict[str, str]:
-    """The app's claim window follows the functions' maximum event age (scaled)."""
+def derived_settings(settings: LambdaSettings, env: dict[str, str]) -> dict[str, str]:
+    """The app's claim window follows the workers' maximum event age (scaled), unless the
+    stage or the environment sets it."""
     if "JOB_MAX_EVENT_AGE_SECONDS" in env or "JOB_MAX_EVENT_AGE_SECONDS" in stage.stage_env():
         return {}
-    ages = [
-        spec.max_event_age_seconds for spec in catalog.functions.values() if spec.on_failure_queue
-    ]
+    configs = invoke_configs(load_json(INFRA_TEMPLATE)).values()
+    ages = [config.max_event_age_seconds for config in configs if config.on_failure_logical_id]
     if not ages:
         return {}
     return {"JOB_MAX_EVENT_AGE_SECONDS": str(settings.scaled_whole_seconds(max(ages)))}
@@ -262,16 +266,18 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
     try:
         env = {**os.environ, **emulator_env(endpoint)}
         env.pop("AWS_PROFILE", None)
+        env.update(derived_settings(settings, env))
+        env["AWS_ENDPOINT_URL_LAMBDA"] = f"http://{HOST}:{args.lambda_port}"
+        # The app and a worker load the code while the emulator is being filled; nothing
+        # reaches them before the line saying the stack is running.
         describing = start_describing(env)
+        child = serve_app(args, env)
         prepare_resources(endpoint, names, say)
         say(f"AWS emulator ready at {endpoint} (in memory; state is gone when you stop)")
         catalog = read_catalog(describing, names)
-        env.update(derived_settings(catalog, settings, env))
-        env["AWS_ENDPOINT_URL_LAMBDA"] = f"http://{HOST}:{args.lambda_port}"
         lambda_endpoint = start_local_lambda(
             catalog, settings, env, endpoint, args.lambda_port, say
         )
-        child = serve_app(args, env)
         url = f"http://{HOST}:{args.port}/"
         if wait_until_serving(f"http://{HOST}:{args.port}/api/openapi.json", child):
             say(f"Bank Research is running at {url} (Ctrl-C stops everything)")
