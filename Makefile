@@ -61,6 +61,7 @@ bench: install
 	$(PY) -m bench.search_bench
 	$(PY) -m bench.import_bench
 	$(PY) -m bench.report_bench
+	$(PY) -m bench.local_lambda_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache out
