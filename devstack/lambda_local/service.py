@@ -317,6 +317,8 @@ class LocalLambda:
             delivery.outcome = execution.outcome
             delivery.result = None if execution.failed else execution.payload
             delivery.error = execution.payload if execution.failed else None
+        if self._stopping:  # killed by the stack's own shutdown: nothing follows
+            return execution
         # After the outcome is visible: a retry or a record follows this delivery.
         next_step = self._after(event, execution) if trigger == "Event" else None
         with self._log_lock:

@@ -15,6 +15,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -27,7 +30,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.e2e.local_stack import Stack, local_stack
+from tests.e2e.local_stack import ROOT, Stack, free_port, local_stack
 
 pytestmark = pytest.mark.e2e
 REPORT_WORKER = "bank-research-local-report_worker"
@@ -258,3 +261,28 @@ def test_a_handler_past_its_timeout_is_killed_and_retried(tmp_path: Path) -> Non
     assert "Task timed out after 4.50 seconds" in hung["error"]["errorMessage"]
     assert retried["outcome"] == "ok" and retried["pid"] != hung["pid"]
     assert all(not Path(f"/proc/{pid}").exists() for pid in pids), "no worker outlives the stack"
+
+
+@pytest.mark.parametrize(
+    ("settings", "needle"),
+    [
+        ({}, "is already in use, so the local Lambda cannot start there"),
+        ({"LOCAL_LAMBDA_TIME_SCALE": "fast"}, "LOCAL_LAMBDA_TIME_SCALE must be a number"),
+        ({"LOCAL_LAMBDA_FAULTS": "explode"}, "is not one of raise, hang, duplicate"),
+    ],
+)
+def test_a_busy_lambda_port_or_a_bad_setting_is_reported_in_a_sentence(
+    settings: dict[str, str], needle: str
+) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        lambda_port = holder.getsockname()[1] if not settings else free_port()
+        result = subprocess.run(
+            [sys.executable, "-m", "devstack.run", "--port", str(free_port()),
+             "--emulator-port", str(free_port()), "--lambda-port", str(lambda_port)],
+            cwd=ROOT, capture_output=True, text=True, timeout=60,
+            env={**os.environ, **settings},
+        )  # fmt: skip
+    assert result.returncode == 2 and needle in result.stdout, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
