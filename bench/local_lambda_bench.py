@@ -112,8 +112,11 @@ def stack_memory_mb(root_pid: int) -> float:
     return total / 1024
 
 
-def concurrent_jobs() -> None:
-    with stack_with({"REPORT_PACE_SECONDS": "10"}) as stack:
+def concurrent_jobs(concurrency: int | None) -> None:
+    settings = {"REPORT_PACE_SECONDS": "10"}
+    if concurrency is not None:
+        settings["LOCAL_LAMBDA_CONCURRENCY"] = str(concurrency)
+    with stack_with(settings) as stack:
         idle_mb = stack_memory_mb(stack.process.pid)
         started = time.monotonic()
         for bank in BANKS:
@@ -216,14 +219,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=30, help="jobs for the claim latency")
     parser.add_argument("--polls", type=int, default=200)
+    parser.add_argument(
+        "--concurrency", type=int, help="a pool other than the default for the concurrent jobs"
+    )
+    parser.add_argument(
+        "--only", choices=("claim", "concurrent", "polls"), help="one measurement only"
+    )
     args = parser.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print("Start-to-claim latency, one job at a time:")
-    claim_latency(args.jobs)
-    print("Concurrent jobs with the default pool:")
-    concurrent_jobs()
-    print("Job-status polls over HTTP:")
-    kept_alive_polls(args.polls)
+    if args.only in (None, "claim"):
+        print("Start-to-claim latency, one job at a time:")
+        claim_latency(args.jobs)
+    if args.only in (None, "concurrent"):
+        pool = "the default pool" if args.concurrency is None else f"{args.concurrency} processes"
+        print(f"Concurrent jobs with {pool}:")
+        concurrent_jobs(args.concurrency)
+    if args.only in (None, "polls"):
+        print("Job-status polls over HTTP:")
+        kept_alive_polls(args.polls)
 
 
 if __name__ == "__main__":
