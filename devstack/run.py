@@ -20,12 +20,13 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import boto3
 
 from chalicelib.banks.importer import BankImporter
+from chalicelib.jobs.rules import Timing
 from devstack import stage
 from devstack.emulator import Emulator
 from devstack.lambda_local.endpoint import LambdaEndpoint
@@ -124,16 +125,33 @@ def worker_env(base: dict[str, str], spec: FunctionSpec) -> dict[str, str]:
     return stage.with_stage(base, spec.environment)
 
 
-def derived_settings(settings: LambdaSettings, env: dict[str, str]) -> dict[str, str]:
-    """The app's claim window follows the workers' maximum event age (scaled), unless the
-    stage or the environment sets it."""
-    if "JOB_MAX_EVENT_AGE_SECONDS" in env or "JOB_MAX_EVENT_AGE_SECONDS" in stage.stage_env():
-        return {}
+def derived_settings(settings: LambdaSettings, env: Mapping[str, str]) -> dict[str, str]:
+    """The app's job timings, scaled with Lambda's, where neither the stage nor the
+    environment sets them: the claim window follows the workers' maximum event age, and
+    under a time scale the lease and heartbeat shrink too, so that a retry still finds a
+    dead run's lease lapsed as it would in AWS."""
+    stage_vars = stage.stage_env()
+
+    def unset(name: str) -> bool:
+        return name not in env and name not in stage_vars
+
+    derived: dict[str, str] = {}
     configs = invoke_configs(load_json(INFRA_TEMPLATE)).values()
     ages = [config.max_event_age_seconds for config in configs if config.on_failure_logical_id]
-    if not ages:
-        return {}
-    return {"JOB_MAX_EVENT_AGE_SECONDS": str(settings.scaled_whole_seconds(max(ages)))}
+    if ages and unset("JOB_MAX_EVENT_AGE_SECONDS"):
+        derived["JOB_MAX_EVENT_AGE_SECONDS"] = str(settings.scaled_whole_seconds(max(ages)))
+    if settings.time_scale == 1:
+        return derived
+    lease = max(2, settings.scaled_whole_seconds(Timing.lease_seconds))
+    if unset("JOB_LEASE_SECONDS"):
+        derived["JOB_LEASE_SECONDS"] = str(lease)
+    else:
+        given = {**stage_vars, **env}["JOB_LEASE_SECONDS"]
+        lease = int(given) if given.isdigit() else 0  # a bad value: the app says so
+    heartbeat = min(lease - 1, settings.scaled_whole_seconds(Timing.heartbeat_seconds))
+    if unset("JOB_HEARTBEAT_SECONDS") and heartbeat >= 1:
+        derived["JOB_HEARTBEAT_SECONDS"] = str(heartbeat)
+    return derived
 
 
 def start_local_lambda(

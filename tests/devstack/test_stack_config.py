@@ -196,3 +196,47 @@ def _get_eventually(url: str, timeout: float = 60) -> tuple[int, Any]:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+@pytest.mark.parametrize(
+    ("scale", "env", "expected"),
+    [
+        ("1", {}, {"JOB_MAX_EVENT_AGE_SECONDS": "2400"}),
+        (
+            "0.05",
+            {},
+            {
+                "JOB_MAX_EVENT_AGE_SECONDS": "120",
+                "JOB_LEASE_SECONDS": "5",
+                "JOB_HEARTBEAT_SECONDS": "2",
+            },
+        ),
+        (
+            "0.001",
+            {},
+            {
+                "JOB_MAX_EVENT_AGE_SECONDS": "3",
+                "JOB_LEASE_SECONDS": "2",
+                "JOB_HEARTBEAT_SECONDS": "1",
+            },
+        ),
+        (
+            "0.05",
+            {"JOB_LEASE_SECONDS": "2"},
+            {"JOB_MAX_EVENT_AGE_SECONDS": "120", "JOB_HEARTBEAT_SECONDS": "1"},
+        ),
+        (
+            "0.05",
+            {"JOB_MAX_EVENT_AGE_SECONDS": "60", "JOB_HEARTBEAT_SECONDS": "1"},
+            {"JOB_LEASE_SECONDS": "5"},
+        ),
+    ],
+)
+def test_the_apps_job_timings_follow_the_time_scale_unless_set(
+    scale: str, env: dict[str, str], expected: dict[str, str]
+) -> None:
+    from devstack.lambda_local.settings import LambdaSettings
+    from devstack.run import derived_settings
+
+    settings = LambdaSettings.from_env({"LOCAL_LAMBDA_TIME_SCALE": scale})
+    assert derived_settings(settings, env) == expected
