@@ -5,6 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 EMULATOR_PORT ?= 5000
+LAMBDA_PORT ?= 3001
 
 .PHONY: install run import package test soak lint format typecheck browser bench clean
 
@@ -18,8 +19,10 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 
 install: $(VENV)/.installed
 
+# Settings such as LOCAL_LAMBDA_TIME_SCALE=0.05 or JOB_LEASE_SECONDS=5 reach the stack
+# through the environment: `make run LOCAL_LAMBDA_TIME_SCALE=0.05` (see the README).
 run: install
-	$(PY) -m devstack.run --port $(PORT) --emulator-port $(EMULATOR_PORT)
+	$(PY) -m devstack.run --port $(PORT) --emulator-port $(EMULATOR_PORT) --lambda-port $(LAMBDA_PORT)
 
 # make import FFIEC=<zip-or-folder> [AWS=1 BANKS_TABLE=name]: load FFIEC call-report bulk files
 import: install
@@ -64,6 +67,7 @@ bench: install
 	$(PY) -m bench.search_bench
 	$(PY) -m bench.import_bench
 	$(PY) -m bench.report_bench
+	$(PY) -m bench.local_lambda_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache out

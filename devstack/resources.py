@@ -1,4 +1,4 @@
-"""Create the tables and bucket that ``infra/resources.json`` declares.
+"""Create the tables, bucket and queue that ``infra/resources.json`` declares.
 
 The local stack and the tests build their AWS resources from the same CloudFormation
 definitions that a deployment uses, so the two cannot drift apart.
@@ -21,6 +21,7 @@ class ResourceNames:
     jobs_table: str = "bank-research-jobs"
     banks_table: str = "bank-research-banks"
     artifacts_bucket: str = "bank-research-artifacts"
+    failed_events_queue: str = "bank-research-failed-worker-events"
 
     def as_env(self) -> dict[str, str]:
         """The environment variables through which the app finds these resources."""
@@ -28,10 +29,15 @@ class ResourceNames:
             "JOBS_TABLE": self.jobs_table,
             "BANKS_TABLE": self.banks_table,
             "ARTIFACTS_BUCKET": self.artifacts_bucket,
+            "FAILED_EVENTS_QUEUE": self.failed_events_queue,
         }
 
     def table_for(self, logical_id: str) -> str:
         return {"JobsTable": self.jobs_table, "BanksTable": self.banks_table}[logical_id]
+
+    def queues(self) -> dict[str, str]:
+        """Queue names by the template's logical id."""
+        return {"FailedWorkerEvents": self.failed_events_queue}
 
 
 def load_template(path: Path = INFRA_TEMPLATE) -> dict[str, Any]:
@@ -62,13 +68,37 @@ def create_table_kwargs(properties: dict[str, Any], table_name: str) -> dict[str
     return kwargs
 
 
+def create_queue_kwargs(properties: dict[str, Any], queue_name: str) -> dict[str, Any]:
+    """Translate a CloudFormation ``AWS::SQS::Queue`` into ``CreateQueue`` arguments."""
+    attributes = {
+        name: str(value).lower() if isinstance(value, bool) else str(value)
+        for name, value in properties.items()
+        if name not in ("QueueName", "Tags") and not isinstance(value, dict | list)
+    }
+    return {"QueueName": queue_name, "Attributes": attributes}
+
+
+def create_queues(
+    sqs_client: Any, names: ResourceNames, template: dict[str, Any] | None = None
+) -> dict[str, str]:
+    """Create every queue the template declares; their URLs by name."""
+    template = template or load_template()
+    urls = {}
+    for logical_id, properties in resources_of_type(template, "AWS::SQS::Queue").items():
+        kwargs = create_queue_kwargs(properties, names.queues()[logical_id])
+        urls[kwargs["QueueName"]] = sqs_client.create_queue(**kwargs)["QueueUrl"]
+    return urls
+
+
 def create_all(
     dynamodb_client: Any,
     s3_client: Any,
     names: ResourceNames,
     template: dict[str, Any] | None = None,
+    sqs_client: Any = None,
 ) -> None:
-    """Create every table (with its TTL setting) and the bucket; existing ones are kept."""
+    """Create every table (with its TTL setting), the bucket and, given an SQS client, the
+    queues; existing ones are kept."""
     template = template or load_template()
     existing = set(dynamodb_client.list_tables()["TableNames"])
     for logical_id, properties in resources_of_type(template, "AWS::DynamoDB::Table").items():
@@ -89,3 +119,5 @@ def create_all(
         buckets = {bucket["Name"] for bucket in s3_client.list_buckets().get("Buckets", [])}
         if names.artifacts_bucket not in buckets:
             s3_client.create_bucket(Bucket=names.artifacts_bucket)
+    if sqs_client is not None:
+        create_queues(sqs_client, names, template)

@@ -1,7 +1,10 @@
-"""``make run``: the embedded AWS emulator, the app's tables and bucket, and ``chalice local``.
+"""``make run``: the embedded AWS emulator, the app's resources, the local Lambda, the app.
 
 One process owns the emulator (moto's server on loopback, in memory: no state on disk for
-the server to watch); ``chalice local`` runs as its child against it. Ctrl-C stops both.
+the server to watch) and the local Lambda endpoint (``devstack.lambda_local``: the
+workers' ``Invoke`` API, their worker processes, retries and failure queue); the app runs
+as its child (``devstack.chalice_local``, ``chalice local`` without its kept-alive delay)
+and reaches the local Lambda through ``AWS_ENDPOINT_URL_LAMBDA``. Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -17,14 +20,26 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import boto3
 
 from chalicelib.banks.importer import BankImporter
+from chalicelib.jobs.rules import Timing
+from devstack import stage
 from devstack.emulator import Emulator
-from devstack.resources import ResourceNames, create_all
+from devstack.lambda_local.endpoint import LambdaEndpoint
+from devstack.lambda_local.functions import (
+    Catalog,
+    FunctionSpec,
+    build_catalog,
+    invoke_configs,
+    load_json,
+)
+from devstack.lambda_local.service import LocalLambda
+from devstack.lambda_local.settings import LambdaSettings, SettingError
+from devstack.resources import INFRA_TEMPLATE, ResourceNames, create_all
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "ffiec"
@@ -35,9 +50,7 @@ PR_SET_PDEATHSIG = 1  # prctl option: signal this process when its parent dies
 
 def local_stage_env() -> dict[str, str]:
     """The ``local`` stage's variables in ``.chalice/config.json`` (one place for names)."""
-    config = json.loads((ROOT / ".chalice" / "config.json").read_text(encoding="utf-8"))
-    env: dict[str, str] = config["stages"]["local"]["environment_variables"]
-    return env
+    return stage.stage_env()
 
 
 def port_is_free(port: int) -> bool:
@@ -60,15 +73,20 @@ def emulator_env(endpoint: str) -> dict[str, str]:
     }
 
 
-def prepare_resources(endpoint: str, names: ResourceNames, say: Callable[[str], None]) -> None:
-    """Create the tables and bucket; load the synthetic sample into an empty Banks table."""
-    session = boto3.session.Session(
+def aws_session() -> boto3.session.Session:
+    return boto3.session.Session(
         aws_access_key_id="local", aws_secret_access_key="local", region_name=REGION
     )
+
+
+def prepare_resources(endpoint: str, names: ResourceNames, say: Callable[[str], None]) -> None:
+    """Create the tables, bucket and queue; load the synthetic sample into an empty table."""
+    session = aws_session()
     create_all(
         session.client("dynamodb", endpoint_url=endpoint),
         session.client("s3", endpoint_url=endpoint),
         names,
+        sqs_client=session.client("sqs", endpoint_url=endpoint),
     )
     banks = session.resource("dynamodb", endpoint_url=endpoint).Table(names.banks_table)
     if not banks.scan(Limit=1).get("Items"):
@@ -76,6 +94,94 @@ def prepare_resources(endpoint: str, names: ResourceNames, say: Callable[[str], 
         summary = importer.import_path(SAMPLE)
         references = importer.load_reference_banks()
         say(f"{summary.sentence()} Also {references} real banks by identifier only.")
+
+
+def start_describing(env: dict[str, str]) -> subprocess.Popen[str]:
+    """Ask a worker process what the app registers (it imports the app; this one never
+    does), while the emulator is being filled."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "devstack.lambda_local.worker", "--describe"],
+        cwd=ROOT,
+        env=stage.with_stage(env, stage.stage_env()),
+        stdout=subprocess.PIPE,
+        text=True,
+        preexec_fn=_die_with_parent,
+    )
+
+
+def read_catalog(describing: subprocess.Popen[str], names: ResourceNames) -> Catalog:
+    output, _ = describing.communicate(timeout=120)
+    lines = [line for line in output.splitlines() if line.strip()]
+    if describing.returncode != 0 or not lines:
+        raise RuntimeError("The app could not be imported to find its functions (see above).")
+    return build_catalog(
+        json.loads(lines[-1]), stage.chalice_config(), load_json(INFRA_TEMPLATE), names.queues()
+    )
+
+
+def worker_env(base: dict[str, str], spec: FunctionSpec) -> dict[str, str]:
+    """A worker process's environment: the stack's, with the function's variables (the
+    worker process adds Lambda's own)."""
+    return stage.with_stage(base, spec.environment)
+
+
+def derived_settings(settings: LambdaSettings, env: Mapping[str, str]) -> dict[str, str]:
+    """The app's job timings, scaled with Lambda's, where neither the stage nor the
+    environment sets them: the claim window follows the workers' maximum event age, and
+    under a time scale the lease and heartbeat shrink too, so that a retry still finds a
+    dead run's lease lapsed as it would in AWS."""
+    stage_vars = stage.stage_env()
+
+    def unset(name: str) -> bool:
+        return name not in env and name not in stage_vars
+
+    derived: dict[str, str] = {}
+    configs = invoke_configs(load_json(INFRA_TEMPLATE)).values()
+    ages = [config.max_event_age_seconds for config in configs if config.on_failure_logical_id]
+    if ages and unset("JOB_MAX_EVENT_AGE_SECONDS"):
+        derived["JOB_MAX_EVENT_AGE_SECONDS"] = str(settings.scaled_whole_seconds(max(ages)))
+    if settings.time_scale == 1:
+        return derived
+    lease = max(2, settings.scaled_whole_seconds(Timing.lease_seconds))
+    if unset("JOB_LEASE_SECONDS"):
+        derived["JOB_LEASE_SECONDS"] = str(lease)
+    else:
+        given = {**stage_vars, **env}["JOB_LEASE_SECONDS"]
+        lease = int(given) if given.isdigit() else 0  # a bad value: the app says so
+    heartbeat = min(lease - 1, settings.scaled_whole_seconds(Timing.heartbeat_seconds))
+    if unset("JOB_HEARTBEAT_SECONDS") and heartbeat >= 1:
+        derived["JOB_HEARTBEAT_SECONDS"] = str(heartbeat)
+    return derived
+
+
+def start_local_lambda(
+    catalog: Catalog, settings: LambdaSettings, env: dict[str, str], endpoint: str, port: int,
+    say: Callable[[str], None],
+) -> LambdaEndpoint:  # fmt: skip
+    session = aws_session()
+    sqs = session.client("sqs", endpoint_url=endpoint)
+
+    def send_record(queue: str, body: str) -> str:
+        url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+        return str(sqs.send_message(QueueUrl=url, MessageBody=body)["MessageId"])
+
+    local_lambda = LocalLambda(
+        catalog,
+        settings,
+        environment=lambda spec: worker_env(env, spec),
+        send_record=send_record,
+        queue_client=lambda: session.client("sqs", endpoint_url=endpoint),
+        say=say,
+    )
+    lambda_endpoint = LambdaEndpoint(local_lambda, HOST, port)
+    url = lambda_endpoint.start()
+    functions = ", ".join(sorted(spec.short_name for spec in catalog.functions.values()))
+    scale = "" if settings.time_scale == 1 else f", times scaled by {settings.time_scale:g}"
+    say(
+        f"Local Lambda ready at {url} ({functions}; up to {settings.concurrency} worker "
+        f"processes{scale})"
+    )
+    return lambda_endpoint
 
 
 def wait_until_serving(url: str, child: subprocess.Popen[bytes], timeout: float = 60) -> bool:
@@ -105,7 +211,7 @@ def _stop_on_signals() -> None:
 
 
 def _die_with_parent() -> None:
-    """In the server child: ask Linux to end it if the stack itself is killed outright."""
+    """In a child: ask Linux to end it if the stack itself is killed outright."""
     try:
         libc = ctypes.CDLL(None)
         libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -117,25 +223,51 @@ def _say(text: str) -> None:
     print(text, flush=True)
 
 
-def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> int:
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
     parser.add_argument(
         "--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", 5000))
     )
-    args = parser.parse_args(argv)
+    parser.add_argument("--lambda-port", type=int, default=int(os.environ.get("LAMBDA_PORT", 3001)))
+    return parser.parse_args(argv)
 
+
+def busy_port(args: argparse.Namespace) -> str | None:
+    """A sentence about the first port that is taken, if any."""
     for port, role, variable in (
         (args.port, "the web server", "PORT"),
         (args.emulator_port, "the AWS emulator", "EMULATOR_PORT"),
+        (args.lambda_port, "the local Lambda", "LAMBDA_PORT"),
     ):
         if not port_is_free(port):
-            say(
+            return (
                 f"Port {port} on {HOST} is already in use, so {role} cannot start there. "
                 f"Stop the program using it (perhaps another `make run`) or choose another "
                 f"port, for example `make run {variable}={port + 1}`."
             )
-            return 2
+    return None
+
+
+def serve_app(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "devstack.chalice_local", "--stage", stage.STAGE,
+         "--host", HOST, "--port", str(args.port)],
+        cwd=ROOT, env=env, preexec_fn=_die_with_parent,
+    )  # fmt: skip
+
+
+def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> int:
+    args = parse_args(argv)
+    problem = busy_port(args)
+    if problem is None:
+        try:
+            settings = LambdaSettings.from_env(os.environ)
+        except SettingError as error:
+            problem = str(error)
+    if problem is not None:
+        say(problem)
+        return 2
 
     _stop_on_signals()
     stage_env = local_stage_env()
@@ -143,30 +275,26 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         jobs_table=stage_env["JOBS_TABLE"],
         banks_table=stage_env["BANKS_TABLE"],
         artifacts_bucket=stage_env["ARTIFACTS_BUCKET"],
+        failed_events_queue=stage_env.get("FAILED_EVENTS_QUEUE", ResourceNames.failed_events_queue),
     )
     emulator = Emulator(args.emulator_port)
     endpoint = emulator.start()
     child: subprocess.Popen[bytes] | None = None
+    lambda_endpoint: LambdaEndpoint | None = None
     try:
-        prepare_resources(endpoint, names, say)
         env = {**os.environ, **emulator_env(endpoint)}
         env.pop("AWS_PROFILE", None)
+        env.update(derived_settings(settings, env))
+        env["AWS_ENDPOINT_URL_LAMBDA"] = f"http://{HOST}:{args.lambda_port}"
+        # The app and a worker load the code while the emulator is being filled; nothing
+        # reaches them before the line saying the stack is running.
+        describing = start_describing(env)
+        child = serve_app(args, env)
+        prepare_resources(endpoint, names, say)
         say(f"AWS emulator ready at {endpoint} (in memory; state is gone when you stop)")
-        child = subprocess.Popen(
-            [
-                str(Path(sys.executable).parent / "chalice"),
-                "local",
-                "--stage",
-                "local",
-                "--no-autoreload",
-                "--host",
-                HOST,
-                "--port",
-                str(args.port),
-            ],
-            cwd=ROOT,
-            env=env,
-            preexec_fn=_die_with_parent,
+        catalog = read_catalog(describing, names)
+        lambda_endpoint = start_local_lambda(
+            catalog, settings, env, endpoint, args.lambda_port, say
         )
         url = f"http://{HOST}:{args.port}/"
         if wait_until_serving(f"http://{HOST}:{args.port}/api/openapi.json", child):
@@ -182,6 +310,8 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
+        if lambda_endpoint is not None:
+            lambda_endpoint.stop()
         emulator.stop()
 
 

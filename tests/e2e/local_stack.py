@@ -1,4 +1,8 @@
-"""Start the real local stack the way ``make run`` does, on free ports, for a test."""
+"""Start the real local stack the way ``make run`` does, on free ports, for a test.
+
+``env`` adds settings as a person would on the command line (``make run
+LOCAL_LAMBDA_TIME_SCALE=0.05``): the stack passes them to the app and its workers.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ class Stack:
     emulator: str
     process: subprocess.Popen[str]
     output: Path
+    lambda_url: str = ""
 
     def request(
         self, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None
@@ -53,20 +58,35 @@ class Stack:
     def log(self) -> str:
         return self.output.read_text(encoding="utf-8", errors="replace")
 
+    def invocations(self) -> dict[str, Any]:
+        """``GET /_local/lambda/invocations`` at the app's address."""
+        status, _, body = self.request("GET", "/_local/lambda/invocations")
+        assert status == 200, body
+        return dict(body)
+
 
 @contextmanager
-def local_stack(tmp_path: Path, timeout: float = 60) -> Iterator[Stack]:
-    port, emulator_port = free_port(), free_port()
+def local_stack(
+    tmp_path: Path, timeout: float = 60, env: dict[str, str] | None = None
+) -> Iterator[Stack]:
+    port, emulator_port, lambda_port = free_port(), free_port(), free_port()
     output = tmp_path / "stack.log"
-    env = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    environment.update(env or {})
     with output.open("w") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "devstack.run", "--port", str(port),
-             "--emulator-port", str(emulator_port)],
-            cwd=ROOT, env=env, stdout=sink, stderr=subprocess.STDOUT, text=True,
+             "--emulator-port", str(emulator_port), "--lambda-port", str(lambda_port)],
+            cwd=ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT, text=True,
             start_new_session=True,
         )  # fmt: skip
-    stack = Stack(f"http://127.0.0.1:{port}", f"http://127.0.0.1:{emulator_port}", process, output)
+    stack = Stack(
+        f"http://127.0.0.1:{port}",
+        f"http://127.0.0.1:{emulator_port}",
+        process,
+        output,
+        f"http://127.0.0.1:{lambda_port}",
+    )
     try:
         deadline = time.monotonic() + timeout
         while "is running at" not in stack.log():

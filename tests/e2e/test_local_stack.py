@@ -114,10 +114,12 @@ def test_a_busy_port_is_reported_in_a_sentence() -> None:
 
 def test_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
     with local_stack(tmp_path) as running:
-        port = int(running.url.rsplit(":", 1)[1])
-        emulator_port = int(running.emulator.rsplit(":", 1)[1])
+        ports = [
+            int(url.rsplit(":", 1)[1])
+            for url in (running.url, running.emulator, running.lambda_url)
+        ]
         assert stop(running.process) is not None
-    for freed in (port, emulator_port):
+    for freed in ports:
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", freed)) != 0, f"port {freed} still served"
 

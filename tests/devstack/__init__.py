@@ -1,0 +1,1 @@
+"""Tests of the local stack's own machinery (devstack/), without the app."""
