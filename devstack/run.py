@@ -128,8 +128,8 @@ def worker_env(base: dict[str, str], spec: FunctionSpec) -> dict[str, str]:
 def derived_settings(settings: LambdaSettings, env: Mapping[str, str]) -> dict[str, str]:
     """The app's job timings, scaled with Lambda's, where neither the stage nor the
     environment sets them: the claim window follows the workers' maximum event age, and
-    under a time scale the lease and heartbeat shrink too, so that a retry still finds a
-    dead run's lease lapsed as it would in AWS."""
+    under a time scale the lease, heartbeat and retry grace shrink too, so that a retry
+    still finds a dead run's lease lapsed, and within the grace, as it would in AWS."""
     stage_vars = stage.stage_env()
 
     def unset(name: str) -> bool:
@@ -151,6 +151,9 @@ def derived_settings(settings: LambdaSettings, env: Mapping[str, str]) -> dict[s
     heartbeat = min(lease - 1, settings.scaled_whole_seconds(Timing.heartbeat_seconds))
     if unset("JOB_HEARTBEAT_SECONDS") and heartbeat >= 1:
         derived["JOB_HEARTBEAT_SECONDS"] = str(heartbeat)
+    if unset("JOB_RETRY_GRACE_SECONDS"):  # it covers Lambda's retry delays, scaled alike
+        grace = max(1, settings.scaled_whole_seconds(Timing.retry_grace_seconds))
+        derived["JOB_RETRY_GRACE_SECONDS"] = str(grace)
     return derived
 
 

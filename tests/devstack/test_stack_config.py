@@ -209,6 +209,7 @@ def _get_eventually(url: str, timeout: float = 60) -> tuple[int, Any]:
                 "JOB_MAX_EVENT_AGE_SECONDS": "120",
                 "JOB_LEASE_SECONDS": "5",
                 "JOB_HEARTBEAT_SECONDS": "2",
+                "JOB_RETRY_GRACE_SECONDS": "8",
             },
         ),
         (
@@ -218,17 +219,22 @@ def _get_eventually(url: str, timeout: float = 60) -> tuple[int, Any]:
                 "JOB_MAX_EVENT_AGE_SECONDS": "3",
                 "JOB_LEASE_SECONDS": "2",
                 "JOB_HEARTBEAT_SECONDS": "1",
+                "JOB_RETRY_GRACE_SECONDS": "1",
             },
         ),
         (
             "0.05",
             {"JOB_LEASE_SECONDS": "2"},
-            {"JOB_MAX_EVENT_AGE_SECONDS": "120", "JOB_HEARTBEAT_SECONDS": "1"},
+            {
+                "JOB_MAX_EVENT_AGE_SECONDS": "120",
+                "JOB_HEARTBEAT_SECONDS": "1",
+                "JOB_RETRY_GRACE_SECONDS": "8",
+            },
         ),
         (
             "0.05",
             {"JOB_MAX_EVENT_AGE_SECONDS": "60", "JOB_HEARTBEAT_SECONDS": "1"},
-            {"JOB_LEASE_SECONDS": "5"},
+            {"JOB_LEASE_SECONDS": "5", "JOB_RETRY_GRACE_SECONDS": "8"},
         ),
     ],
 )
