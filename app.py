@@ -26,7 +26,7 @@ from chalicelib.http import (
     redirect_response,
     start_response,
 )
-from chalicelib.jobs.model import JobType
+from chalicelib.jobs.model import Caller, JobType
 from chalicelib.jobs.service import record_failed_delivery
 from chalicelib.logs import log
 from chalicelib.openapi import openapi_document
@@ -102,10 +102,14 @@ def _raw_body() -> bytes:
     return raw.encode("utf-8") if isinstance(raw, str) else raw
 
 
+def _caller() -> Caller:
+    return runtime.current().caller(_request().context)
+
+
 def _start(idrssd: str, job_type: JobType, parse_params: Callable[..., Any]) -> Response:
     bank = parse_idrssd(idrssd)
     params = parse_params(parse_json_object(_raw_body()))
-    outcome = runtime.current().jobs.start(bank, job_type, params)
+    outcome = runtime.current().jobs.start(bank, job_type, params, _caller())
     return start_response(outcome.job, outcome.created)
 
 
@@ -140,7 +144,7 @@ def job_status(idrssd: str) -> Response:
 @api
 def cancel_job(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
-    job = runtime.current().jobs.cancel(bank, job_type)
+    job = runtime.current().jobs.cancel(bank, job_type, _caller())
     return json_response({"hasJob": True, "job": job.to_api()})
 
 

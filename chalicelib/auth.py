@@ -17,8 +17,10 @@ stay open so that a client can learn the API (and the header to send) before it 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import uuid
 from collections.abc import Mapping
 from functools import cache
 from typing import Any
@@ -26,6 +28,7 @@ from typing import Any
 from chalice import CognitoUserPoolAuthorizer
 
 from chalicelib.errors import ConfigError
+from chalicelib.jobs.model import Caller
 
 MODES = ("none", "api_key", "cognito")
 API_KEY_HEADER = "x-api-key"
@@ -78,3 +81,45 @@ def _cognito_authorizer(user_pool_arn: str) -> CognitoUserPoolAuthorizer:
     return CognitoUserPoolAuthorizer(
         AUTHORIZER_NAME, provider_arns=[user_pool_arn], header=TOKEN_HEADER
     )
+
+
+# Who is calling ---------------------------------------------------------------------------
+
+LOCAL_IDENTITY = "local"
+
+
+def short_hash(text: str) -> str:
+    """A stable short form of an identity: enough to tell callers apart, not to name them."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def caller_from_context(
+    context: Mapping[str, Any],
+    admin_api_key_ids: frozenset[str] = frozenset(),
+    admin_group: str = "admin",
+) -> Caller:
+    """The caller API Gateway vouched for: its API key id, or its Cognito token's subject.
+
+    Locally (no gateway) every caller is the same, ``local``. The request id correlates
+    the request with the job it starts; a local request has none, so one is made up.
+    """
+    identity = context.get("identity") or {}
+    claims = (context.get("authorizer") or {}).get("claims") or {}
+    key_id = str(identity.get("apiKeyId") or "")
+    subject = str(claims.get("sub") or "")
+    if subject:
+        who, admin = f"cognito:{subject}", admin_group in _groups(claims.get("cognito:groups"))
+    elif key_id:
+        who, admin = f"apikey:{key_id}", key_id in admin_api_key_ids
+    else:
+        who, admin = LOCAL_IDENTITY, False
+    request_id = str(context.get("requestId") or uuid.uuid4())
+    return Caller(identity=short_hash(who), admin=admin, correlation_id=request_id)
+
+
+def _groups(raw: Any) -> set[str]:
+    """Cognito's groups claim: a list, or (through API Gateway) "a,b" or "[a b]"."""
+    if isinstance(raw, list):
+        return {str(group) for group in raw}
+    text = str(raw or "").strip("[]")
+    return {part for part in re.split(r"[,\s]+", text) if part}

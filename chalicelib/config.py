@@ -28,6 +28,9 @@ class Settings:
     job_heartbeat_seconds: int = 30
     job_max_event_age_seconds: int = 2400
     job_retry_grace_seconds: int = 150
+    starts_per_minute: int = 10  # 0: no limit (the local stack, where everyone is "local")
+    admin_api_key_ids: frozenset[str] = frozenset()
+    admin_group: str = "admin"
     report_writer: str = "template"
     bedrock_model_id: str = ""
     report_pace_seconds: float = 0.0
@@ -50,6 +53,11 @@ class Settings:
             job_heartbeat_seconds=_positive_int(env, "JOB_HEARTBEAT_SECONDS", 30),
             job_max_event_age_seconds=_positive_int(env, "JOB_MAX_EVENT_AGE_SECONDS", 2400),
             job_retry_grace_seconds=_positive_int(env, "JOB_RETRY_GRACE_SECONDS", 150),
+            starts_per_minute=_whole_number(env, "STARTS_PER_MINUTE", 10),
+            admin_api_key_ids=frozenset(
+                part.strip() for part in env.get("ADMIN_API_KEY_IDS", "").split(",") if part.strip()
+            ),
+            admin_group=env.get("ADMIN_GROUP", "admin").strip() or "admin",
             report_writer=env.get("REPORT_WRITER", "template"),
             bedrock_model_id=env.get("BEDROCK_MODEL_ID", ""),
             report_pace_seconds=_seconds(env, "REPORT_PACE_SECONDS"),
@@ -131,3 +139,12 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise ConfigError(f"{name} must be a positive whole number, not '{raw}'.")
     return value
+
+
+def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not '{raw}'.")
+    return int(raw)

@@ -10,7 +10,7 @@ from chalice import Response
 
 from chalicelib import errors
 from chalicelib.banks import errors as bank_errors
-from chalicelib.jobs.errors import NoActiveJob, WorkerUnavailable
+from chalicelib.jobs.errors import NoActiveJob, NotYourJob, StartLimited, WorkerUnavailable
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.podcasts.errors import NoPodcast, ReportRequired
 from chalicelib.reports.errors import NoReport
@@ -23,6 +23,8 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     bank_errors.InvalidQuery: 400,
     bank_errors.BankNotFound: 404,
     NoActiveJob: 404,
+    NotYourJob: 403,
+    StartLimited: 429,
     NoReport: 404,
     NoPodcast: 404,
     bank_errors.NoBankData: 409,
@@ -59,9 +61,14 @@ def domain_error_response(error: errors.DomainError) -> Response | None:
     for error_type in type(error).__mro__:
         status = STATUS_BY_ERROR.get(error_type)  # type: ignore[call-overload]
         if status is not None:
-            retry = {"Retry-After": str(BUSY_SECONDS)} if status == 503 else None
-            return error_response(status, error.code, error.message, retry)
+            return error_response(status, error.code, error.message, _retry_after(error, status))
     return None
+
+
+def _retry_after(error: errors.DomainError, status: int) -> dict[str, str] | None:
+    if isinstance(error, StartLimited):
+        return {"Retry-After": str(error.retry_after)}
+    return {"Retry-After": str(BUSY_SECONDS)} if status == 503 else None
 
 
 def redirect_response(location: str) -> Response:

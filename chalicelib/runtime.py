@@ -8,19 +8,20 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import boto3
 from botocore.config import Config
 
 from chalicelib.artifacts import ArtifactBucket
+from chalicelib.auth import caller_from_context
 from chalicelib.banks.lookup import BankLookup
 from chalicelib.banks.service import BankCatalog
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
 from chalicelib.jobs.invokers import Invoker, LambdaInvoker, ThreadInvoker
-from chalicelib.jobs.model import JobType
+from chalicelib.jobs.model import Caller, JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.jobs.service import JobService
 from chalicelib.jobs.store import JobStore
@@ -128,6 +129,13 @@ class Runtime:
             ),
         )
 
+    def caller(self, request_context: Mapping[str, Any]) -> Caller:
+        """Who sent this request, from what API Gateway vouched for."""
+        settings = self.settings
+        return caller_from_context(
+            request_context, settings.admin_api_key_ids, settings.admin_group
+        )
+
     def delivery(self, context: Any) -> Delivery:
         """One worker execution, from its Lambda context (``None`` in process)."""
         return Delivery.from_context(
@@ -197,6 +205,7 @@ class Runtime:
                 BankLookup(self.banks_table),
                 self.invoker,
                 prerequisites={JobType.PODCAST: self.require_report},
+                starts_per_minute=self.settings.starts_per_minute or None,
             ),
         )
 

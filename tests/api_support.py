@@ -54,7 +54,8 @@ class Api:
 
 
 def settings_for_tests(**overrides: str) -> Settings:
-    env = {**NAMES.as_env(), "JOB_INVOKER": "thread", **overrides}
+    # No start limit unless a test sets one: every test caller is the same "local" one.
+    env = {**NAMES.as_env(), "JOB_INVOKER": "thread", "STARTS_PER_MINUTE": "0", **overrides}
     return Settings.from_env(env)
 
 
@@ -63,11 +64,12 @@ def api_under_test(
     aws: dict[str, Any],
     invoker: Callable[[Runtime], Invoker] | None = None,
     pipelines: Callable[[Runtime], PipelineRegistry] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> Iterator[Api]:
     clock = FakeClock()
     recording = RecordingInvoker()
     built = Runtime(
-        settings_for_tests(),
+        settings_for_tests(**(settings or {})),
         clock=clock,
         invoker=invoker or (lambda _: recording),
         pipelines=pipelines or (lambda _: {}),

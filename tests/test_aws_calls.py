@@ -34,7 +34,7 @@ def counted(aws: dict[str, Any]) -> Iterator[tuple[Api, CallLog, Stubber]]:
         return LambdaInvoker(lambda: client, FUNCTIONS)
 
     with (
-        api_under_test(aws, invoker=lambda_invoker) as api,
+        api_under_test(aws, invoker=lambda_invoker, settings={"STARTS_PER_MINUTE": "10"}) as api,
         counting_calls(api.runtime.session) as calls,
     ):
         api.runtime.invoker  # noqa: B018 - built now so that its stubber exists
@@ -63,11 +63,13 @@ def test_a_start_is_a_lookup_one_conditional_put_and_one_event_invoke(counted: A
     )
     response = api.post(f"/api/research/{BANK}/generate-background")
     assert response.status_code == 202
-    assert calls.operations() == ["Query", "PutItem", "Invoke"]
-    put = calls.calls[1].params
+    # The bank check, the caller's start counter (fair limits), the conditional write, the
+    # event.
+    assert calls.operations() == ["Query", "UpdateItem", "PutItem", "Invoke"]
+    put = calls.calls[2].params
     assert "ConditionExpression" in put and put["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
     assert "ExpressionAttributeNames" in put
-    payload = json.loads(calls.calls[2].params["Payload"])
+    payload = json.loads(calls.calls[3].params["Payload"])
     job = json.loads(response.body)["job"]
     assert payload == {"jobId": job["jobId"], "idrssd": BANK, "type": "report", "params": {}}
     stubber.assert_no_pending_responses()
@@ -79,7 +81,7 @@ def test_joining_an_active_job_invokes_nothing(counted: Any) -> None:
     api.post(f"/api/research/{BANK}/generate-background")
     calls.clear()
     assert api.post(f"/api/research/{BANK}/generate-background").status_code == 200
-    assert calls.operations() == ["Query", "PutItem"]
+    assert calls.operations() == ["Query", "UpdateItem", "PutItem"]
 
 
 def test_a_podcast_start_checks_for_a_report_then_writes_once(counted: Any) -> None:
@@ -95,7 +97,7 @@ def test_a_podcast_start_checks_for_a_report_then_writes_once(counted: Any) -> N
     assert api.post(f"/api/research/{BANK}/podcast/generate-background", body).status_code == 202
     # The bank lookup, one GetItem of the report's publication (the podcast is made from
     # it), the conditional write and the event.
-    assert calls.operations() == ["Query", "GetItem", "PutItem", "Invoke"]
+    assert calls.operations() == ["Query", "GetItem", "UpdateItem", "PutItem", "Invoke"]
     assert json.loads(calls.calls[-1].params["Payload"])["params"] == {"experts": ["credit"]}
     stubber.assert_no_pending_responses()
 

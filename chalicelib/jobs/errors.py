@@ -20,6 +20,22 @@ class NoActiveJob(DomainError):
     code = "no_active_job"
 
 
+class NotYourJob(DomainError):
+    """Only the caller who started a job, or an admin, may cancel it."""
+
+    code = "not_your_job"
+
+
+class StartLimited(DomainError):
+    """Too many starts from one caller in a minute; ``retry_after`` seconds to wait."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class WorkerUnavailable(DomainError):
     """The job was recorded but could not be handed over to run."""
 

@@ -7,6 +7,9 @@ One partition per bank (``pk = BANK#{idrssd}``) holds, per job type:
 - ``HISTORY#{type}#{jobId}``: every published artifact, listed with one ``Query`` (job ids
   are time-ordered), kept for ``ARTIFACT_RETENTION_DAYS``.
 
+and one partition per caller (``pk = CALLER#{identity}``) its start counters,
+``STARTS#{window}``, one per minute, expiring soon after.
+
 See docs/ARCHITECTURE.md, "Data model".
 """
 
@@ -47,6 +50,11 @@ def history_prefix(job_type: JobType) -> str:
 
 def history_key(idrssd: str, job_type: JobType, job_id: str) -> dict[str, str]:
     return {"pk": bank_pk(idrssd), "sk": history_prefix(job_type) + job_id}
+
+
+def start_counter_key(identity: str, window: int) -> dict[str, str]:
+    """A caller's count of starts in one minute (``CALLER#`` partitions hold no jobs)."""
+    return {"pk": f"CALLER#{identity}", "sk": f"STARTS#{window}"}
 
 
 # Jobs ----------------------------------------------------------------------------------------

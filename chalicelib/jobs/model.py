@@ -95,6 +95,8 @@ FIELDS: tuple[JobField, ...] = (
     JobField("finished_at", "finishedAt", "time", True, "When it completed or failed."),
     JobField("expires_at", "expiresAt", "time", False, "When the record is forgotten."),
     JobField("result", "result", "object", True, "Links to the result, once completed."),
+    JobField("started_by", "startedBy", "string", True, "A short hash of who started it."),
+    JobField("correlation_id", "correlationId", "string", True, "The request that started it."),
     JobField("lease_until", None, "integer", True, "Claim deadline or lease (epoch ms)."),
     JobField("delivery", None, "string", True, "The owning run's delivery token."),
     JobField("request_id", None, "string", True, "The owning run's Lambda request id."),
@@ -129,6 +131,8 @@ class Job:
     started_at: float | None = None
     finished_at: float | None = None
     result: dict[str, Any] | None = None
+    started_by: str | None = None
+    correlation_id: str | None = None
     lease_until: int | None = None
     delivery: str | None = None
     request_id: str | None = None
@@ -151,6 +155,17 @@ def _api_value(spec: JobField, value: Any) -> Any:
     if spec.kind == "enum":
         return str(value)
     return value
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who asks: a short hash of their identity (their API key id or token subject; the
+    same for everyone locally), whether they may act on anyone's job, and the id of their
+    request, which the job they start keeps so that its whole story can be found."""
+
+    identity: str
+    admin: bool = False
+    correlation_id: str = ""
 
 
 @dataclass(frozen=True)

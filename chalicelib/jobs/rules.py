@@ -34,7 +34,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
-from chalicelib.jobs.model import ErrorCode, Job, JobType, Status
+from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, Status
 
 JOB_TTL_SECONDS = 24 * 60 * 60
 """Records expire 24 h after the job finished (or was created, while it is active)."""
@@ -119,10 +119,17 @@ def new_delivery_token(request_id: str) -> str:
 
 
 def new_job(
-    idrssd: str, job_type: JobType, params: dict[str, Any], now: float, timing: Timing
+    idrssd: str,
+    job_type: JobType,
+    params: dict[str, Any],
+    now: float,
+    timing: Timing,
+    caller: Caller | None = None,
 ) -> Job:
     """A fresh pending job that a run must claim within the claim window."""
     return Job(
+        started_by=None if caller is None else caller.identity,
+        correlation_id=None if caller is None else caller.correlation_id or None,
         job_id=new_job_id(now),
         idrssd=idrssd,
         type=job_type,
@@ -263,14 +270,36 @@ def is_abandoned(job: Job | None, job_id: str, now: float, request_id: str = "")
     return job.status is Status.RUNNING and ended
 
 
-# Cancel: only a live active job; a dead one already reads as failed.
-CANCEL = f"{IS_ACTIVE} AND {IS_LIVE} AND NOT ({DEAD})"
+# Cancel: only a live active job (a dead one already reads as failed), and only by the
+# caller who started it or an admin; a job from before owners were recorded, by anyone.
+STARTED_BY_CALLER = "(attribute_not_exists(#startedBy) OR #startedBy = :identity OR :admin = :yes)"
+CANCEL = f"{IS_ACTIVE} AND {IS_LIVE} AND NOT ({DEAD}) AND {STARTED_BY_CALLER}"
 
 
 def may_cancel(job: Job | None, now: float, timing: Timing) -> bool:
     if job is None or not job.active or is_expired(job, now):
         return False
     return not is_dead(job, now, timing)
+
+
+def may_be_cancelled_by(job: Job, caller: Caller) -> bool:
+    return caller.admin or job.started_by is None or job.started_by == caller.identity
+
+
+# Fair limits: a caller may send at most ``limit`` starts in each clock minute (joins
+# count too: they cost a write and an answer all the same). One counter item per caller
+# and minute, expiring soon after.
+UNDER_LIMIT = "attribute_not_exists(#starts) OR #starts < :limit"
+START_WINDOW_SECONDS = 60
+
+
+def start_window(now: float) -> int:
+    """The epoch second at which the current one-minute window began."""
+    return int(now) // START_WINDOW_SECONDS * START_WINDOW_SECONDS
+
+
+def seconds_to_next_window(now: float) -> int:
+    return max(1, math.ceil(start_window(now) + START_WINDOW_SECONDS - now))
 
 
 # Why a claim was refused, from the old item the failed write returned ----------------------

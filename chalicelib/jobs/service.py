@@ -12,11 +12,13 @@ from typing import Any, Protocol
 from chalicelib.jobs import rules
 from chalicelib.jobs.errors import JobLost, WorkerUnavailable
 from chalicelib.jobs.invokers import Invoker
-from chalicelib.jobs.model import ErrorCode, Job, JobType, WorkerEvent
+from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, WorkerEvent
 from chalicelib.jobs.store import JobStore
 from chalicelib.logs import log
 
 COULD_NOT_START = "The job could not be started just now. Please try again in a minute."
+ANYONE = Caller(identity="local")
+"""The caller when nobody is identified: the local stack, tests."""
 
 
 class BankCheck(Protocol):
@@ -43,19 +45,25 @@ class JobService:
         banks: BankCheck,
         invoker: Invoker,
         prerequisites: Mapping[JobType, Prerequisite] | None = None,
+        starts_per_minute: int | None = None,
     ) -> None:
         self._store = store
         self._banks = banks
         self._invoker = invoker
         self._prerequisites = dict(prerequisites or {})
+        self._starts_per_minute = starts_per_minute
 
-    def start(self, idrssd: str, job_type: JobType, params: dict[str, Any]) -> StartOutcome:
+    def start(
+        self, idrssd: str, job_type: JobType, params: dict[str, Any], caller: Caller = ANYONE
+    ) -> StartOutcome:
         """Start a job for the bank, or join the one already active (single flight)."""
         self._banks.require_data(idrssd)
         prerequisite = self._prerequisites.get(job_type)
         if prerequisite is not None:
             prerequisite(idrssd)
-        job, created = self._store.start(idrssd, job_type, params)
+        if self._starts_per_minute is not None and not caller.admin:
+            self._store.count_start(caller, self._starts_per_minute)
+        job, created = self._store.start(idrssd, job_type, params, caller)
         if not created:
             return StartOutcome(job, created=False)
         event = WorkerEvent.for_job(job)
@@ -73,8 +81,9 @@ class JobService:
     def current(self, idrssd: str, job_type: JobType) -> Job | None:
         return self._store.get(idrssd, job_type)
 
-    def cancel(self, idrssd: str, job_type: JobType) -> Job:
-        return self._store.cancel(idrssd, job_type)
+    def cancel(self, idrssd: str, job_type: JobType, caller: Caller = ANYONE) -> Job:
+        """Cancel the bank's active job, if ``caller`` started it (or is an admin)."""
+        return self._store.cancel(idrssd, job_type, caller)
 
 
 # Lambda's on-failure destination ------------------------------------------------------------

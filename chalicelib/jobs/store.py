@@ -21,14 +21,32 @@ from botocore.exceptions import ClientError
 
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs import items, rules
-from chalicelib.jobs.errors import ClaimRejected, JobLost, NoActiveJob, ProgressWentBackwards
-from chalicelib.jobs.model import FIELDS, ErrorCode, Job, JobType, Publication, Status, WorkerEvent
+from chalicelib.jobs.errors import (
+    ClaimRejected,
+    JobLost,
+    NoActiveJob,
+    NotYourJob,
+    ProgressWentBackwards,
+    StartLimited,
+)
+from chalicelib.jobs.model import (
+    FIELDS,
+    Caller,
+    ErrorCode,
+    Job,
+    JobType,
+    Publication,
+    Status,
+    WorkerEvent,
+)
 from chalicelib.jobs.rules import Refusal, Timing
 
 NAMES = {f"#{spec.item}": spec.item for spec in FIELDS} | {
     "#pk": "pk",
     "#jobCreatedAt": "jobCreatedAt",
+    "#starts": "starts",
 }
+COUNTER_SLACK_SECONDS = 120  # a start counter outlives its minute by this much (TTL)
 _NAME = re.compile(r"#\w+")
 _VALUE = re.compile(r":\w+")
 
@@ -111,10 +129,16 @@ class JobStore:
 
     # Writes from the API ---------------------------------------------------------------
 
-    def start(self, idrssd: str, job_type: JobType, params: dict[str, Any]) -> tuple[Job, bool]:
+    def start(
+        self,
+        idrssd: str,
+        job_type: JobType,
+        params: dict[str, Any],
+        caller: Caller | None = None,
+    ) -> tuple[Job, bool]:
         """``rules.START``: create a pending job, or return the active one: ``(job, created)``."""
         now = self._clock.now()
-        job = rules.new_job(idrssd, job_type, params, now, self.timing)
+        job = rules.new_job(idrssd, job_type, params, now, self.timing, caller)
         try:
             self._conditional(
                 lambda **kw: self._table.put_item(Item=items.job_to_item(job), **kw),
@@ -128,19 +152,62 @@ class JobStore:
             return failed.old, False
         return job, True
 
-    def cancel(self, idrssd: str, job_type: JobType) -> Job:
-        """``rules.CANCEL``: the job fails with ``cancelled``; its run stops at its next write."""
+    def count_start(self, caller: Caller, limit: int) -> None:
+        """``rules.UNDER_LIMIT``: count one start of ``caller`` in this minute, or raise
+        ``StartLimited`` once it has sent ``limit`` already."""
+        now = self._clock.now()
+        window = rules.start_window(now)
+        values = {
+            ":one": 1,
+            ":limit": limit,
+            ":expiresAt": window + rules.START_WINDOW_SECONDS + COUNTER_SLACK_SECONDS,
+        }
+        update = "ADD #starts :one SET #expiresAt = :expiresAt"
+        try:
+            self._conditional(
+                lambda **kw: self._table.update_item(
+                    Key=items.start_counter_key(caller.identity, window),
+                    UpdateExpression=update,
+                    **kw,
+                ),
+                rules.UNDER_LIMIT,
+                values,
+                update,
+                mapped=False,
+            )
+        except _ConditionFailed as failed:
+            wait = rules.seconds_to_next_window(now)
+            raise StartLimited(
+                f"You have started {limit} jobs in the last minute, the most allowed. "
+                f"Please wait {wait} seconds and try again.",
+                wait,
+            ) from failed
+
+    def cancel(self, idrssd: str, job_type: JobType, caller: Caller | None = None) -> Job:
+        """``rules.CANCEL``: the job fails with ``cancelled``; its run stops at its next write.
+        Only its starter or an admin may cancel it (``caller``; ``None`` acts as an admin)."""
         now, token = self._clock.now(), uuid.uuid4().hex
         values = self._values(now) | self._terminal_values(now, rules.CANCELLED)
         values |= {":errorCode": str(ErrorCode.CANCELLED), ":cancelToken": token}
+        values |= {
+            ":identity": "" if caller is None else caller.identity,
+            ":admin": caller is None or caller.admin,
+            ":yes": True,
+        }
         try:
             return self._update(
                 idrssd, job_type, TERMINAL_SET + ", #cancelToken = :cancelToken REMOVE #leaseUntil",
                 rules.CANCEL, values,
             )  # fmt: skip
         except _ConditionFailed as failed:
-            if failed.old is not None and failed.old.cancel_token == token:
-                return failed.old  # applied; its response was lost
+            old = failed.old
+            if old is not None and old.cancel_token == token:
+                return old  # applied; its response was lost
+            if _someone_elses(old, caller, now, self.timing):
+                raise NotYourJob(
+                    f"This {job_type} was started by someone else, so only they (or an "
+                    "administrator) can cancel it. You can still follow its progress."
+                ) from failed
             raise NoActiveJob(
                 f"There is no {job_type} in progress for bank {idrssd} to cancel."
             ) from failed
@@ -349,15 +416,18 @@ class JobStore:
         condition: str,
         values: dict[str, Any],
         update: str = "",
+        mapped: bool = True,
     ) -> dict[str, Any]:
-        """Run one conditional write; the only place that looks inside its ``ClientError``."""
+        """Run one conditional write; the only place that looks inside its ``ClientError``.
+        ``mapped``: the old item is a job's (a counter's is not read back)."""
         try:
             return call(**self._expression(update, condition, values))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
                 raise
             old = exc.response.get("Item")
-            raise _ConditionFailed(items.job_from_low_level(old) if old else None) from exc
+            job = items.job_from_low_level(old) if old and mapped else None
+            raise _ConditionFailed(job) from exc
 
     @staticmethod
     def _expression(update: str, condition: str, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -403,6 +473,13 @@ class JobStore:
 def _token(job: Job) -> str:
     assert job.delivery is not None, "owned writes need the claimed job"
     return job.delivery
+
+
+def _someone_elses(old: Job | None, caller: Caller | None, now: float, timing: Timing) -> bool:
+    """Whether a refused cancel met a live job of another caller's."""
+    if old is None or caller is None or not rules.may_cancel(old, now, timing):
+        return False
+    return not rules.may_be_cancelled_by(old, caller)
 
 
 def _why_not(old: Job | None, job_id: str) -> str:
