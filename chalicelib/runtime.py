@@ -15,8 +15,9 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.artifacts import ArtifactBucket
+from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.lookup import BankLookup
-from chalicelib.banks.service import BankCatalog
+from chalicelib.banks.table import BanksTable
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
 from chalicelib.jobs.invokers import Invoker, LambdaInvoker, ThreadInvoker
@@ -185,8 +186,12 @@ class Runtime:
             raise ReportRequired(idrssd)
 
     @property
+    def banks(self) -> BanksTable:
+        return self._once("banks", lambda: BanksTable(self.banks_table))
+
+    @property
     def catalog(self) -> BankCatalog:
-        return self._once("catalog", lambda: BankCatalog(self.banks_table))
+        return self._once("catalog", lambda: BankCatalog(self.banks))
 
     @property
     def jobs(self) -> JobService:
@@ -194,7 +199,7 @@ class Runtime:
             "jobs",
             lambda: JobService(
                 self.store,
-                BankLookup(self.banks_table),
+                BankLookup(self.banks),
                 self.invoker,
                 prerequisites={JobType.PODCAST: self.require_report},
             ),

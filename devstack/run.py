@@ -22,9 +22,9 @@ from pathlib import Path
 
 import boto3
 
-from chalicelib.banks.importer import BankImporter
 from devstack.emulator import Emulator
 from devstack.resources import ResourceNames, create_all
+from ingest.importer import BankImporter
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "ffiec"

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from chalicelib.banks import import_cli
-from chalicelib.banks.errors import FFIECFormatError, ImportIncomplete, SyntheticUnderRealId
-from chalicelib.banks.importer import BankImporter
-from chalicelib.banks.reference import ReferenceBank, read_reference_banks
+from chalicelib.banks.table import BanksTable, Profile
+from ingest import cli as import_cli
+from ingest.errors import FFIECFormatError, ImportIncomplete, SyntheticUnderRealId
+from ingest.importer import BankImporter
+from ingest.reference import ReferenceBank, read_reference_banks
 from tests.banks.builders import bank_values, simple_quarter
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
@@ -275,6 +276,17 @@ def test_many_banks_stream_in_chunks_with_context(aws: dict[str, Any], tmp_path:
         assert q2["figures"]["netIncome"] == 15 and q3["figures"]["netIncome"] == 20
         profile = _must(table, f"BANK#{idrssd}", "PROFILE")
         assert profile["latestQuarter"] == "20240930"
-        assert profile["latestMetrics"]["roa"] == pytest.approx(8.0)  # 20 x 4 / 1000 x 100
+        view = BanksTable(table).profile(idrssd).view  # type: ignore[union-attr]
+        assert view is not None and view.metrics["roa"] == pytest.approx(8.0)  # 20x4/1000x100
     marker = _must(table, "IMPORT", "Q#20240930")
     assert json.loads(marker["ids"]) == sorted(ids, key=int)
+
+
+def test_a_missing_index_is_rebuilt_from_the_profiles(aws: dict[str, Any]) -> None:
+    table = aws["banks_table"]
+    with BanksTable(table).batch() as batch:
+        batch.put_profile(Profile("5", "Lone Profile Bank", "Town", "KS"))
+    assert BanksTable(table).index() is None
+    BankImporter(table).load_reference_banks([])
+    entries = BanksTable(table).index()
+    assert entries is not None and entries["5"].name == "Lone Profile Bank"

@@ -1,6 +1,6 @@
 """Write a synthetic sample in the FFIEC CDR "Call Reports -- Single Period" bulk format.
 
-    python scripts/make_ffiec_sample.py [OUT_DIR] [--banks N] [--quarters 20230331,...]
+    python -m ingest.sample [OUT_DIR] [--banks N] [--quarters 20230331,...]
 
 Every bank is invented: names end " (SYNTHETIC)" and RSSD ids start at 9 900 001, far above
 any id the Federal Reserve has assigned (real ids are below 6 000 000). The output is one
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data" / "sample" / "ffiec"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "sample" / "ffiec"
 DEFAULT_QUARTERS: tuple[str, ...] = (
     "20230331", "20230630", "20230930", "20231231",
     "20240331", "20240630", "20240930", "20241231",
@@ -423,13 +423,13 @@ def write_quarter(
 
 README = """SYNTHETIC DATA -- NOT REAL BANKS
 
-Every institution in these files is invented by scripts/make_ffiec_sample.py (seed {seed}).
+Every institution in these files is invented by ingest/sample.py (seed {seed}).
 Names end with "(SYNTHETIC)" and RSSD ids are {first}..{last}, a range the Federal Reserve
 has not assigned to any institution. The files follow the FFIEC CDR "Call Reports -- Single
 Period" tab-delimited bulk format so that the importer can be exercised offline; the figures
 are plausible but describe no real bank.
 
-Regenerate with:  python scripts/make_ffiec_sample.py
+Regenerate with:  python -m ingest.sample
 """
 
 

@@ -1,0 +1,89 @@
+"""Finding banks and reading one bank's profile.
+
+No Chalice here: the routes call :class:`BankCatalog` and turn its domain errors into HTTP
+answers. Values returned are JSON-ready. A profile is one ``GetItem``: the importer stores
+on the ``PROFILE`` item everything the profile shows (see :mod:`chalicelib.banks.table`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
+from chalicelib.banks.search import CHECK_SECONDS, SearchIndex
+from chalicelib.banks.table import BanksTable, Profile
+
+SYNTHETIC_MESSAGE = (
+    "Synthetic data: this bank and its figures are invented for demonstration and describe "
+    "no real institution."
+)
+REIMPORT_MESSAGE = (
+    "This bank's figures were imported by an earlier version of the importer and cannot be "
+    "shown; import the FFIEC bulk file again (`make import FFIEC=<zip-or-folder>`)."
+)
+
+
+class BankCatalog:
+    """Search and profiles over the Banks table."""
+
+    def __init__(
+        self,
+        banks: BanksTable,
+        clock: Callable[[], float] = time.monotonic,
+        check_seconds: float = CHECK_SECONDS,
+    ) -> None:
+        self._banks = banks
+        self._index = SearchIndex(banks, clock, check_seconds)
+
+    def search(self, q: str) -> list[dict[str, Any]]:
+        """See :meth:`SearchIndex.search`."""
+        return self._index.search(q)
+
+    def profile(self, idrssd: str) -> dict[str, Any]:
+        """One bank: who it is, its latest figures and metrics, the quarterly series of its
+        metrics and the medians of its peers.
+
+        ``idrssd`` is a validated RSSD ID (``chalicelib.validation.parse_idrssd``).
+        """
+        profile = self._banks.profile(idrssd)
+        if profile is None:
+            raise BankNotFound(idrssd)
+        base: dict[str, Any] = {
+            "idrssd": idrssd,
+            "name": profile.name,
+            "city": profile.city,
+            "state": profile.state,
+            "fdicCert": profile.fdic_cert or None,
+            "filingType": profile.filing_type or None,
+            "synthetic": profile.synthetic,
+        }
+        if profile.view is None or not profile.has_data:
+            return {**base, **_without_figures(profile)}
+        view = profile.view
+        result = {
+            **base,
+            "data": "loaded",
+            "latestQuarter": profile.latest_quarter,
+            "figures": view.figures,
+            "metrics": view.metrics,
+            "series": view.series,
+            "peers": profile.peers,
+            "notes": view.notes,
+        }
+        if profile.synthetic:
+            result["message"] = SYNTHETIC_MESSAGE
+        return result
+
+
+def _without_figures(profile: Profile) -> dict[str, Any]:
+    return {
+        "data": "none",
+        "message": REIMPORT_MESSAGE if profile.latest_quarter else NO_DATA_MESSAGE,
+        "latestQuarter": None,
+        "figures": None,
+        "metrics": None,
+        "series": [],
+        "peers": None,
+    }
