@@ -253,20 +253,20 @@ def _asset_quality(facts: ReportFacts) -> str:
     return "\n\n".join(paragraphs)
 
 
+CAPITAL_ROWS = (
+    ("leverageRatio", "Tier 1 leverage", "tier 1 leverage"),
+    ("cet1Ratio", "Common equity tier 1", "CET1"),
+    ("tier1Ratio", "Tier 1 risk-based", "tier 1 risk-based"),
+    ("totalCapitalRatio", "Total risk-based", "total risk-based"),
+)
+
+
 def _capital_liquidity(facts: ReportFacts) -> str:
     rows = []
-    short_of_minimum = []
-    for metric, label in (
-        ("leverageRatio", "Tier 1 leverage"),
-        ("cet1Ratio", "Common equity tier 1"),
-        ("tier1Ratio", "Tier 1 risk-based"),
-        ("totalCapitalRatio", "Total risk-based"),
-    ):
+    for metric, label, _ in CAPITAL_ROWS:
         value, minimum = facts.metric(metric), rules.WELL_CAPITALIZED[metric]
         cushion = "—" if value is None else f"{value - minimum:+.2f} pp"
         rows.append(f"| {label} | {pct(value)} | {pct(minimum, 1)} | {cushion} |")
-        if value is not None and value < minimum:
-            short_of_minimum.append(label.lower())
     table = "\n".join(
         [
             "| Ratio | Bank | Well-capitalized minimum | Cushion |",
@@ -274,52 +274,53 @@ def _capital_liquidity(facts: ReportFacts) -> str:
             *rows,
         ]
     )
+    return "\n\n".join([table, _capital_verdict(facts), _liquidity(facts)])
+
+
+def _capital_verdict(facts: ReportFacts) -> str:
+    short_of_minimum = [
+        label.lower()
+        for metric, label, _ in CAPITAL_ROWS
+        if (value := facts.metric(metric)) is not None and value < rules.WELL_CAPITALIZED[metric]
+    ]
     if short_of_minimum:
-        verdict = (
+        return (
             f"The {', '.join(short_of_minimum)} ratio falls below the well-capitalized "
             "minimum, which limits what the bank may do until capital is rebuilt."
         )
-    else:
-        rated = [
-            f"the {label} of {pct(facts.metric(metric))} rates {_rated(facts, metric)}"
-            for metric, label in (("leverageRatio", "leverage ratio"), ("cet1Ratio", "CET1 ratio"))
-            if facts.metric(metric) is not None
-        ]
-        verdict = "Every reported ratio clears the well-capitalized minimum." + (
-            f" On the report's scale {' and '.join(rated)}." if rated else ""
-        )
-        missing = [
-            label
-            for metric, label in (
-                ("leverageRatio", "tier 1 leverage"),
-                ("cet1Ratio", "CET1"),
-                ("tier1Ratio", "tier 1 risk-based"),
-                ("totalCapitalRatio", "total risk-based"),
-            )
-            if facts.metric(metric) is None
-        ]
-        if missing:
-            verdict += f" The {_series(missing)} ratio is not reported (blank or confidential)."
+    rated = [
+        f"the {label} of {pct(facts.metric(metric))} rates {_rated(facts, metric)}"
+        for metric, label in (("leverageRatio", "leverage ratio"), ("cet1Ratio", "CET1 ratio"))
+        if facts.metric(metric) is not None
+    ]
+    verdict = "Every reported ratio clears the well-capitalized minimum." + (
+        f" On the report's scale {' and '.join(rated)}." if rated else ""
+    )
+    missing = [short for metric, _, short in CAPITAL_ROWS if facts.metric(metric) is None]
+    if missing:
+        verdict += f" The {_series(missing)} ratio is not reported (blank or confidential)."
+    return verdict
+
+
+def _liquidity(facts: ReportFacts) -> str:
     ltd = facts.metric("loanToDeposit")
     if ltd is None:
-        liquidity = "The loan-to-deposit ratio cannot be computed from the data."
-    elif ltd > rules.LOAN_TO_DEPOSIT_HIGH:
-        liquidity = (
+        return "The loan-to-deposit ratio cannot be computed from the data."
+    if ltd > rules.LOAN_TO_DEPOSIT_HIGH:
+        return (
             f"Loans equal {pct(ltd, 1)} of deposits: above {rules.LOAN_TO_DEPOSIT_HIGH:.0f}% "
             "the bank funds part of its lending with borrowings, which cost more and can "
             "run faster than deposits."
         )
-    elif ltd < rules.LOAN_TO_DEPOSIT_LOW:
-        liquidity = (
+    if ltd < rules.LOAN_TO_DEPOSIT_LOW:
+        return (
             f"Loans equal only {pct(ltd, 1)} of deposits: liquidity is ample, though much of "
             "the funding sits in lower-yielding securities and cash."
         )
-    else:
-        liquidity = (
-            f"Loans equal {pct(ltd, 1)} of deposits, a balanced use of deposit funding"
-            f"{_versus_peers(facts, 'loanToDeposit')}."
-        )
-    return "\n\n".join([table, verdict, liquidity])
+    return (
+        f"Loans equal {pct(ltd, 1)} of deposits, a balanced use of deposit funding"
+        f"{_versus_peers(facts, 'loanToDeposit')}."
+    )
 
 
 PEER_ROWS = (
