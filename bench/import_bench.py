@@ -33,7 +33,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.support import offline_aws
-from chalicelib.banks.table import BanksTable, IndexEntry, IndexVersion
+from chalicelib.banks.records import IndexEntry, IndexVersion
+from chalicelib.banks.table import BanksTable
 from ingest.importer import BankImporter
 from ingest.sample import generate
 

@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from chalicelib.banks.table import BanksTable, ImportMarker, Profile, QuarterRecord
+from chalicelib.banks.records import ImportMarker, Profile, QuarterRecord
+from chalicelib.banks.table import BanksTable
 from ingest import ffiec, mdrm, quarters
 from ingest.errors import ImportIncomplete, SyntheticUnderRealId
 from ingest.reference import REFERENCE_FILE, ReferenceBank, read_reference_banks, reference_ids

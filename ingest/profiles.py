@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.banks.table import IndexEntry, ProfileView, plain
+from chalicelib.banks.records import IndexEntry, ProfileView
+from chalicelib.banks.table import plain
 from ingest import metrics, quarters
 
 SERIES_QUARTERS = 8

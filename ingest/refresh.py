@@ -19,7 +19,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from chalicelib.banks.table import BanksTable, IndexEntry, Profile
+from chalicelib.banks.records import IndexEntry, Profile
+from chalicelib.banks.table import BanksTable
 from ingest import ffiec, metrics, profiles
 from ingest.profiles import Bands, Stored
 from ingest.staging import Staging, dump, load
@@ -119,9 +120,9 @@ class ProfileRefresh:
         for bank in banks:
             bank.latest = bank.candidates()[-1] if bank.candidates() else None
         self._gather([bank for bank in banks if bank.latest])
-        for bank in banks:
-            if bank.latest and bank.stored is not None and bank.latest not in bank.stored:
-                self._find_latest(bank)  # its latest quarter was replaced or purged
+        self._find_latest(
+            [bank for bank in banks if bank.latest and bank.latest not in (bank.stored or {})]
+        )
         stored_profiles = self._banks.profiles(
             [bank.idrssd for bank in banks if not bank.latest or bank.latest not in bank.run]
         )
@@ -172,13 +173,24 @@ class ProfileRefresh:
                 if record is not None and bank.stored is not None:
                     bank.stored[quarter] = Stored(record.figures, record.note)
 
-    def _find_latest(self, bank: _Bank) -> None:
-        """The bank's latest quarter from its stored quarters, when the one known is gone."""
-        quarters = sorted({*self._banks.quarters_of(bank.idrssd), *bank.run})
-        bank.latest = quarters[-1] if quarters else None
-        bank.stored = None
-        if bank.latest:
-            self._gather([bank])
+    def _find_latest(self, banks: list[_Bank]) -> None:
+        """The newest quarter each bank still has, when the one it was known by is gone
+        (replaced or purged): one of the run's, or an earlier one the table holds."""
+        pending = list(banks)
+        for quarter in sorted(self._run | self._earlier, reverse=True):
+            held = {bank.idrssd for bank in pending if quarter in bank.run}
+            asked = [bank.idrssd for bank in pending if bank.idrssd not in held]
+            if asked and quarter in self._earlier:
+                held.update(self._banks.quarter_records(quarter, asked))
+            for bank in pending:
+                bank.latest = quarter if bank.idrssd in held else None
+            pending = [bank for bank in pending if bank.idrssd not in held]
+            if not pending:
+                break
+        found = [bank for bank in banks if bank.latest]
+        for bank in found:
+            bank.stored = None
+        self._gather(found)
 
     def _profile(self, bank: _Bank, stored: Profile | None) -> Profile | None:
         """The bank's profile, peers left out (they are known once every bank is done)."""
@@ -212,15 +224,27 @@ class ProfileRefresh:
         return written
 
     def _write_moved_peers(self, bands: Bands, before: Bands) -> int:
-        """New medians on the untouched members of the bands whose medians moved."""
+        """New medians on the untouched members of the bands whose medians moved: their
+        profiles read back 100 at a time and written whole, 25 at a time."""
         moved = {name for name, peers in bands.items() if before.get(name) != peers}
+        members = [
+            entry.idrssd
+            for entry in map(load, self._untouched_with_figures())
+            if (bucket := metrics.size_bucket(entry.assets)) is not None and bucket.name in moved
+        ]
         written = 0
+        with self._banks.batch() as batch:
+            for start in range(0, len(members), _PAGE):
+                for profile in self._banks.profiles(members[start : start + _PAGE]).values():
+                    if profile.has_data:
+                        peers = profiles.peers_of(profile.total_assets, bands)
+                        batch.put_profile(replace(profile, peers=peers))
+                        written += 1
+        return written
+
+    def _untouched_with_figures(self) -> Iterator[bytes]:
         for (blob,) in self._stage.rows(
             "SELECT entry FROM known WHERE data = 1 AND CAST(id AS INTEGER) NOT IN "
             "(SELECT idrssd FROM views) ORDER BY id"
         ):
-            entry: IndexEntry = load(blob)
-            bucket = metrics.size_bucket(entry.assets)
-            if bucket is not None and bucket.name in moved:
-                written += self._banks.set_peers(entry.idrssd, bands[bucket.name])
-        return written
+            yield blob

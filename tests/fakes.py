@@ -11,7 +11,8 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
-from chalicelib.banks.table import BanksTable, Profile, ProfileView, QuarterRecord
+from chalicelib.banks.records import Profile, ProfileView, QuarterRecord
+from chalicelib.banks.table import BanksTable
 from chalicelib.jobs.model import WorkerEvent
 from chalicelib.jobs.worker import Delivery
 from devstack.aws_calls import Call as Call

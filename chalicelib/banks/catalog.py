@@ -7,13 +7,12 @@ on the ``PROFILE`` item everything the profile shows (see :mod:`chalicelib.banks
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
-from chalicelib.banks.search import CHECK_SECONDS, SearchIndex
-from chalicelib.banks.table import BanksTable, Profile
+from chalicelib.banks.records import Profile
+from chalicelib.banks.search import SearchIndex
+from chalicelib.banks.table import BanksTable
 
 SYNTHETIC_MESSAGE = (
     "Synthetic data: this bank and its figures are invented for demonstration and describe "
@@ -28,14 +27,9 @@ REIMPORT_MESSAGE = (
 class BankCatalog:
     """Search and profiles over the Banks table."""
 
-    def __init__(
-        self,
-        banks: BanksTable,
-        clock: Callable[[], float] = time.monotonic,
-        check_seconds: float = CHECK_SECONDS,
-    ) -> None:
+    def __init__(self, banks: BanksTable, index: SearchIndex | None = None) -> None:
         self._banks = banks
-        self._index = SearchIndex(banks, clock, check_seconds)
+        self._index = index or SearchIndex(banks)
 
     def search(self, q: str) -> list[dict[str, Any]]:
         """See :meth:`SearchIndex.search`."""

@@ -10,7 +10,10 @@ Items (docs/ARCHITECTURE.md, "Banks table")::
     pk=BANK#{idrssd}  sk=Q#{yyyymmdd}     one quarter's figures (thousands of dollars, income
                                           for the quarter alone) and its year-to-date income
     pk=INDEX          sk=VERSION          the search index's version number and shard count
-    pk=INDEX          sk=SHARD#{v}#{n}    version v of the search index, 500 banks a shard
+    pk=INDEX          sk=SHARD#{v}#{n}    version v of the search index, 500 banks a shard:
+                                          what a search shows of each bank
+    pk=INDEX          sk=PEERS#{v}#{n}    the same banks' latest peer metrics, which only
+                                          the importer reads (for the band medians)
     pk=IMPORT         sk=Q#{yyyymmdd}     which banks a quarter's last import wrote, and
                                           whether that import finished
 
@@ -27,19 +30,30 @@ import json
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from chalicelib.banks.records import (
+    BankStatus,
+    ImportMarker,
+    IndexEntry,
+    IndexVersion,
+    Profile,
+    ProfileView,
+    QuarterRecord,
+)
+
 PROFILE_SK = "PROFILE"
 QUARTER_PREFIX = "Q#"
 INDEX_PK = "INDEX"
 VERSION_SK = "VERSION"
 SHARD_PREFIX = "SHARD#"
-SHARD_SIZE = 500  # about 500 bytes a bank: a shard stays far below DynamoDB's 400 KB item limit
+PEERS_PREFIX = "PEERS#"
+SHARD_SIZE = 500  # a few hundred bytes a bank: far below DynamoDB's 400 KB item limit
 IMPORT_PK = "IMPORT"
 # Profiles written before the profile carried its view have no ``layout``: they count as
 # holding no figures until they are imported again.
@@ -84,113 +98,6 @@ def _dumps(value: Any) -> str:
     return json.dumps(
         value, default=plain, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
-
-
-# -- records -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class BankStatus:
-    """What a job start needs to know of a bank."""
-
-    name: str
-    has_data: bool
-
-
-@dataclass(frozen=True)
-class ProfileView:
-    """What a bank's profile shows of its figures, computed by the importer."""
-
-    figures: dict[str, Any]
-    metrics: dict[str, float | None]
-    series: list[dict[str, Any]]
-    notes: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Profile:
-    """A ``PROFILE`` item. ``view`` is None for a bank known by name only."""
-
-    idrssd: str
-    name: str
-    city: str = ""
-    state: str = ""
-    fdic_cert: str = ""
-    filing_type: str = ""
-    synthetic: bool = False
-    reference: bool = False
-    latest_quarter: str | None = None
-    view: ProfileView | None = None
-    peers: dict[str, Any] | None = None
-
-    @property
-    def has_data(self) -> bool:
-        return self.view is not None and self.latest_quarter is not None
-
-    @property
-    def total_assets(self) -> Any:
-        return None if self.view is None else self.view.figures.get("totalAssets")
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    """One bank in the search index; ``metrics`` are its latest peer metrics."""
-
-    idrssd: str
-    name: str
-    city: str = ""
-    state: str = ""
-    synthetic: bool = False
-    has_data: bool = False
-    quarter: str | None = None
-    assets: int | float | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.idrssd, "name": self.name, "city": self.city, "state": self.state,
-            "synthetic": self.synthetic, "data": self.has_data, "q": self.quarter,
-            "assets": self.assets, "m": self.metrics,
-        }  # fmt: skip
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> IndexEntry:
-        return cls(
-            str(data["id"]), str(data.get("name", "")), str(data.get("city", "")),
-            str(data.get("state", "")), bool(data.get("synthetic")), bool(data.get("data")),
-            data.get("q"), data.get("assets"), dict(data.get("m") or {}),
-        )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class IndexVersion:
-    number: int
-    shards: int
-
-
-@dataclass(frozen=True)
-class QuarterRecord:
-    """A ``Q#`` item: one bank's figures for one quarter."""
-
-    idrssd: str
-    quarter: str
-    figures: dict[str, Any]
-    ytd: dict[str, Any] = field(default_factory=dict)
-    filing_type: str = ""
-    synthetic: bool = False
-    source_files: list[str] = field(default_factory=list)
-    confidential: tuple[str, ...] = ()
-    note: str | None = None
-
-
-@dataclass(frozen=True)
-class ImportMarker:
-    """An ``IMPORT`` item: the ids (a JSON list) a quarter's last import wrote."""
-
-    quarter: str
-    status: str
-    source: str
-    ids: str
 
 
 # -- item mapping -------------------------------------------------------------------------------
@@ -312,18 +219,24 @@ class BanksTable:
             return None
         return IndexVersion(int(item["version"]), int(item["shards"]))
 
-    def index_entries(self, version: IndexVersion) -> dict[str, IndexEntry] | None:
-        """The index of ``version`` (one ``BatchGetItem``); None when a newer import has
-        replaced it since the version was read."""
-        keys = [_shard_key(version.number, n) for n in range(version.shards)]
+    def index_entries(
+        self, version: IndexVersion, with_metrics: bool = False
+    ) -> dict[str, IndexEntry] | None:
+        """The index of ``version`` (one ``BatchGetItem``), with the peer metrics when asked
+        (the importer); None when a newer import has replaced it since the version was read."""
+        prefixes = (SHARD_PREFIX, PEERS_PREFIX) if with_metrics else (SHARD_PREFIX,)
+        keys = [_index_key(p, version.number, n) for p in prefixes for n in range(version.shards)]
         items = self._batch_get(keys)
         if len(items) < len(keys):
             return None
-        entries: dict[str, IndexEntry] = {}
+        fields: dict[str, dict[str, Any]] = {}
+        metrics: dict[str, dict[str, float]] = {}
         for item in sorted(items, key=lambda found: str(found["sk"])):
-            for data in json.loads(item["entries"]):
-                entries[str(data["id"])] = IndexEntry.from_json(data)
-        return entries
+            if str(item["sk"]).startswith(PEERS_PREFIX):
+                metrics.update(json.loads(item["entries"]))
+            else:
+                fields.update((str(data["id"]), data) for data in json.loads(item["entries"]))
+        return {key: _entry_from(data, metrics.get(key, {})) for key, data in fields.items()}
 
     # -- what the importer reads -------------------------------------------------------------
 
@@ -333,7 +246,7 @@ class BanksTable:
             version = self.index_version()
             if version is None:
                 return None
-            entries = self.index_entries(version)
+            entries = self.index_entries(version, with_metrics=True)
             if entries is not None:
                 return entries
         raise RuntimeError("the bank index kept changing while it was read")
@@ -388,53 +301,42 @@ class BanksTable:
                   "source": marker.source, "ids": marker.ids}
         )  # fmt: skip
 
-    def set_peers(self, idrssd: str, peers: Mapping[str, Any] | None) -> bool:
-        """Replace the peer medians on an existing profile; False when it is gone."""
-        try:
-            self._table.update_item(
-                Key={"pk": bank_pk(idrssd), "sk": PROFILE_SK},
-                UpdateExpression="SET #peers = :peers",
-                ConditionExpression="attribute_exists(pk)",
-                ExpressionAttributeNames={"#peers": "peers"},
-                ExpressionAttributeValues={":peers": _dumps(peers)},
-            )
-        except ClientError as error:
-            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
-
     def write_index(self, entries: Iterable[IndexEntry]) -> IndexVersion:
         """Write ``entries`` as the next version of the index, then make it current; when
         they are the current index already, nothing is written and its version stays."""
         ordered = sorted(entries, key=lambda entry: (len(entry.idrssd), entry.idrssd))
         current = self.index_version()
-        if current is not None and self.index_entries(current) == {e.idrssd: e for e in ordered}:
+        if current is not None and self.index_entries(current, with_metrics=True) == {
+            entry.idrssd: entry for entry in ordered
+        }:
             return current
-        version_number = (current.number if current else 0) + 1
+        number = (current.number if current else 0) + 1
         shards = [ordered[i : i + SHARD_SIZE] for i in range(0, len(ordered), SHARD_SIZE)]
         with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            for number, shard in enumerate(shards):
+            for n, shard in enumerate(shards):
                 batch.put_item(
-                    Item={
-                        **_shard_key(version_number, number),
-                        "entries": _dumps([entry.to_json() for entry in shard]),
-                    }
-                )
+                    Item={**_index_key(SHARD_PREFIX, number, n),
+                          "entries": _dumps([_entry_json(entry) for entry in shard])}
+                )  # fmt: skip
+                batch.put_item(
+                    Item={**_index_key(PEERS_PREFIX, number, n),
+                          "entries": _dumps({entry.idrssd: entry.metrics for entry in shard})}
+                )  # fmt: skip
         self._table.put_item(
-            Item={"pk": INDEX_PK, "sk": VERSION_SK, "version": version_number,
+            Item={"pk": INDEX_PK, "sk": VERSION_SK, "version": number,
                   "shards": len(shards), "banks": len(ordered)}
         )  # fmt: skip
-        self._delete_shards_before(version_number)
-        return IndexVersion(version_number, len(shards))
+        self._delete_index_before(number)
+        return IndexVersion(number, len(shards))
 
-    def _delete_shards_before(self, version_number: int) -> None:
-        condition = Key("pk").eq(INDEX_PK) & Key("sk").begins_with(SHARD_PREFIX)
-        keep = f"{SHARD_PREFIX}{version_number:010d}#"
+    def _delete_index_before(self, number: int) -> None:
+        keep = tuple(f"{prefix}{number:010d}#" for prefix in (SHARD_PREFIX, PEERS_PREFIX))
         stale = [
             item["sk"]
-            for item in self._query(KeyConditionExpression=condition, ProjectionExpression="sk")
-            if not str(item["sk"]).startswith(keep)
+            for item in self._query(
+                KeyConditionExpression=Key("pk").eq(INDEX_PK), ProjectionExpression="sk"
+            )
+            if item["sk"] != VERSION_SK and not str(item["sk"]).startswith(keep)
         ]
         with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
             for sk in stale:
@@ -471,5 +373,21 @@ class BanksTable:
         return found
 
 
-def _shard_key(version_number: int, number: int) -> dict[str, str]:
-    return {"pk": INDEX_PK, "sk": f"{SHARD_PREFIX}{version_number:010d}#{number:04d}"}
+def _index_key(prefix: str, version_number: int, number: int) -> dict[str, str]:
+    return {"pk": INDEX_PK, "sk": f"{prefix}{version_number:010d}#{number:04d}"}
+
+
+def _entry_json(entry: IndexEntry) -> dict[str, Any]:
+    return {
+        "id": entry.idrssd, "name": entry.name, "city": entry.city, "state": entry.state,
+        "synthetic": entry.synthetic, "data": entry.has_data, "q": entry.quarter,
+        "assets": entry.assets,
+    }  # fmt: skip
+
+
+def _entry_from(data: Mapping[str, Any], metrics: Mapping[str, float]) -> IndexEntry:
+    return IndexEntry(
+        str(data["id"]), str(data.get("name", "")), str(data.get("city", "")),
+        str(data.get("state", "")), bool(data.get("synthetic")), bool(data.get("data")),
+        data.get("q"), data.get("assets"), dict(metrics),
+    )  # fmt: skip

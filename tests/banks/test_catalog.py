@@ -15,8 +15,9 @@ import pytest
 from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.errors import BankNotFound, InvalidQuery, NoBankData
 from chalicelib.banks.lookup import BankLookup
-from chalicelib.banks.search import CHECK_SECONDS, normalise
-from chalicelib.banks.table import BanksTable, IndexEntry
+from chalicelib.banks.records import IndexEntry
+from chalicelib.banks.search import CHECK_SECONDS, SearchIndex, normalise
+from chalicelib.banks.table import BanksTable
 from ingest.importer import BankImporter
 from ingest.reference import ReferenceBank, read_reference_banks
 from tests.fakes import CallLog, counting_calls
@@ -51,7 +52,7 @@ def counted(aws: dict[str, Any]) -> Iterator[Counted]:
     clock = FakeClock()
     with counting_calls(session) as calls:  # before the client: it copies the session's events
         banks = BanksTable(session.resource("dynamodb").Table(aws["names"].banks_table))
-        yield Counted(BankCatalog(banks, clock=clock), banks, clock, calls)
+        yield Counted(BankCatalog(banks, SearchIndex(banks, clock=clock)), banks, clock, calls)
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from chalicelib.banks.table import BanksTable, Profile
+from chalicelib.banks.records import Profile
+from chalicelib.banks.table import BanksTable
 from ingest import cli as import_cli
 from ingest.errors import FFIECFormatError, ImportIncomplete, SyntheticUnderRealId
 from ingest.importer import BankImporter
@@ -290,3 +291,66 @@ def test_a_missing_index_is_rebuilt_from_the_profiles(aws: dict[str, Any]) -> No
     BankImporter(table).load_reference_banks([])
     entries = BanksTable(table).index()
     assert entries is not None and entries["5"].name == "Lone Profile Bank"
+
+
+def _profile(table: Any, idrssd: str) -> Profile:
+    profile = BanksTable(table).profile(idrssd)
+    assert profile is not None, idrssd
+    return profile
+
+
+def test_profiles_carry_their_view_and_their_bands_peers(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    simple_quarter(tmp_path / "q1", "20240331", {"51": bank_values(), "52": bank_values()})
+    importer.import_path(tmp_path / "q1")
+    first = _profile(table, "51")
+    assert first.latest_quarter == "20240331" and first.view is not None
+    assert first.peers is not None and first.peers["banks"] == 2
+    # A bank of the same size joins in a file of its own: the untouched bank's stored peer
+    # medians move with its band.
+    simple_quarter(tmp_path / "q1b", "20240630", {"53": bank_values(net_income_ytd=30)})
+    importer.import_path(tmp_path / "q1b")
+    moved = _profile(table, "51")
+    assert moved.peers is not None and moved.peers["banks"] == 3
+    assert moved.peers == _profile(table, "53").peers
+    assert moved.view == first.view  # its own figures did not change
+
+
+def test_an_older_quarter_imported_later_joins_the_series(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    simple_quarter(tmp_path / "q2", "20240630", {"61": bank_values(net_income_ytd=25)})
+    simple_quarter(tmp_path / "q1", "20240331", {"61": bank_values(net_income_ytd=10)})
+    importer.import_path(tmp_path / "q2")
+    assert [row["quarter"] for row in _profile(table, "61").view.series] == ["20240630"]  # type: ignore[union-attr]
+    importer.import_path(tmp_path / "q1")
+    profile = _profile(table, "61")
+    assert profile.latest_quarter == "20240630"
+    assert profile.view is not None
+    assert [row["quarter"] for row in profile.view.series] == ["20240331", "20240630"]
+
+
+def test_a_bank_removed_from_its_latest_quarter_falls_back_or_loses_its_figures(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    simple_quarter(tmp_path / "q1", "20240331", {"71": bank_values(), "72": bank_values()})
+    simple_quarter(tmp_path / "q2", "20240630", {"71": bank_values(), "72": bank_values()})
+    importer.import_path(tmp_path / "q1")
+    importer.import_path(tmp_path / "q2")
+    # A newer Q2 file without bank 71: its latest quarter is Q1 again.
+    simple_quarter(tmp_path / "q2b", "20240630", {"72": bank_values()})
+    importer.import_path(tmp_path / "q2b")
+    assert _profile(table, "71").latest_quarter == "20240331"
+    # A newer Q1 file without it too: it has no figures left.
+    simple_quarter(tmp_path / "q1b", "20240331", {"72": bank_values()})
+    importer.import_path(tmp_path / "q1b")
+    gone = _profile(table, "71")
+    assert gone.view is None and not gone.has_data and gone.name.endswith("(SYNTHETIC)")
+    assert BanksTable(table).index()["71"].has_data is False  # type: ignore[index]
