@@ -116,9 +116,9 @@ def test_a_profile_reads_the_banks_table_once_and_a_warm_search_not_at_all(
             for call in calls.calls
             if call.params.get("TableName") == aws["names"].banks_table
         ]
-        # The rest are the research flags' reads of the artifacts (S3), not the bank's data.
         assert banks_calls == ["GetItem"]
-        assert {call.service for call in calls.calls} <= {"dynamodb", "s3"}
+        # The other call is the research flags' read of the latest publications (Jobs table).
+        assert calls.operations() == ["GetItem", "BatchGetItem"]
         assert get(api, "/api/banks?q=granite")[1]["count"] == 1  # loads the index
         calls.clear()
         for query in ("bank", "trust", "99000"):

@@ -18,9 +18,12 @@ SYNTHETIC_MESSAGE = (
     "Synthetic data: this bank and its figures are invented for demonstration and describe "
     "no real institution."
 )
+# A profile written by an importer older than the stored view (docs/ARCHITECTURE.md):
+# said for people, like NO_DATA_MESSAGE; README tells the operator to import again.
 REIMPORT_MESSAGE = (
-    "This bank's figures were imported by an earlier version of the importer and cannot be "
-    "shown; import the FFIEC bulk file again (`make import FFIEC=<zip-or-folder>`)."
+    "This bank's figures were loaded by an earlier version of this service and cannot be "
+    "shown until they are loaded again. Choose another bank, or ask whoever runs this "
+    "service to load this bank's call reports again."
 )
 
 

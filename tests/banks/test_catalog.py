@@ -163,7 +163,7 @@ def test_a_profile_imported_by_an_older_importer_asks_for_a_new_import(
     )  # fmt: skip
     banks = BanksTable(aws["banks_table"])
     profile = BankCatalog(banks).profile("5")
-    assert profile["data"] == "none" and "import the FFIEC bulk file again" in profile["message"]
+    assert profile["data"] == "none" and "loaded again" in profile["message"]
     with pytest.raises(NoBankData, match="Old Bank"):
         BankLookup(banks).require_data("5")
 
