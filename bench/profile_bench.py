@@ -11,7 +11,8 @@ import`` does, and then prints:
   read the new data);
 * p50 / p95 of a bank profile (``GET /api/banks/{id}``, a different bank each time), of a
   search (``GET /api/banks?q=…``) and of a job-status poll, all measured in the same run,
-  and the ratio of the profile's p50 to the poll's (aim: at most 1.5);
+  and the ratio of the profile's p50 to the poll's (aim: at most 1.5), then the one
+  DynamoDB read behind each (a PROFILE item, a job item) timed straight at the emulator;
 * after a second, small import into the warm process (the next quarter for 25 of the banks,
   which moves the peer medians of their bands), the first search and profile once the
   process has had time to notice it (``--settle`` seconds).
@@ -35,7 +36,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import boto3
+
 from bench.support import percentile
+from devstack.run import local_stage_env
 from ingest.sample import DEFAULT_QUARTERS, FIRST_ID, generate
 from tests.e2e.local_stack import local_stack
 
@@ -93,6 +97,27 @@ def first_requests(port: int, bank: str, label: str) -> None:
     print(f"  {label}: search {search_ms:7.1f} ms ({count} results), profile {profile_ms:7.1f} ms")
 
 
+def item_reads(emulator: str, banks: list[str]) -> None:
+    """The one read behind each route, sent straight to the emulator: a bank's ``PROFILE``
+    item (all a profile reads of the Banks table) and the job item (all a poll reads)."""
+    names = local_stage_env()
+    client = boto3.client(
+        "dynamodb", endpoint_url=emulator, region_name="us-east-1",
+        aws_access_key_id="local", aws_secret_access_key="local",
+    )  # fmt: skip
+
+    def timed(table: str, pk: str, sk: str) -> float:
+        started = time.perf_counter()
+        client.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": sk}})
+        return (time.perf_counter() - started) * 1000
+
+    profile = [timed(names["BANKS_TABLE"], f"BANK#{bank}", "PROFILE") for bank in banks]
+    job = [timed(names["JOBS_TABLE"], f"BANK#{FIRST_ID}", "JOB#report") for _ in banks]
+    print("the single reads behind them, straight to the emulator:")
+    print(line("GetItem of a profile", profile))
+    print(line("GetItem of a job", job))
+
+
 def start_a_job(port: int, bank: str) -> None:
     connection = http.client.HTTPConnection(HOST, port, timeout=30)
     connection.request("POST", f"/api/research/{bank}/generate-background", body="{}",
@@ -130,6 +155,7 @@ def measure(args: argparse.Namespace, folder: str, later: str, logs: Path) -> di
             print(line(label, timings))
         ratio = statistics.median(figures["profile"]) / statistics.median(figures["poll"])
         print(f"  profile p50 / poll p50 = {ratio:.2f}   (aim <= 1.5)")
+        item_reads(stack.emulator, banks)
         generate(later, n_banks=25, quarters=(NEXT_QUARTER,))
         seconds = import_files(later, emulator_port)
         print(f"imported {NEXT_QUARTER} for 25 of the banks into the warm stack in {seconds:.1f} s")
