@@ -146,7 +146,7 @@ class BankImporter:
         reports = ffiec.open_call_reports(path)
         with Staging() as stage:
             stage.create(_SCHEMA)
-            bands_before = load_known(self._banks, stage)
+            self._load_index(stage)
             # Pass 1: parse, check and stage every quarter; nothing is written if any file
             # is bad. Rows go to the staging database, not to memory.
             staged_quarters: list[ffiec.StagedQuarter] = []
@@ -157,12 +157,16 @@ class BankImporter:
             summary = ImportSummary(origin)
             summary.items_deleted += self._purge(stage)
             self._write_quarters(stage, staged_quarters, summary)
-            summary.items_written += self._refresh(stage, summary, bands_before)
+            summary.items_written += self._refresh(stage, summary)
             summary.banks = stage.db.execute(
                 "SELECT COUNT(DISTINCT idrssd) FROM written"
             ).fetchone()[0]
         summary.seconds = self._clock() - started
         return summary
+
+    def _load_index(self, stage: Staging) -> None:
+        """The index, copied into the staging database (memory: see the note above)."""
+        load_known(self._banks, stage)
 
     def _write_quarters(
         self, stage: Staging, staged_quarters: list[ffiec.StagedQuarter], summary: ImportSummary
@@ -185,9 +189,9 @@ class BankImporter:
                 "previous quarter of the same year was not imported; import it too"
             )
 
-    def _refresh(self, stage: Staging, summary: ImportSummary, bands_before: Any) -> int:
+    def _refresh(self, stage: Staging, summary: ImportSummary) -> int:
         try:
-            return ProfileRefresh(self._banks, stage, summary.quarters).run(bands_before)
+            return ProfileRefresh(self._banks, stage, summary.quarters).run()
         except Exception as error:
             last = summary.quarters[-1] if summary.quarters else "?"
             total = stage.db.execute("SELECT COUNT(DISTINCT idrssd) FROM written").fetchone()[0]

@@ -2,17 +2,17 @@
 
 The profile is read with one ``GetItem`` (:mod:`chalicelib.banks.table`), so the importer
 stores on it what it shows: the latest figures and metrics, the metric series of the last
-:data:`SERIES_QUARTERS` quarter-ends, the data notes of those quarters, and the medians of
-the bank's peer band (banks of its size with figures, itself included).
+:data:`SERIES_QUARTERS` quarter-ends and the data notes of those quarters; the medians of
+its peer band come from :mod:`ingest.bands`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.banks.records import IndexEntry, ProfileView
+from chalicelib.banks.records import ProfileView
 from chalicelib.banks.table import plain
 from ingest import metrics, quarters
 
@@ -58,33 +58,4 @@ def peer_metrics(view: ProfileView) -> dict[str, float]:
         name: value
         for name in metrics.PEER_METRICS
         if (value := view.metrics.get(name)) is not None
-    }
-
-
-Bands = dict[str, dict[str, Any]]
-
-
-def band_peers(entries: Iterable[IndexEntry]) -> Bands:
-    """Per size band: ``{"bucket", "label", "banks", "medians"}`` over the banks with figures."""
-    members: dict[str, list[Mapping[str, float]]] = {}
-    for entry in entries:
-        bucket = metrics.size_bucket(entry.assets) if entry.has_data else None
-        if bucket is not None:
-            members.setdefault(bucket.name, []).append(entry.metrics)
-    return {bucket.name: _peers(bucket, members.get(bucket.name, [])) for bucket in
-            metrics.SIZE_BUCKETS}  # fmt: skip
-
-
-def peers_of(total_assets: Any, bands: Bands) -> dict[str, Any] | None:
-    """The peers a profile shows for a bank of this size; None when its size is unknown."""
-    bucket = metrics.size_bucket(total_assets)
-    return None if bucket is None else bands[bucket.name]
-
-
-def _peers(bucket: metrics.SizeBucket, members: list[Mapping[str, float]]) -> dict[str, Any]:
-    return {
-        "bucket": bucket.name,
-        "label": bucket.label,
-        "banks": len(members),
-        "medians": metrics.peer_medians(members),
     }

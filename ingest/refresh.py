@@ -22,7 +22,8 @@ from typing import Any
 from chalicelib.banks.records import IndexEntry, Profile
 from chalicelib.banks.table import BanksTable
 from ingest import ffiec, metrics, profiles
-from ingest.profiles import Bands, Stored
+from ingest.bands import Bands, band_peers, peers_of
+from ingest.profiles import Stored
 from ingest.staging import Staging, dump, load
 
 SYNTHETIC_SUFFIX = "(SYNTHETIC)"
@@ -36,16 +37,14 @@ def is_synthetic(name: str) -> bool:
 # -- the index, copied into the staging database ------------------------------------------------
 
 
-def load_known(banks: BanksTable, stage: Staging) -> Bands:
-    """Copy the index into ``known`` (rebuilt from the profiles when there is none yet);
-    return the band medians it gives, to compare with those after the run."""
+def load_known(banks: BanksTable, stage: Staging) -> None:
+    """Copy the index into ``known`` (rebuilt from the profiles when there is none yet)."""
     entries = banks.index()
     if entries is None:
         entries = {entry.idrssd: entry for entry in map(entry_of, banks.scan_profiles())}
     stage.insert(
         "INSERT OR REPLACE INTO known VALUES (?, ?, ?, ?, ?)", map(_known_row, entries.values())
     )
-    return profiles.band_peers(entries.values())
 
 
 def known_status(stage: Staging, idrssd: str) -> tuple[bool, bool, str] | None:
@@ -102,14 +101,15 @@ class ProfileRefresh:
         self._run = set(run_quarters)
         self._earlier = set(banks.imported_quarters()) - self._run
 
-    def run(self, bands_before: Bands) -> int:
+    def run(self) -> int:
         """Write the touched profiles, the peers that moved and the index; items written."""
+        bands_before = band_peers(self._stage, known_entries(self._stage))
         for page in self._stage.pages(
             "SELECT idrssd FROM written UNION SELECT idrssd FROM stale ORDER BY idrssd",
             size=_PAGE,
         ):
             self._recompute([str(idrssd) for (idrssd,) in page])
-        bands = profiles.band_peers(known_entries(self._stage))
+        bands = band_peers(self._stage, known_entries(self._stage))
         written = self._write_profiles(bands)
         written += self._write_moved_peers(bands, bands_before)
         self._banks.write_index(known_entries(self._stage))
@@ -218,7 +218,7 @@ class ProfileRefresh:
             for (blob,) in self._stage.rows("SELECT profile FROM views ORDER BY idrssd"):
                 profile: Profile = load(blob)
                 if profile.has_data:
-                    profile = replace(profile, peers=profiles.peers_of(profile.total_assets, bands))
+                    profile = replace(profile, peers=peers_of(profile.total_assets, bands))
                 batch.put_profile(profile)
                 written += 1
         return written
@@ -227,24 +227,22 @@ class ProfileRefresh:
         """New medians on the untouched members of the bands whose medians moved: their
         profiles read back 100 at a time and written whole, 25 at a time."""
         moved = {name for name, peers in bands.items() if before.get(name) != peers}
-        members = [
-            entry.idrssd
-            for entry in map(load, self._untouched_with_figures())
-            if (bucket := metrics.size_bucket(entry.assets)) is not None and bucket.name in moved
-        ]
         written = 0
         with self._banks.batch() as batch:
-            for start in range(0, len(members), _PAGE):
-                for profile in self._banks.profiles(members[start : start + _PAGE]).values():
+            for page in self._stage.pages(
+                "SELECT entry FROM known WHERE data = 1 AND CAST(id AS INTEGER) NOT IN "
+                "(SELECT idrssd FROM views) ORDER BY id",
+                size=_PAGE,
+            ):
+                members = [
+                    entry.idrssd
+                    for entry in (load(blob) for (blob,) in page)
+                    if (bucket := metrics.size_bucket(entry.assets)) and bucket.name in moved
+                ]
+                for profile in self._banks.profiles(members).values():
                     if profile.has_data:
-                        peers = profiles.peers_of(profile.total_assets, bands)
-                        batch.put_profile(replace(profile, peers=peers))
+                        batch.put_profile(
+                            replace(profile, peers=peers_of(profile.total_assets, bands))
+                        )
                         written += 1
         return written
-
-    def _untouched_with_figures(self) -> Iterator[bytes]:
-        for (blob,) in self._stage.rows(
-            "SELECT entry FROM known WHERE data = 1 AND CAST(id AS INTEGER) NOT IN "
-            "(SELECT idrssd FROM views) ORDER BY id"
-        ):
-            yield blob
