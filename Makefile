@@ -65,6 +65,7 @@ soak: install
 bench: install
 	$(PY) -m bench.poll
 	$(PY) -m bench.search_bench
+	$(PY) -m bench.profile_bench
 	$(PY) -m bench.import_bench
 	$(PY) -m bench.report_bench
 	$(PY) -m bench.local_lambda_bench

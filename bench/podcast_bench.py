@@ -59,11 +59,11 @@ def main() -> None:
 
     get_logger().setLevel(logging.WARNING)
 
-    from chalicelib.banks.importer import BankImporter
     from chalicelib.config import Settings
     from chalicelib.jobs.model import JobType, WorkerEvent
     from chalicelib.podcasts import audio
     from chalicelib.runtime import Runtime
+    from ingest.importer import BankImporter
 
     class Deferred:
         event: WorkerEvent | None = None

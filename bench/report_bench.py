@@ -37,10 +37,10 @@ def main() -> None:
 
     get_logger().setLevel(logging.WARNING)  # one JSON line per job would drown the figures
 
-    from chalicelib.banks.importer import BankImporter
     from chalicelib.config import Settings
     from chalicelib.jobs.model import JobType, WorkerEvent
     from chalicelib.runtime import Runtime
+    from ingest.importer import BankImporter
 
     class Deferred:
         """Keeps the event so that the worker's run can be timed on its own."""

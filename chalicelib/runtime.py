@@ -16,8 +16,9 @@ from botocore.config import Config
 
 from chalicelib.artifacts import ArtifactBucket
 from chalicelib.auth import caller_from_context
+from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.lookup import BankLookup
-from chalicelib.banks.service import BankCatalog
+from chalicelib.banks.table import BanksTable
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
 from chalicelib.jobs.invokers import Invoker, LambdaInvoker, ThreadInvoker
@@ -193,8 +194,12 @@ class Runtime:
             raise ReportRequired(idrssd)
 
     @property
+    def banks(self) -> BanksTable:
+        return self._once("banks", lambda: BanksTable(self.banks_table))
+
+    @property
     def catalog(self) -> BankCatalog:
-        return self._once("catalog", lambda: BankCatalog(self.banks_table))
+        return self._once("catalog", lambda: BankCatalog(self.banks))
 
     @property
     def jobs(self) -> JobService:
@@ -202,7 +207,7 @@ class Runtime:
             "jobs",
             lambda: JobService(
                 self.store,
-                BankLookup(self.banks_table),
+                BankLookup(self.banks),
                 self.invoker,
                 prerequisites={JobType.PODCAST: self.require_report},
                 starts_per_minute=self.settings.starts_per_minute or None,

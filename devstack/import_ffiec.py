@@ -10,8 +10,8 @@ import argparse
 import os
 import sys
 
-from chalicelib.banks import import_cli
 from devstack.run import HOST, emulator_env, local_stage_env, port_is_free
+from ingest import cli as import_cli
 
 
 def main(argv: list[str] | None = None) -> int:

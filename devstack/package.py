@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -47,10 +48,18 @@ def lint_command(template: Path, region: str) -> list[str]:
     return [_tool("cfn-lint"), "--regions", region, "--", str(template)]
 
 
+def drop_bytecode(root: Path = PROJECT / "chalicelib") -> None:
+    """Chalice zips ``chalicelib/`` as it lies, ``__pycache__`` included: compiled copies of
+    modules since deleted would ship with the code."""
+    for cache in root.rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def build(
     out_dir: Path, stage: str = "dev", env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Package the app into ``out_dir``; output is captured for the caller to show."""
+    drop_bytecode()
     environment = dict(os.environ if env is None else env)
     # As the shell's ${AWS_DEFAULT_REGION:-us-east-1}: unset or empty means the default.
     environment["AWS_DEFAULT_REGION"] = environment.get("AWS_DEFAULT_REGION") or DEFAULT_REGION

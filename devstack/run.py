@@ -25,7 +25,6 @@ from pathlib import Path
 
 import boto3
 
-from chalicelib.banks.importer import BankImporter
 from chalicelib.jobs.rules import Timing
 from devstack import stage
 from devstack.emulator import Emulator
@@ -40,6 +39,7 @@ from devstack.lambda_local.functions import (
 from devstack.lambda_local.service import LocalLambda
 from devstack.lambda_local.settings import LambdaSettings, SettingError
 from devstack.resources import INFRA_TEMPLATE, ResourceNames, create_all
+from ingest.importer import BankImporter
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample" / "ffiec"

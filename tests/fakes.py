@@ -11,6 +11,8 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
+from chalicelib.banks.records import Profile, ProfileView, QuarterRecord
+from chalicelib.banks.table import BanksTable
 from chalicelib.jobs.model import WorkerEvent
 from chalicelib.jobs.worker import Delivery
 from devstack.aws_calls import Call as Call
@@ -60,15 +62,20 @@ class RecordingInvoker:
 def put_bank(
     table: Any, idrssd: str, name: str = "Test Bank (SYNTHETIC)", quarters: int = 2
 ) -> None:
-    """A bank profile with ``quarters`` quarters of (minimal) figures."""
-    table.put_item(Item={"pk": f"BANK#{idrssd}", "sk": "PROFILE", "name": name})
-    for index in range(quarters):
-        table.put_item(
-            Item={
-                "pk": f"BANK#{idrssd}",
-                "sk": f"Q#2024{index * 3 + 3:02d}30",
-                "totalAssets": 1_000_000 + index,
-            }
+    """A bank profile with ``quarters`` quarters of (minimal) figures; none makes it a bank
+    known by name only. Written through the Banks-table adapter, as the importer writes."""
+    banks = BanksTable(table)
+    records = [
+        QuarterRecord(idrssd, f"2024{index * 3 + 3:02d}30", {"totalAssets": 1_000_000 + index})
+        for index in range(quarters)
+    ]
+    latest = records[-1] if records else None
+    view = ProfileView(latest.figures, {}, []) if latest else None
+    with banks.batch() as batch:
+        for record in records:
+            batch.put_quarter(record)
+        batch.put_profile(
+            Profile(idrssd, name, latest_quarter=latest.quarter if latest else None, view=view)
         )
 
 

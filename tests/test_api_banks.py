@@ -10,8 +10,9 @@ from urllib.parse import quote
 
 import pytest
 
-from chalicelib.banks.importer import BankImporter
+from ingest.importer import BankImporter
 from tests.api_support import Api, api_under_test
+from tests.fakes import counting_calls
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "ffiec"
 STRONG, STRESSED = "9900001", "9900002"
@@ -31,12 +32,15 @@ def get(api: Api, path: str) -> tuple[int, Any]:
     return response.status_code, json.loads(response.body)
 
 
-def test_empty_query_lists_the_first_page(api: Api) -> None:
+def test_empty_query_lists_the_first_page_banks_with_figures_first(api: Api) -> None:
     status, data = get(api, "/api/banks")
     assert status == 200
     assert 0 < data["count"] <= 50 and data["count"] == len(data["banks"])
-    names = [bank["name"] for bank in data["banks"]]
-    assert names == sorted(names, key=str.casefold)
+    marks = [bank["data"] for bank in data["banks"]]
+    assert set(marks) == {"loaded", "none"} and marks == sorted(marks)  # "loaded" < "none"
+    for mark in ("loaded", "none"):
+        names = [bank["name"] for bank in data["banks"] if bank["data"] == mark]
+        assert names == sorted(names, key=str.casefold)
 
 
 def test_search_by_name_city_and_id_prefix(api: Api) -> None:
@@ -45,6 +49,7 @@ def test_search_by_name_city_and_id_prefix(api: Api) -> None:
     _, real = get(api, "/api/banks?q=jpmorgan")
     assert [bank["idrssd"] for bank in real["banks"]] == ["852218"]
     assert real["banks"][0]["hasData"] is False and real["banks"][0]["synthetic"] is False
+    assert real["banks"][0]["data"] == "none"
     _, accents = get(api, "/api/banks?q=" + quote("ESPANOLA"))
     assert accents["count"] >= 1
 
@@ -97,3 +102,25 @@ def test_unknown_and_bad_bank_ids(api: Api) -> None:
     for bad in ["abc", "0", "-1", "12345678901", "..%2Fx", quote("٣٤"), "009900001"]:
         status, data = get(api, f"/api/banks/{bad}")
         assert status == 400 and data["code"] == "invalid_idrssd", bad
+
+
+def test_a_profile_reads_the_banks_table_once_and_a_warm_search_not_at_all(
+    aws: dict[str, Any],
+) -> None:
+    importer = BankImporter(aws["banks_table"])
+    importer.import_path(SAMPLE)
+    with api_under_test(aws) as api, counting_calls(api.runtime.session) as calls:
+        assert get(api, f"/api/banks/{STRONG}")[0] == 200
+        banks_calls = [
+            call.operation
+            for call in calls.calls
+            if call.params.get("TableName") == aws["names"].banks_table
+        ]
+        assert banks_calls == ["GetItem"]
+        # The other call is the research flags' read of the latest publications (Jobs table).
+        assert calls.operations() == ["GetItem", "BatchGetItem"]
+        assert get(api, "/api/banks?q=granite")[1]["count"] == 1  # loads the index
+        calls.clear()
+        for query in ("bank", "trust", "99000"):
+            assert get(api, f"/api/banks?q={query}")[0] == 200
+        assert calls.operations() == []

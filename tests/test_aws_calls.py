@@ -50,7 +50,7 @@ def test_a_poll_is_one_eventually_consistent_get_item(counted: Any) -> None:
     assert calls.calls[0].params.get("ConsistentRead", False) is False
 
 
-def test_a_start_is_a_lookup_one_conditional_put_and_one_event_invoke(counted: Any) -> None:
+def test_a_start_is_one_get_item_one_conditional_put_and_one_event_invoke(counted: Any) -> None:
     api, calls, stubber = counted
     stubber.add_response(
         "invoke",
@@ -65,7 +65,8 @@ def test_a_start_is_a_lookup_one_conditional_put_and_one_event_invoke(counted: A
     assert response.status_code == 202
     # The bank check, the caller's start counter (fair limits), the conditional write, the
     # event.
-    assert calls.operations() == ["Query", "UpdateItem", "PutItem", "Invoke"]
+    assert calls.operations() == ["GetItem", "UpdateItem", "PutItem", "Invoke"]
+    assert calls.calls[0].params["TableName"] == api.aws["names"].banks_table
     put = calls.calls[2].params
     assert "ConditionExpression" in put and put["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
     assert "ExpressionAttributeNames" in put
@@ -81,7 +82,7 @@ def test_joining_an_active_job_invokes_nothing(counted: Any) -> None:
     api.post(f"/api/research/{BANK}/generate-background")
     calls.clear()
     assert api.post(f"/api/research/{BANK}/generate-background").status_code == 200
-    assert calls.operations() == ["Query", "UpdateItem", "PutItem"]
+    assert calls.operations() == ["GetItem", "UpdateItem", "PutItem"]
 
 
 def test_a_podcast_start_checks_for_a_report_then_writes_once(counted: Any) -> None:
@@ -95,9 +96,9 @@ def test_a_podcast_start_checks_for_a_report_then_writes_once(counted: Any) -> N
     body = json.dumps({"experts": ["credit"]})
     calls.clear()
     assert api.post(f"/api/research/{BANK}/podcast/generate-background", body).status_code == 202
-    # The bank lookup, one GetItem of the report's publication (the podcast is made from
+    # The bank check, one GetItem of the report's publication (the podcast is made from
     # it), the conditional write and the event.
-    assert calls.operations() == ["Query", "GetItem", "UpdateItem", "PutItem", "Invoke"]
+    assert calls.operations() == ["GetItem", "GetItem", "UpdateItem", "PutItem", "Invoke"]
     assert json.loads(calls.calls[-1].params["Payload"])["params"] == {"experts": ["credit"]}
     stubber.assert_no_pending_responses()
 
@@ -109,7 +110,7 @@ def test_a_podcast_start_without_a_report_writes_nothing(counted: Any) -> None:
     response = api.post(f"/api/research/{BANK}/podcast/generate-background", body)
     assert response.status_code == 409
     assert json.loads(response.body)["code"] == "report_required"
-    assert calls.operations() == ["Query", "GetItem"]
+    assert calls.operations() == ["GetItem", "GetItem"]
 
 
 def test_a_job_writes_progress_within_the_bound(aws: dict[str, Any]) -> None:

@@ -1,37 +1,22 @@
-"""Is a bank known, and does it have figures? One ``Query`` answers both."""
+"""Is a bank known, and does it have figures? One ``GetItem`` answers both."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from chalicelib.banks.errors import BankNotFound, NoBankData
-
-PROFILE_SK = "PROFILE"
-QUARTER_PREFIX = "Q#"
+from chalicelib.banks.table import BanksTable
 
 
 class BankLookup:
-    """Checks a bank before a job starts for it, over the Banks table."""
+    """Checks a bank before a job starts for it."""
 
-    def __init__(self, table: Any) -> None:
-        self._table = table
+    def __init__(self, banks: BanksTable) -> None:
+        self._banks = banks
 
     def require_data(self, idrssd: str) -> str:
-        """Return the bank's name; raise if it is unknown or has no quarters loaded."""
-        # "PROFILE" sorts before "Q#…", so the first two items say both whether the bank
-        # exists and whether any quarter does.
-        response = self._table.query(
-            KeyConditionExpression="#pk = :pk",
-            ExpressionAttributeNames={"#pk": "pk", "#sk": "sk", "#name": "name"},
-            ExpressionAttributeValues={":pk": f"BANK#{idrssd}"},
-            ProjectionExpression="#sk, #name",
-            Limit=2,
-        )
-        items = response.get("Items", [])
-        profile = next((item for item in items if item["sk"] == PROFILE_SK), None)
-        if profile is None:
+        """Return the bank's name; raise if it is unknown or has no figures loaded."""
+        status = self._banks.bank_status(idrssd)
+        if status is None:
             raise BankNotFound(idrssd)
-        name = str(profile.get("name") or f"RSSD {idrssd}")
-        if not any(str(item["sk"]).startswith(QUARTER_PREFIX) for item in items):
-            raise NoBankData(name)
-        return name
+        if not status.has_data:
+            raise NoBankData(status.name)
+        return status.name

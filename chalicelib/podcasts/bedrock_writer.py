@@ -37,7 +37,9 @@ SYSTEM_PROMPT = (
     "Use only the figures and facts given in the JSON; never invent numbers, names or "
     "events. Percent values are already in percent; money is in thousands of dollars — say "
     "it in words a listener follows (for example '$9.9 billion'). Write plain spoken "
-    "sentences: no markdown, no lists, no stage directions, no sound effects. Answer with "
+    "sentences: no markdown, no lists, no stage directions, no sound effects. The findings "
+    "hold the report's verdict on the bank's condition, its strengths, concerns and risks: "
+    "the speakers state them as given and never contradict them. Answer with "
     'JSON only, in the form {"lines": [{"speaker": "<id>", "text": "..."}]}.'
 )
 
@@ -95,6 +97,7 @@ def prompt(brief: PodcastBrief, experts: Sequence[Expert]) -> str:
             "banks": facts.peer_count,
             "medians_percent": facts.peer_medians,
         },
+        "findings": facts.findings.as_data(),
         "series_last_4_quarters": facts.series[-4:],
         "report_sections": {key: text[:SECTION_CHARS] for key, text in brief.sections.items()},
         "host": {"id": HOST.id, "name": HOST.name},
@@ -111,8 +114,9 @@ def prompt(brief: PodcastBrief, experts: Sequence[Expert]) -> str:
         f"Write the script of a podcast episode about {facts.name}, built from its research "
         f'report. Speakers: the host ("{HOST.id}") and the experts ({ids}), each by id. The '
         "host opens, introducing the bank and each expert by name and title, and closes with a "
-        "short summary and thanks. Each expert speaks to their focus with the report's "
-        "figures; the experts answer each other by name at least once. Aim for about "
+        "short summary that states the findings' condition, and thanks. Each expert speaks "
+        "to their focus with the report's figures; the experts answer each other by name at "
+        "least once. Aim for about "
         f"{words} words in total ({MIN_MINUTES:.0f} to {MAX_MINUTES:.0f} minutes spoken); "
         f"keep each line under 150 words.{synthetic}\n\nData:\n"
         + json.dumps(data, separators=(",", ":"), default=str)

@@ -1,8 +1,8 @@
 """The offline script writer: a deterministic dialogue built from the report's figures.
 
-Every figure spoken comes from the report (via ``PodcastBrief``) and every judgement from
-the report's named thresholds (``chalicelib.reports.rules``); a missing figure is said to
-be missing rather than guessed.
+Every figure spoken comes from the report (via ``PodcastBrief``), and every judgement from
+the same findings the report was written from (``chalicelib.reports.findings``); a missing
+figure is said to be missing rather than guessed.
 """
 
 from __future__ import annotations
@@ -106,18 +106,6 @@ def _synthetic_note(facts: ReportFacts) -> str:
     )
 
 
-def _overall(facts: ReportFacts) -> tuple[Rating, list[str], list[str]]:
-    strong = [r.label for r in rules.RULES.values() if facts.rating(r.metric) is Rating.STRONG]
-    weak = [r.label for r in rules.RULES.values() if facts.rating(r.metric) is Rating.WEAK]
-    if facts.metric("roa") is not None and (facts.metric("roa") or 0.0) < 0:
-        return Rating.WEAK, strong, weak
-    if len(weak) >= 3:
-        return Rating.WEAK, strong, weak
-    if not weak and len(strong) >= 3:
-        return Rating.STRONG, strong, weak
-    return Rating.ADEQUATE, strong, weak
-
-
 def _listing(items: Sequence[str]) -> str:
     items = list(items)
     if len(items) <= 1:
@@ -155,8 +143,12 @@ def _headline(facts: ReportFacts) -> str:
 
 
 def _closing(facts: ReportFacts, experts: Sequence[Expert]) -> str:
-    rating, strong, weak = _overall(facts)
-    if weak:
+    findings = facts.findings
+    strong = [item.label for item in findings.strengths]
+    weak = [item.label for item in findings.concerns]
+    if len(weak) == 1:
+        concerns = f"The figure to keep an eye on is the {weak[0]}."
+    elif weak:
         concerns = f"The figures to keep an eye on are {_listing(weak[:3])}."
     else:
         concerns = "None of its figures crosses the report's warning thresholds."
@@ -168,8 +160,9 @@ def _closing(facts: ReportFacts, experts: Sequence[Expert]) -> str:
     )
     thanks = _listing([first_name(e) for e in experts])
     return (
-        f"That brings us to the end. On the report's rules, {spoken_name(facts)} looks "
-        f"{RATING_WORDS[rating]} overall.{strengths} {concerns}{synthetic} Thank you, "
+        f"That brings us to the end. On the report's rules, the condition of "
+        f"{spoken_name(facts)} is {findings.verdict.label}.{strengths} {concerns}{synthetic} "
+        "Thank you, "
         f"{thanks}, for a clear conversation. I'm {HOST.name}, and this has been Bank Research."
         " Until next time."
     )
@@ -357,7 +350,7 @@ def _profitability(facts: ReportFacts) -> str:
 
 
 def _regulation(facts: ReportFacts) -> str:
-    _, _, weak = _overall(facts)
+    weak = [item.label for item in facts.findings.concerns]
     flags = (
         f"I would flag {_listing(weak)}, and I'd want management's plan for each."
         if weak

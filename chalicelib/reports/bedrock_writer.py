@@ -28,7 +28,9 @@ SYSTEM_PROMPT = (
     "names or events. Percent values are already in percent. Money is in thousands of "
     "dollars. Write concise markdown: short paragraphs, at most one small table, no "
     "headings (the section title is added for you), no HTML. Judge figures with the "
-    "thresholds given. If the data is synthetic, say so once."
+    "thresholds given. The findings hold the report's verdict on the bank's condition, its "
+    "strengths, concerns and risks: state them as given and never contradict them. If the "
+    "data is synthetic, say so once."
 )
 
 
@@ -91,6 +93,7 @@ def prompt(section: Section, facts: ReportFacts) -> str:
             for name, rule in rules.RULES.items()
         },
         "well_capitalized_minimums": rules.WELL_CAPITALIZED,
+        "findings": facts.findings.as_data(),
         "notes": facts.notes,
     }
     return (

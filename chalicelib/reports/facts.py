@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
+from chalicelib.reports.findings import Findings, judge
 from chalicelib.reports.rules import RULES, Rating
 
 
@@ -70,6 +72,11 @@ class ReportFacts:
     def change_over_year(self, name: str) -> float | None:
         now, then = self.metric(name), self.year_ago(name)
         return None if now is None or then is None else now - then
+
+    @cached_property
+    def findings(self) -> Findings:
+        """What the figures say of the bank, judged once for everything written from them."""
+        return judge(self)
 
     @property
     def place(self) -> str:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Protocol
 
-from chalicelib.banks.errors import BankNotFound
-from chalicelib.banks.reference import NO_DATA_MESSAGE
+from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs.errors import JobFailed
 from chalicelib.jobs.model import ErrorCode, Job

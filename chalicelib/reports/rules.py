@@ -90,3 +90,16 @@ RULES: dict[str, Rule] = {
         LEVERAGE, CET1, TOTAL_CAPITAL,
     )
 }  # fmt: skip
+
+# The overall verdict (chalicelib.reports.findings) weighs one metric per concern:
+# earnings (ROA), margin, costs, problem loans, losses, leverage and risk-based capital.
+# ROE, reserve coverage and the other capital ratios move with these and would count the
+# same strength twice.
+VERDICT_METRICS: tuple[str, ...] = (
+    "roa", "nim", "efficiencyRatio", "nonaccrualRatio", "netChargeOffRatio", "leverageRatio",
+    "cet1Ratio",
+)  # fmt: skip
+# "Strong" takes this many strengths and no concern; this many concerns mean "pressure on
+# several fronts".
+STRONG_STRENGTHS = 4
+PRESSURE_CONCERNS = 3

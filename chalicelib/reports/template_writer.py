@@ -1,16 +1,18 @@
 """The offline writer: analyst prose built from the figures, deterministic, no model.
 
-Every sentence that states a number or a judgement takes it from ``ReportFacts`` and the
-named thresholds of ``chalicelib.reports.rules``; where a figure is missing the text says
-so instead of guessing.
+Every sentence that states a number takes it from ``ReportFacts``, and every judgement from
+the findings (``chalicelib.reports.findings``, the named thresholds of
+``chalicelib.reports.rules``) that the podcast is written from too; where a figure is
+missing the text says so instead of guessing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from chalicelib.reports import rules
 from chalicelib.reports.facts import ReportFacts
+from chalicelib.reports.findings import Finding, Findings, Risk, RiskKind, Verdict
 from chalicelib.reports.numbers import (
     growth_words,
     money,
@@ -76,39 +78,9 @@ def _rated(facts: ReportFacts, metric: str) -> str:
     return RATING_WORDS[facts.rating(metric)]
 
 
-def _overall(facts: ReportFacts) -> tuple[str, list[str], list[str]]:
-    """The overall condition, with the strengths and concerns it rests on."""
-    strengths: list[str] = []
-    concerns: list[str] = []
-    for metric in (
-        "roa",
-        "nim",
-        "efficiencyRatio",
-        "nonaccrualRatio",
-        "netChargeOffRatio",
-        "leverageRatio",
-        "cet1Ratio",
-    ):
-        rule, rating = rules.RULES[metric], facts.rating(metric)
-        text = f"{rule.label[0].upper()}{rule.label[1:]} at {pct(facts.metric(metric))}"
-        if rating is Rating.STRONG:
-            strengths.append(text)
-        elif rating is Rating.WEAK:
-            concerns.append(text)
-    roa = facts.metric("roa")
-    if roa is not None and roa < 0:
-        condition = "under significant stress: it is losing money"
-    elif len(concerns) >= 3:
-        condition = "under pressure on several fronts"
-    elif concerns and not strengths:
-        condition = "adequate but with weaknesses to watch"
-    elif len(strengths) >= 4 and not concerns:
-        condition = "strong"
-    elif len(strengths) > len(concerns):
-        condition = "sound"
-    else:
-        condition = "mixed"
-    return condition, strengths, concerns
+def _listed(findings: Sequence[Finding]) -> list[str]:
+    """``Return on assets at 1.23%`` per finding."""
+    return [f"{item.label[0].upper()}{item.label[1:]} at {pct(item.value)}" for item in findings]
 
 
 def _span(facts: ReportFacts) -> str:
@@ -133,7 +105,8 @@ def _bullets(items: list[str]) -> str:
 
 
 def _executive_summary(facts: ReportFacts) -> str:
-    condition, strengths, concerns = _overall(facts)
+    findings = facts.findings
+    strengths, concerns = _listed(findings.strengths), _listed(findings.concerns)
     assets = facts.figure("totalAssets")
     where = f" based in {facts.place}" if facts.place else ""
     lines = [
@@ -141,7 +114,8 @@ def _executive_summary(facts: ReportFacts) -> str:
         f"quarter ended {quarter_end(facts.quarter)}, drawing on {_span(facts)} of Call "
         "Report data.",
         "",
-        f"On the report's rules its condition is **{condition}**. It earned an annualised "
+        f"On the report's rules its condition is **{findings.verdict.label}**. It earned an "
+        "annualised "
         f"return on assets of {pct(facts.metric('roa'))}{_versus_peers(facts, 'roa')}, "
         f"with a net interest margin of {pct(facts.metric('nim'))} and an efficiency ratio "
         f"of {pct(facts.metric('efficiencyRatio'), 1)}.",
@@ -279,20 +253,20 @@ def _asset_quality(facts: ReportFacts) -> str:
     return "\n\n".join(paragraphs)
 
 
+CAPITAL_ROWS = (
+    ("leverageRatio", "Tier 1 leverage", "tier 1 leverage"),
+    ("cet1Ratio", "Common equity tier 1", "CET1"),
+    ("tier1Ratio", "Tier 1 risk-based", "tier 1 risk-based"),
+    ("totalCapitalRatio", "Total risk-based", "total risk-based"),
+)
+
+
 def _capital_liquidity(facts: ReportFacts) -> str:
     rows = []
-    short_of_minimum = []
-    for metric, label in (
-        ("leverageRatio", "Tier 1 leverage"),
-        ("cet1Ratio", "Common equity tier 1"),
-        ("tier1Ratio", "Tier 1 risk-based"),
-        ("totalCapitalRatio", "Total risk-based"),
-    ):
+    for metric, label, _ in CAPITAL_ROWS:
         value, minimum = facts.metric(metric), rules.WELL_CAPITALIZED[metric]
         cushion = "—" if value is None else f"{value - minimum:+.2f} pp"
         rows.append(f"| {label} | {pct(value)} | {pct(minimum, 1)} | {cushion} |")
-        if value is not None and value < minimum:
-            short_of_minimum.append(label.lower())
     table = "\n".join(
         [
             "| Ratio | Bank | Well-capitalized minimum | Cushion |",
@@ -300,52 +274,53 @@ def _capital_liquidity(facts: ReportFacts) -> str:
             *rows,
         ]
     )
+    return "\n\n".join([table, _capital_verdict(facts), _liquidity(facts)])
+
+
+def _capital_verdict(facts: ReportFacts) -> str:
+    short_of_minimum = [
+        label.lower()
+        for metric, label, _ in CAPITAL_ROWS
+        if (value := facts.metric(metric)) is not None and value < rules.WELL_CAPITALIZED[metric]
+    ]
     if short_of_minimum:
-        verdict = (
+        return (
             f"The {', '.join(short_of_minimum)} ratio falls below the well-capitalized "
             "minimum, which limits what the bank may do until capital is rebuilt."
         )
-    else:
-        rated = [
-            f"the {label} of {pct(facts.metric(metric))} rates {_rated(facts, metric)}"
-            for metric, label in (("leverageRatio", "leverage ratio"), ("cet1Ratio", "CET1 ratio"))
-            if facts.metric(metric) is not None
-        ]
-        verdict = "Every reported ratio clears the well-capitalized minimum." + (
-            f" On the report's scale {' and '.join(rated)}." if rated else ""
-        )
-        missing = [
-            label
-            for metric, label in (
-                ("leverageRatio", "tier 1 leverage"),
-                ("cet1Ratio", "CET1"),
-                ("tier1Ratio", "tier 1 risk-based"),
-                ("totalCapitalRatio", "total risk-based"),
-            )
-            if facts.metric(metric) is None
-        ]
-        if missing:
-            verdict += f" The {_series(missing)} ratio is not reported (blank or confidential)."
+    rated = [
+        f"the {label} of {pct(facts.metric(metric))} rates {_rated(facts, metric)}"
+        for metric, label in (("leverageRatio", "leverage ratio"), ("cet1Ratio", "CET1 ratio"))
+        if facts.metric(metric) is not None
+    ]
+    verdict = "Every reported ratio clears the well-capitalized minimum." + (
+        f" On the report's scale {' and '.join(rated)}." if rated else ""
+    )
+    missing = [short for metric, _, short in CAPITAL_ROWS if facts.metric(metric) is None]
+    if missing:
+        verdict += f" The {_series(missing)} ratio is not reported (blank or confidential)."
+    return verdict
+
+
+def _liquidity(facts: ReportFacts) -> str:
     ltd = facts.metric("loanToDeposit")
     if ltd is None:
-        liquidity = "The loan-to-deposit ratio cannot be computed from the data."
-    elif ltd > rules.LOAN_TO_DEPOSIT_HIGH:
-        liquidity = (
+        return "The loan-to-deposit ratio cannot be computed from the data."
+    if ltd > rules.LOAN_TO_DEPOSIT_HIGH:
+        return (
             f"Loans equal {pct(ltd, 1)} of deposits: above {rules.LOAN_TO_DEPOSIT_HIGH:.0f}% "
             "the bank funds part of its lending with borrowings, which cost more and can "
             "run faster than deposits."
         )
-    elif ltd < rules.LOAN_TO_DEPOSIT_LOW:
-        liquidity = (
+    if ltd < rules.LOAN_TO_DEPOSIT_LOW:
+        return (
             f"Loans equal only {pct(ltd, 1)} of deposits: liquidity is ample, though much of "
             "the funding sits in lower-yielding securities and cash."
         )
-    else:
-        liquidity = (
-            f"Loans equal {pct(ltd, 1)} of deposits, a balanced use of deposit funding"
-            f"{_versus_peers(facts, 'loanToDeposit')}."
-        )
-    return "\n\n".join([table, verdict, liquidity])
+    return (
+        f"Loans equal {pct(ltd, 1)} of deposits, a balanced use of deposit funding"
+        f"{_versus_peers(facts, 'loanToDeposit')}."
+    )
 
 
 PEER_ROWS = (
@@ -398,94 +373,101 @@ def _series(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _risks_outlook(facts: ReportFacts) -> str:
-    risks: list[str] = []
-    nim_change = facts.change_over_year("nim")
-    if nim_change is not None and nim_change <= -rules.NIM_MOVE:
-        risks.append(
-            f"**Margin compression**: the net interest margin is {points(nim_change)} over "
-            "the year; funding costs are rising faster than asset yields."
-        )
-    nonaccrual_change = facts.change_over_year("nonaccrualRatio")
-    if facts.rating("nonaccrualRatio") is Rating.WEAK or (
-        nonaccrual_change is not None and nonaccrual_change >= rules.NONACCRUAL_MOVE
-    ):
-        risks.append(
-            f"**Credit deterioration**: nonaccrual loans are {pct(facts.metric('nonaccrualRatio'))}"
-            " of loans"
-            + (
-                f", {points(nonaccrual_change)} on the year"
-                if nonaccrual_change is not None
-                else ""
-            )
-            + "."
-        )
-    if facts.rating("allowanceCoverage") is Rating.WEAK:
-        risks.append(
-            f"**Reserve shortfall**: the allowance covers "
-            f"{pct(facts.metric('allowanceCoverage'), 0)} of nonaccrual loans, below the "
-            f"{rules.ALLOWANCE_COVERAGE.weak:.0f}% the report treats as a floor."
-        )
-    roa = facts.metric("roa")
-    if roa is not None and roa < 0:
-        risks.append(
-            "**Losses eroding capital**: a negative return on assets draws down equity each "
-            "quarter it lasts."
-        )
-    elif facts.rating("efficiencyRatio") is Rating.WEAK:
-        risks.append(
-            f"**Cost base**: an efficiency ratio of {pct(facts.metric('efficiencyRatio'), 1)} "
-            "leaves little room to absorb credit costs."
-        )
-    for metric in ("leverageRatio", "cet1Ratio"):
-        if facts.rating(metric) is Rating.WEAK:
-            risks.append(
-                f"**Thin capital**: the {rules.RULES[metric].label} of "
-                f"{pct(facts.metric(metric))} sits close to the well-capitalized minimum of "
-                f"{pct(rules.WELL_CAPITALIZED[metric], 1)}."
-            )
-    ltd = facts.metric("loanToDeposit")
-    if ltd is not None and ltd > rules.LOAN_TO_DEPOSIT_HIGH:
-        risks.append(
-            f"**Funding**: loans at {pct(ltd, 1)} of deposits depend on wholesale funding."
-        )
-    deposit_growth = facts.metric("depositGrowthYoY")
-    if deposit_growth is not None and deposit_growth < rules.SHRINKING:
-        risks.append(
-            f"**Deposit outflows**: deposits are {growth_words(deposit_growth)} on the year."
-        )
-    asset_growth = facts.metric("assetGrowthYoY")
-    if asset_growth is not None and asset_growth > rules.RAPID_GROWTH:
-        risks.append(
-            f"**Rapid growth**: assets are {growth_words(asset_growth)} on the year; new loans "
-            "have yet to season."
-        )
+def _margin_compression(facts: ReportFacts, risk: Risk) -> str:
+    return (
+        f"**Margin compression**: the net interest margin is {points(risk.change or 0.0)} over "
+        "the year; funding costs are rising faster than asset yields."
+    )
 
-    condition, _, concerns = _overall(facts)
-    if not risks:
-        risks.append(
-            "No figure crosses the report's risk thresholds; the main exposures are those of "
-            "any bank — interest rates, the local economy and competition for deposits."
-        )
-    if roa is not None and roa < 0:
-        outlook = (
+
+def _credit_deterioration(facts: ReportFacts, risk: Risk) -> str:
+    change = f", {points(risk.change)} on the year" if risk.change is not None else ""
+    return f"**Credit deterioration**: nonaccrual loans are {pct(risk.value)} of loans{change}."
+
+
+def _reserve_shortfall(facts: ReportFacts, risk: Risk) -> str:
+    return (
+        f"**Reserve shortfall**: the allowance covers {pct(risk.value, 0)} of nonaccrual "
+        f"loans, below the {rules.ALLOWANCE_COVERAGE.weak:.0f}% the report treats as a floor."
+    )
+
+
+def _losses(facts: ReportFacts, risk: Risk) -> str:
+    return (
+        "**Losses eroding capital**: a negative return on assets draws down equity each "
+        "quarter it lasts."
+    )
+
+
+def _cost_base(facts: ReportFacts, risk: Risk) -> str:
+    return (
+        f"**Cost base**: an efficiency ratio of {pct(risk.value, 1)} leaves little room to "
+        "absorb credit costs."
+    )
+
+
+def _thin_capital(facts: ReportFacts, risk: Risk) -> str:
+    return (
+        f"**Thin capital**: the {rules.RULES[risk.metric].label} of {pct(risk.value)} sits "
+        f"close to the well-capitalized minimum of {pct(rules.WELL_CAPITALIZED[risk.metric], 1)}."
+    )
+
+
+def _funding(facts: ReportFacts, risk: Risk) -> str:
+    return f"**Funding**: loans at {pct(risk.value, 1)} of deposits depend on wholesale funding."
+
+
+def _deposit_outflows(facts: ReportFacts, risk: Risk) -> str:
+    return f"**Deposit outflows**: deposits are {growth_words(risk.value)} on the year."
+
+
+def _rapid_growth(facts: ReportFacts, risk: Risk) -> str:
+    return (
+        f"**Rapid growth**: assets are {growth_words(risk.value)} on the year; new loans "
+        "have yet to season."
+    )
+
+
+RISK_WORDS: dict[RiskKind, Callable[[ReportFacts, Risk], str]] = {
+    RiskKind.MARGIN_COMPRESSION: _margin_compression,
+    RiskKind.CREDIT_DETERIORATION: _credit_deterioration,
+    RiskKind.RESERVE_SHORTFALL: _reserve_shortfall,
+    RiskKind.LOSSES: _losses,
+    RiskKind.COST_BASE: _cost_base,
+    RiskKind.THIN_CAPITAL: _thin_capital,
+    RiskKind.FUNDING: _funding,
+    RiskKind.DEPOSIT_OUTFLOWS: _deposit_outflows,
+    RiskKind.RAPID_GROWTH: _rapid_growth,
+}
+
+
+def _outlook(findings: Findings) -> str:
+    if findings.verdict is Verdict.STRESSED:
+        return (
             "The outlook is negative until losses stop: the bank needs to stem credit costs "
             "and may need to raise capital."
         )
-    elif concerns:
-        outlook = (
-            f"The outlook is cautious: the bank is {condition}, and the concerns above should "
-            "be watched over the next quarters."
+    if findings.concerns:
+        return (
+            f"The outlook is cautious: the bank is {findings.verdict.label}, and the concerns "
+            "above should be watched over the next quarters."
         )
-    else:
-        outlook = f"The outlook is stable: the bank is {condition} on the report's rules."
+    return f"The outlook is stable: the bank is {findings.verdict.label} on the report's rules."
+
+
+def _risks_outlook(facts: ReportFacts) -> str:
+    findings = facts.findings
+    risks = [RISK_WORDS[risk.kind](facts, risk) for risk in findings.risks] or [
+        "No figure crosses the report's risk thresholds; the main exposures are those of "
+        "any bank — interest rates, the local economy and competition for deposits."
+    ]
     watch = [
         f"Net interest margin (now {pct(facts.metric('nim'))})",
         f"Nonaccrual loans (now {pct(facts.metric('nonaccrualRatio'))} of loans)",
         f"Tier 1 leverage ratio (now {pct(facts.metric('leverageRatio'))})",
     ]
-    parts = ["Risks the figures point to:", "", _bullets(risks), "", outlook, "", "What to watch:",
-             "", _bullets(watch)]  # fmt: skip
+    parts = ["Risks the figures point to:", "", _bullets(risks), "", _outlook(findings), "",
+             "What to watch:", "", _bullets(watch)]  # fmt: skip
     if facts.notes:
         parts += ["", "Data notes: " + " ".join(note.rstrip(".") + "." for note in facts.notes)]
     return "\n".join(parts)

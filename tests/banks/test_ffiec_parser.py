@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from chalicelib.banks import ffiec
-from chalicelib.banks.errors import FFIECFormatError
+from ingest import ffiec, quarters
+from ingest.errors import FFIECFormatError
 from tests.banks.builders import bank_values, por_file, schedule_file, simple_quarter
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
@@ -77,7 +77,7 @@ def test_rcfd_is_preferred_to_rcon_and_deposits_add_foreign_offices(tmp_path: Pa
     (report,) = ffiec.load(tmp_path)
     values = report.banks["7"].values
     assert values["totalAssets"] == 5000
-    from chalicelib.banks.mdrm import total_deposits
+    from ingest.mdrm import total_deposits
 
     assert total_deposits(values) == 3500
 
@@ -136,9 +136,11 @@ def test_year_to_date_income_becomes_quarterly() -> None:
 
 
 def test_quarter_arithmetic() -> None:
-    assert ffiec.previous_quarter("20240331") == "20231231"
-    assert ffiec.previous_quarter("20241231") == "20240930"
-    assert ffiec.year_ago("20240630") == "20230630"
+    assert quarters.previous("20240331") == "20231231"
+    assert quarters.previous("20241231") == "20240930"
+    assert quarters.year_ago("20240630") == "20230630"
+    assert quarters.window("20240630", 3) == ["20231231", "20240331", "20240630"]
+    assert quarters.label("20240630") == "2024-06-30"
 
 
 # -- malformed files: a sentence naming file and line ---------------------------------
@@ -268,7 +270,7 @@ def test_duplicate_id_in_the_panel_names_the_line(tmp_path: Path) -> None:
 
 
 def test_staging_file_is_removed(tmp_path: Path) -> None:
-    from chalicelib.banks.staging import Staging
+    from ingest.staging import Staging
 
     simple_quarter(tmp_path / "q", "20240331", {"1": bank_values()})
     reports = ffiec.open_call_reports(tmp_path / "q")

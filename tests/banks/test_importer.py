@@ -9,10 +9,12 @@ from typing import Any
 
 import pytest
 
-from chalicelib.banks import import_cli
-from chalicelib.banks.errors import FFIECFormatError, ImportIncomplete, SyntheticUnderRealId
-from chalicelib.banks.importer import BankImporter
-from chalicelib.banks.reference import ReferenceBank, read_reference_banks
+from chalicelib.banks.records import Profile
+from chalicelib.banks.table import BanksTable
+from ingest import cli as import_cli
+from ingest.errors import FFIECFormatError, ImportIncomplete, SyntheticUnderRealId
+from ingest.importer import BankImporter
+from ingest.reference import ReferenceBank, read_reference_banks
 from tests.banks.builders import bank_values, simple_quarter
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
@@ -275,6 +277,80 @@ def test_many_banks_stream_in_chunks_with_context(aws: dict[str, Any], tmp_path:
         assert q2["figures"]["netIncome"] == 15 and q3["figures"]["netIncome"] == 20
         profile = _must(table, f"BANK#{idrssd}", "PROFILE")
         assert profile["latestQuarter"] == "20240930"
-        assert profile["latestMetrics"]["roa"] == pytest.approx(8.0)  # 20 x 4 / 1000 x 100
+        view = BanksTable(table).profile(idrssd).view  # type: ignore[union-attr]
+        assert view is not None and view.metrics["roa"] == pytest.approx(8.0)  # 20x4/1000x100
     marker = _must(table, "IMPORT", "Q#20240930")
     assert json.loads(marker["ids"]) == sorted(ids, key=int)
+
+
+def test_a_missing_index_is_rebuilt_from_the_profiles(aws: dict[str, Any]) -> None:
+    table = aws["banks_table"]
+    with BanksTable(table).batch() as batch:
+        batch.put_profile(Profile("5", "Lone Profile Bank", "Town", "KS"))
+    assert BanksTable(table).index() is None
+    BankImporter(table).load_reference_banks([])
+    entries = BanksTable(table).index()
+    assert entries is not None and entries["5"].name == "Lone Profile Bank"
+
+
+def _profile(table: Any, idrssd: str) -> Profile:
+    profile = BanksTable(table).profile(idrssd)
+    assert profile is not None, idrssd
+    return profile
+
+
+def test_profiles_carry_their_view_and_their_bands_peers(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    simple_quarter(tmp_path / "q1", "20240331", {"51": bank_values(), "52": bank_values()})
+    importer.import_path(tmp_path / "q1")
+    first = _profile(table, "51")
+    assert first.latest_quarter == "20240331" and first.view is not None
+    assert first.peers is not None and first.peers["banks"] == 2
+    # A bank of the same size joins in a file of its own: the untouched bank's stored peer
+    # medians move with its band.
+    simple_quarter(tmp_path / "q1b", "20240630", {"53": bank_values(net_income_ytd=30)})
+    importer.import_path(tmp_path / "q1b")
+    moved = _profile(table, "51")
+    assert moved.peers is not None and moved.peers["banks"] == 3
+    assert moved.peers == _profile(table, "53").peers
+    assert moved.view == first.view  # its own figures did not change
+
+
+def test_an_older_quarter_imported_later_joins_the_series(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    simple_quarter(tmp_path / "q2", "20240630", {"61": bank_values(net_income_ytd=25)})
+    simple_quarter(tmp_path / "q1", "20240331", {"61": bank_values(net_income_ytd=10)})
+    importer.import_path(tmp_path / "q2")
+    assert [row["quarter"] for row in _profile(table, "61").view.series] == ["20240630"]  # type: ignore[union-attr]
+    importer.import_path(tmp_path / "q1")
+    profile = _profile(table, "61")
+    assert profile.latest_quarter == "20240630"
+    assert profile.view is not None
+    assert [row["quarter"] for row in profile.view.series] == ["20240331", "20240630"]
+
+
+def test_a_bank_removed_from_its_latest_quarter_falls_back_or_loses_its_figures(
+    aws: dict[str, Any], tmp_path: Path
+) -> None:
+    table = aws["banks_table"]
+    importer = BankImporter(table, real_ids=set())
+    simple_quarter(tmp_path / "q1", "20240331", {"71": bank_values(), "72": bank_values()})
+    simple_quarter(tmp_path / "q2", "20240630", {"71": bank_values(), "72": bank_values()})
+    importer.import_path(tmp_path / "q1")
+    importer.import_path(tmp_path / "q2")
+    # A newer Q2 file without bank 71: its latest quarter is Q1 again.
+    simple_quarter(tmp_path / "q2b", "20240630", {"72": bank_values()})
+    importer.import_path(tmp_path / "q2b")
+    assert _profile(table, "71").latest_quarter == "20240331"
+    # A newer Q1 file without it too: it has no figures left.
+    simple_quarter(tmp_path / "q1b", "20240331", {"72": bank_values()})
+    importer.import_path(tmp_path / "q1b")
+    gone = _profile(table, "71")
+    assert gone.view is None and not gone.has_data and gone.name.endswith("(SYNTHETIC)")
+    assert BanksTable(table).index()["71"].has_data is False  # type: ignore[index]

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from chalicelib.banks import metrics
+from ingest import metrics
 
 PREVIOUS = {
     "totalAssets": 900, "totalEquity": 90, "loans": 500, "totalDeposits": 700,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scripts.make_ffiec_sample import DEFAULT_OUT, bank_specs, generate
+from ingest.sample import DEFAULT_OUT, bank_specs, generate
 
 
 def _files(root: Path) -> dict[str, bytes]:

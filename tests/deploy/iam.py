@@ -198,6 +198,11 @@ def needs_of(service: str, operation: str, params: dict[str, Any]) -> list[Need]
         return [
             Need(action, f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{params['TableName']}")
         ]
+    if service == "dynamodb" and "RequestItems" in params:  # BatchGetItem, BatchWriteItem
+        return [
+            Need(action, f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{table}")
+            for table in params["RequestItems"]
+        ]
     if service == "s3" and "Key" in params:
         bucket = f"arn:{PARTITION}:s3:::{params['Bucket']}"
         found = [Need(action, f"{bucket}/{params['Key']}")]

@@ -22,10 +22,10 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import runtime
-from chalicelib.banks.importer import BankImporter
 from chalicelib.jobs.invokers import LambdaInvoker
 from chalicelib.jobs.model import JobType, WorkerEvent
 from chalicelib.runtime import Runtime
+from ingest.importer import BankImporter
 from tests.api_support import settings_for_tests
 from tests.conftest import NAMES
 from tests.deploy.iam import (
@@ -219,7 +219,7 @@ def recorded(aws: dict[str, Any]) -> Iterator[Recorded]:
 
 def test_the_exercise_covers_the_main_calls(recorded: Recorded) -> None:
     api = {(call.service, call.operation) for call in recorded.by_function["api_handler"]}
-    assert {("dynamodb", "GetItem"), ("dynamodb", "PutItem"), ("dynamodb", "Query")} <= api
+    assert {("dynamodb", "GetItem"), ("dynamodb", "PutItem"), ("dynamodb", "BatchGetItem")} <= api
     assert {("dynamodb", "UpdateItem"), ("lambda", "Invoke")} <= api
     for worker in ("report_worker", "podcast_worker"):
         assert ("dynamodb", "UpdateItem") in {

@@ -242,14 +242,13 @@ def test_a_job_that_fails_for_a_real_reason_shows_its_error_after_a_reload_and_e
     stack: Stack, watched: Watched, context: Any
 ) -> None:
     page, bank = watched.page, "9900009"
-    # The bank's profile is flagged "no data loaded" while quarter items remain: a start
-    # passes (quarters exist) but the report finds no usable data and fails the job.
+    # The bank's profile loses the figures it shows while it still says they are loaded: a
+    # start passes (it reads only that flag) but the report finds no usable data and fails.
     open_bank(page, stack, bank)
     banks_table(stack).update_item(
         Key={"pk": f"BANK#{bank}", "sk": "PROFILE"},
-        UpdateExpression="SET #data = :none",
-        ExpressionAttributeNames={"#data": "data"},
-        ExpressionAttributeValues={":none": "none"},
+        UpdateExpression="REMOVE #view",
+        ExpressionAttributeNames={"#view": "view"},
     )
     page.click("#generate-report")
     page.wait_for_selector("#report-outcome:not([hidden])", timeout=REPORT_TIMEOUT_MS)

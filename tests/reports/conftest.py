@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
-from chalicelib.banks.importer import BankImporter
-from chalicelib.banks.service import BankCatalog
+from chalicelib.banks.catalog import BankCatalog
+from chalicelib.banks.table import BanksTable
 from chalicelib.reports.facts import ReportFacts
+from ingest.importer import BankImporter
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
 STRONG, STRESSED = "9900001", "9900002"
@@ -25,7 +26,7 @@ def sample(aws: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def catalog(sample: dict[str, Any]) -> BankCatalog:
-    return BankCatalog(sample["banks_table"])
+    return BankCatalog(BanksTable(sample["banks_table"]))
 
 
 @pytest.fixture

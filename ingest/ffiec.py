@@ -11,9 +11,9 @@ Schedule files are tab-delimited: a codes row whose first cell is ``"IDRSSD"`` (
 then a caption row, then one row per bank, usually with a trailing tab. Blank means not
 reported, ``CONF`` confidential; RC-R ratios may be percent strings (``9.1154%``).
 
-Only the codes in :mod:`chalicelib.banks.mdrm` are read and checked; other columns of a
+Only the codes in :mod:`ingest.mdrm` are read and checked; other columns of a
 real file are skipped. Files are read as streams and each quarter is staged, row by row, in
-an on-disk SQLite database (:mod:`chalicelib.banks.staging`) where the schedules are joined
+an on-disk SQLite database (:mod:`ingest.staging`) where the schedules are joined
 on IDRSSD, so memory does not grow with the number of banks: :func:`stage_quarter` parses and
 validates, :func:`iter_banks` streams the joined banks back in IDRSSD order. :func:`load`
 keeps whole quarters in memory, for tests and small sets. This module imports nothing from
@@ -34,10 +34,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO
 
-from chalicelib.banks import mdrm, staging
-from chalicelib.banks.errors import FFIECFormatError
-from chalicelib.banks.mdrm import Value
-from chalicelib.banks.staging import Staging
+from ingest import mdrm, staging
+from ingest import quarters as quarter_ends
+from ingest.errors import FFIECFormatError
+from ingest.mdrm import Value
+from ingest.staging import Staging
 
 CONF = "CONF"
 MAX_ID_DIGITS = 10
@@ -154,27 +155,6 @@ def parse_file_name(basename: str) -> FileName | None:
     return FileName(quarter, schedule, part, parts)
 
 
-def quarter_label(quarter: str) -> str:
-    return f"{quarter[:4]}-{quarter[4:6]}-{quarter[6:]}"
-
-
-def previous_quarter(quarter: str) -> str:
-    """The quarter-end before ``quarter`` (yyyymmdd)."""
-    year, month = int(quarter[:4]), int(quarter[4:6])
-    ends = {3: "0331", 6: "0630", 9: "0930", 12: "1231"}
-    if month == 3:
-        return f"{year - 1}1231"
-    return f"{year}{ends[month - 3]}"
-
-
-def year_ago(quarter: str) -> str:
-    return f"{int(quarter[:4]) - 1}{quarter[4:]}"
-
-
-def _valid_quarter(quarter: str) -> bool:
-    return quarter[4:] in {"0331", "0630", "0930", "1231"}
-
-
 # -- discovering files ---------------------------------------------------------------
 
 
@@ -230,7 +210,7 @@ def group_by_quarter(sources: list[Source], origin: str) -> dict[str, QuarterFil
         name = parse_file_name(source.basename)
         if name is None:
             continue
-        if not _valid_quarter(name.quarter):
+        if not quarter_ends.is_quarter_end(name.quarter):
             raise FFIECFormatError(
                 source.label, None, f"{name.quarter} in the file name is not a quarter end"
             )
@@ -639,10 +619,10 @@ def quarterly_flows(
     if quarter[4:] == "0331":
         return {name: ytd.get(name) for name in mdrm.FLOW_FIELDS}, None
     if previous_ytd is None:
-        previous = previous_quarter(quarter)
+        previous = quarter_ends.previous(quarter)
         return {name: None for name in mdrm.FLOW_FIELDS}, (
-            f"quarterly income for {quarter_label(quarter)} not derived: the year-to-date "
-            f"figures of {quarter_label(previous)} were not imported; import that quarter too"
+            f"quarterly income for {quarter_ends.label(quarter)} not derived: the year-to-date "
+            f"figures of {quarter_ends.label(previous)} were not imported; import that quarter too"
         )
     flows: dict[str, Value | None] = {}
     for name in mdrm.FLOW_FIELDS:

@@ -1,6 +1,6 @@
 """Command line: import FFIEC call-report bulk files into the Banks table.
 
-    python -m chalicelib.banks.import_cli PATH [--table NAME] [--no-reference]
+    python -m ingest PATH [--table NAME] [--no-reference]
 
 PATH is a CDR "Call Reports -- Single Period" zip, a folder of them, or an unpacked folder.
 The table name comes from ``--table`` or the ``BANKS_TABLE`` environment variable; AWS
@@ -47,7 +47,7 @@ class ProgressBar:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m chalicelib.banks.import_cli",
+        prog="python -m ingest",
         description="Import FFIEC CDR call-report bulk files into the Banks table.",
     )
     parser.add_argument("path", help="zip, folder of zips, or unpacked folder of bulk files")
@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import boto3  # here, not at import time: the module stays cheap to import
 
-    from chalicelib.banks.importer import BankImporter
+    from ingest.importer import BankImporter
 
     table = boto3.resource("dynamodb").Table(args.table)
     importer = BankImporter(table, progress=ProgressBar())
@@ -75,7 +75,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     if references:
         print(f"Loaded {references} real banks by identifier only (no figures).", file=sys.stderr)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

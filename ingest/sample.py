@@ -1,6 +1,6 @@
 """Write a synthetic sample in the FFIEC CDR "Call Reports -- Single Period" bulk format.
 
-    python scripts/make_ffiec_sample.py [OUT_DIR] [--banks N] [--quarters 20230331,...]
+    python -m ingest.sample [OUT_DIR] [--banks N] [--quarters 20230331,...]
 
 Every bank is invented: names end " (SYNTHETIC)" and RSSD ids start at 9 900 001, far above
 any id the Federal Reserve has assigned (real ids are below 6 000 000). The output is one
@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_OUT = Path(__file__).resolve().parent.parent / "data" / "sample" / "ffiec"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "sample" / "ffiec"
 DEFAULT_QUARTERS: tuple[str, ...] = (
     "20230331", "20230630", "20230930", "20231231",
     "20240331", "20240630", "20240930", "20241231",
@@ -187,6 +187,10 @@ def _quarter_index(quarter: str) -> int:
     return int(quarter[4:6]) // 3
 
 
+EARNING_SHARE = 0.93  # of assets
+DEPOSIT_SHARE = 0.88  # of liabilities (and of assets, for the cost of funding)
+
+
 def simulate(spec: BankSpec, quarters: Sequence[str], seed: int) -> dict[str, dict[str, float]]:
     """Balance sheet and year-to-date income per quarter, consistent with each other.
 
@@ -209,73 +213,82 @@ def simulate(spec: BankSpec, quarters: Sequence[str], seed: int) -> dict[str, di
         loans = assets * loan_share * (1 + rng.uniform(-0.01, 0.01))
         average_assets = (assets + previous_assets) / 2
         average_loans = (loans + previous_loans) / 2
-        earning_share = 0.93
-        interest_income = average_assets * earning_share * (0.050 + 0.004 * strain) / 4
-        deposits_share = 0.88
-        interest_expense = average_assets * deposits_share * (0.019 + 0.014 * strain) / 4
-        noninterest_income = average_assets * rng.uniform(0.004, 0.008) / 4
-        noninterest_expense = average_assets * (0.024 + 0.010 * strain) / 4
-        provision = average_loans * (0.002 + 0.030 * strain**1.5) / 4
-        charge_offs = average_loans * (0.0015 + 0.024 * strain**1.5) / 4
-        recoveries = charge_offs * rng.uniform(0.10, 0.20)
-        net_interest = interest_income - interest_expense
-        pre_tax = net_interest + noninterest_income - noninterest_expense - provision
-        taxes = max(0.0, pre_tax * 0.21)
-        net_income = pre_tax - taxes
-        dividends = max(0.0, net_income * 0.4)
-        equity = equity + net_income - dividends + assets * rng.uniform(-0.0015, 0.0015)
+        flows = _flows(average_assets, average_loans, strain, rng)
+        dividends = max(0.0, flows["netIncome"] * 0.4)
+        equity = equity + flows["netIncome"] - dividends + assets * rng.uniform(-0.0015, 0.0015)
         if _quarter_index(quarter) == 1:
             ytd = {}
-        flows = {
-            "interestIncome": interest_income,
-            "interestExpense": interest_expense,
-            "netInterestIncome": net_interest,
-            "provision": provision,
-            "noninterestIncome": noninterest_income,
-            "noninterestExpense": noninterest_expense,
-            "preTaxIncome": pre_tax,
-            "incomeTaxes": taxes,
-            "netIncome": net_income,
-            "chargeOffs": charge_offs,
-            "recoveries": recoveries,
-        }
         for name, value in flows.items():
             ytd[name] = ytd.get(name, 0.0) + value
-        allowance = loans * (0.011 + 0.022 * strain)
-        securities = assets * 0.20
-        tier1 = equity * 0.96
-        risk_weighted = assets * (0.62 + 0.1 * loan_share)
-        figures = {
-            "totalAssets": assets,
-            "totalEquity": equity,
-            "loans": loans,
-            "allowance": allowance,
-            "securitiesHTM": securities * 0.3,
-            "securitiesAFS": securities * 0.7,
-            "interestBearingBalances": assets * 0.05,
-            "cash": assets * 0.012,
-            "fedFundsSold": assets * 0.004,
-            "reverseRepos": assets * 0.006,
-            "loansHeldForSale": assets * 0.003,
-            "tradingAssets": assets * 0.01 if spec.filing_type == "031" else 0.0,
-            "deposits": (assets - equity) * deposits_share,
-            "averageAssets": average_assets,
-            "averageLoans": average_loans,
-            "pastDue30to89": loans * (0.004 + 0.012 * strain),
-            "pastDue90Plus": loans * (0.0008 + 0.004 * strain),
-            "nonaccrualLoans": loans * (0.003 + 0.045 * strain**1.5),
-            "tier1Capital": tier1,
-            "leverageRatio": 100 * tier1 / average_assets,
-            "cet1Ratio": 100 * tier1 / risk_weighted,
-            "tier1Ratio": 100 * tier1 / risk_weighted,
-            "totalCapitalRatio": 100
-            * (tier1 + min(allowance, 0.0125 * risk_weighted))
-            / risk_weighted,
-        }
+        figures = _balances(spec, assets, equity, loans, loan_share, strain)
+        figures["averageAssets"] = average_assets
+        figures["averageLoans"] = average_loans
+        figures["leverageRatio"] = 100 * figures["tier1Capital"] / average_assets
         figures.update({f"ytd:{name}": value for name, value in ytd.items()})
         out[quarter] = figures
         previous_assets, previous_loans = assets, loans
     return out
+
+
+def _flows(
+    average_assets: float, average_loans: float, strain: float, rng: random.Random
+) -> dict[str, float]:
+    """One quarter's income statement from its average balances."""
+    interest_income = average_assets * EARNING_SHARE * (0.050 + 0.004 * strain) / 4
+    interest_expense = average_assets * DEPOSIT_SHARE * (0.019 + 0.014 * strain) / 4
+    noninterest_income = average_assets * rng.uniform(0.004, 0.008) / 4
+    noninterest_expense = average_assets * (0.024 + 0.010 * strain) / 4
+    provision = average_loans * (0.002 + 0.030 * strain**1.5) / 4
+    charge_offs = average_loans * (0.0015 + 0.024 * strain**1.5) / 4
+    recoveries = charge_offs * rng.uniform(0.10, 0.20)
+    net_interest = interest_income - interest_expense
+    pre_tax = net_interest + noninterest_income - noninterest_expense - provision
+    taxes = max(0.0, pre_tax * 0.21)
+    return {
+        "interestIncome": interest_income,
+        "interestExpense": interest_expense,
+        "netInterestIncome": net_interest,
+        "provision": provision,
+        "noninterestIncome": noninterest_income,
+        "noninterestExpense": noninterest_expense,
+        "preTaxIncome": pre_tax,
+        "incomeTaxes": taxes,
+        "netIncome": pre_tax - taxes,
+        "chargeOffs": charge_offs,
+        "recoveries": recoveries,
+    }
+
+
+def _balances(
+    spec: BankSpec, assets: float, equity: float, loans: float, loan_share: float, strain: float
+) -> dict[str, float]:
+    """The quarter-end balance sheet, problem loans and risk-based capital ratios."""
+    allowance = loans * (0.011 + 0.022 * strain)
+    securities = assets * 0.20
+    tier1 = equity * 0.96
+    risk_weighted = assets * (0.62 + 0.1 * loan_share)
+    return {
+        "totalAssets": assets,
+        "totalEquity": equity,
+        "loans": loans,
+        "allowance": allowance,
+        "securitiesHTM": securities * 0.3,
+        "securitiesAFS": securities * 0.7,
+        "interestBearingBalances": assets * 0.05,
+        "cash": assets * 0.012,
+        "fedFundsSold": assets * 0.004,
+        "reverseRepos": assets * 0.006,
+        "loansHeldForSale": assets * 0.003,
+        "tradingAssets": assets * 0.01 if spec.filing_type == "031" else 0.0,
+        "deposits": (assets - equity) * DEPOSIT_SHARE,
+        "pastDue30to89": loans * (0.004 + 0.012 * strain),
+        "pastDue90Plus": loans * (0.0008 + 0.004 * strain),
+        "nonaccrualLoans": loans * (0.003 + 0.045 * strain**1.5),
+        "tier1Capital": tier1,
+        "cet1Ratio": 100 * tier1 / risk_weighted,
+        "tier1Ratio": 100 * tier1 / risk_weighted,
+        "totalCapitalRatio": 100 * (tier1 + min(allowance, 0.0125 * risk_weighted)) / risk_weighted,
+    }
 
 
 def _cells(values: Iterable[str]) -> str:
@@ -423,13 +436,13 @@ def write_quarter(
 
 README = """SYNTHETIC DATA -- NOT REAL BANKS
 
-Every institution in these files is invented by scripts/make_ffiec_sample.py (seed {seed}).
+Every institution in these files is invented by ingest/sample.py (seed {seed}).
 Names end with "(SYNTHETIC)" and RSSD ids are {first}..{last}, a range the Federal Reserve
 has not assigned to any institution. The files follow the FFIEC CDR "Call Reports -- Single
 Period" tab-delimited bulk format so that the importer can be exercised offline; the figures
 are plausible but describe no real bank.
 
-Regenerate with:  python scripts/make_ffiec_sample.py
+Regenerate with:  python -m ingest.sample
 """
 
 

@@ -6,14 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-REFERENCE_FILE = Path(__file__).resolve().parents[2] / "data" / "reference" / "real_banks.json"
-# Shown to people (the page, job errors): what is missing and what they can do. How an
-# operator loads the data (`make import`, the FFIEC download) is the README's to say.
-NO_DATA_MESSAGE = (
-    "No financial data is loaded for this bank yet, so there are no figures to show and no "
-    "report can be written. Choose a bank with data, or ask whoever runs this service to load "
-    "this bank's call reports."
-)
+REFERENCE_FILE = Path(__file__).resolve().parents[1] / "data" / "reference" / "real_banks.json"
 
 
 @dataclass(frozen=True)
@@ -34,7 +27,7 @@ def read_reference_banks(path: Path | str = REFERENCE_FILE) -> list[ReferenceBan
 
 
 def reference_ids(path: Path | str = REFERENCE_FILE) -> frozenset[str]:
-    """RSSD ids of the reference banks; empty when the file is not shipped (e.g. in Lambda)."""
+    """RSSD ids of the reference banks; empty when the file is not there."""
     try:
         return frozenset(bank.idrssd for bank in read_reference_banks(path))
     except FileNotFoundError:

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from chalicelib.banks.ffiec import previous_quarter
-from chalicelib.banks.ffiec import year_ago as year_ago_quarter
+from ingest import quarters as quarter_ends
 
 Number = int | float | Decimal
 Figures = Mapping[str, Any]
@@ -249,8 +248,8 @@ def metric_series(quarters: Mapping[str, Figures], last: int = 8) -> list[dict[s
     series: list[dict[str, Any]] = []
     for quarter in shown:
         figures = quarters[quarter]
-        previous = quarters.get(previous_quarter(quarter))
-        year_ago = quarters.get(year_ago_quarter(quarter))
+        previous = quarters.get(quarter_ends.previous(quarter))
+        year_ago = quarters.get(quarter_ends.year_ago(quarter))
         row: dict[str, Any] = {"quarter": quarter}
         row.update(quarter_metrics(figures, previous, year_ago))
         row["totalAssets"] = _num(figures.get("totalAssets"))

@@ -1,0 +1,86 @@
+"""Finding banks and reading one bank's profile.
+
+No Chalice here: the routes call :class:`BankCatalog` and turn its domain errors into HTTP
+answers. Values returned are JSON-ready. A profile is one ``GetItem``: the importer stores
+on the ``PROFILE`` item everything the profile shows (see :mod:`chalicelib.banks.table`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
+from chalicelib.banks.records import Profile
+from chalicelib.banks.search import SearchIndex
+from chalicelib.banks.table import BanksTable
+
+SYNTHETIC_MESSAGE = (
+    "Synthetic data: this bank and its figures are invented for demonstration and describe "
+    "no real institution."
+)
+# A profile written by an importer older than the stored view (docs/ARCHITECTURE.md):
+# said for people, like NO_DATA_MESSAGE; README tells the operator to import again.
+REIMPORT_MESSAGE = (
+    "This bank's figures were loaded by an earlier version of this service and cannot be "
+    "shown until they are loaded again. Choose another bank, or ask whoever runs this "
+    "service to load this bank's call reports again."
+)
+
+
+class BankCatalog:
+    """Search and profiles over the Banks table."""
+
+    def __init__(self, banks: BanksTable, index: SearchIndex | None = None) -> None:
+        self._banks = banks
+        self._index = index or SearchIndex(banks)
+
+    def search(self, q: str) -> list[dict[str, Any]]:
+        """See :meth:`SearchIndex.search`."""
+        return self._index.search(q)
+
+    def profile(self, idrssd: str) -> dict[str, Any]:
+        """One bank: who it is, its latest figures and metrics, the quarterly series of its
+        metrics and the medians of its peers.
+
+        ``idrssd`` is a validated RSSD ID (``chalicelib.validation.parse_idrssd``).
+        """
+        profile = self._banks.profile(idrssd)
+        if profile is None:
+            raise BankNotFound(idrssd)
+        base: dict[str, Any] = {
+            "idrssd": idrssd,
+            "name": profile.name,
+            "city": profile.city,
+            "state": profile.state,
+            "fdicCert": profile.fdic_cert or None,
+            "filingType": profile.filing_type or None,
+            "synthetic": profile.synthetic,
+        }
+        if profile.view is None or not profile.has_data:
+            return {**base, **_without_figures(profile)}
+        view = profile.view
+        result = {
+            **base,
+            "data": "loaded",
+            "latestQuarter": profile.latest_quarter,
+            "figures": view.figures,
+            "metrics": view.metrics,
+            "series": view.series,
+            "peers": profile.peers,
+            "notes": view.notes,
+        }
+        if profile.synthetic:
+            result["message"] = SYNTHETIC_MESSAGE
+        return result
+
+
+def _without_figures(profile: Profile) -> dict[str, Any]:
+    return {
+        "data": "none",
+        "message": REIMPORT_MESSAGE if profile.latest_quarter else NO_DATA_MESSAGE,
+        "latestQuarter": None,
+        "figures": None,
+        "metrics": None,
+        "series": [],
+        "peers": None,
+    }
