@@ -23,6 +23,8 @@ from chalicelib.http import (
     error_response,
     job_status_response,
     json_response,
+    listing_response,
+    recent_response,
     redirect_response,
     start_response,
 )
@@ -32,9 +34,12 @@ from chalicelib.logs import log
 from chalicelib.openapi import openapi_document
 from chalicelib.research import bank_overview
 from chalicelib.validation import (
+    parse_cursor,
     parse_idrssd,
+    parse_job_id,
     parse_job_type,
     parse_json_object,
+    parse_limit,
     parse_podcast_params,
     parse_report_params,
 )
@@ -152,6 +157,40 @@ def cancel_job(idrssd: str) -> Response:
 @api
 def latest_report(idrssd: str) -> Response:
     return json_response(runtime.current().reports.latest(parse_idrssd(idrssd)))
+
+
+@app.route("/api/research/{idrssd}/reports", methods=["GET"], **AUTH)
+@api
+def report_library(idrssd: str) -> Response:
+    return listing_response("reports", runtime.current().reports.history(parse_idrssd(idrssd)))
+
+
+@app.route("/api/research/{idrssd}/reports/{jobId}", methods=["GET"], **AUTH)
+@api
+def past_report(idrssd: str, jobId: str) -> Response:
+    bank, job_id = parse_idrssd(idrssd), parse_job_id(jobId)
+    return json_response(runtime.current().reports.version(bank, job_id))
+
+
+@app.route("/api/research/{idrssd}/podcasts", methods=["GET"], **AUTH)
+@api
+def podcast_library(idrssd: str) -> Response:
+    podcasts = runtime.current().podcasts.history(parse_idrssd(idrssd))
+    return listing_response("podcasts", podcasts)
+
+
+@app.route("/api/research/{idrssd}/podcasts/{jobId}", methods=["GET"], **AUTH)
+@api
+def past_podcast(idrssd: str, jobId: str) -> Response:
+    bank, job_id = parse_idrssd(idrssd), parse_job_id(jobId)
+    return json_response(runtime.current().podcasts.version(bank, job_id))
+
+
+@app.route("/api/research/recent", methods=["GET"], **AUTH)
+@api
+def recent_jobs() -> Response:
+    limit, cursor = parse_limit(_query("limit")), parse_cursor(_query("cursor"))
+    return recent_response(*runtime.current().jobs.recent(limit, cursor))
 
 
 @app.route("/api/research/{idrssd}/podcast", methods=["GET"], **AUTH)

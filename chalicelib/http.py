@@ -10,6 +10,8 @@ from chalice import Response
 
 from chalicelib import errors
 from chalicelib.banks import errors as bank_errors
+from chalicelib.jobs.cursor import Cursor
+from chalicelib.jobs.cursor import encode as encode_cursor
 from chalicelib.jobs.errors import NoActiveJob, NotYourJob, StartLimited, WorkerUnavailable
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.podcasts.errors import NoPodcast, ReportRequired
@@ -91,6 +93,21 @@ def start_response(job: Job, created: bool) -> Response:
             "Retry-After": str(RETRY_AFTER_SECONDS),
         },
     )
+
+
+def recent_response(jobs: list[Job], following: Cursor | None) -> Response:
+    """A page of the overview; ``nextCursor`` fetches the next one (``null``: no more)."""
+    body = {
+        "jobs": [job.to_api() for job in jobs],
+        "count": len(jobs),
+        "nextCursor": None if following is None else encode_cursor(following),
+    }
+    return json_response(body, headers={"Cache-Control": "no-store"})
+
+
+def listing_response(kind: str, entries: list[dict[str, Any]]) -> Response:
+    """A bank's research library of one kind, newest first."""
+    return json_response({kind: entries, "count": len(entries)})
 
 
 def job_status_response(job: Job | None, if_none_match: str | None) -> Response:

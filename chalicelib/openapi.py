@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.experts import MAX_EXPERTS, PANEL
-from chalicelib.jobs.model import JobType, Status
-from chalicelib.validation import MAX_RSSD_DIGITS
+from chalicelib.jobs.model import API_FIELDS, JobType
+from chalicelib.validation import DEFAULT_PAGE, MAX_PAGE, MAX_RSSD_DIGITS
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -27,6 +27,13 @@ IDRSSD = {
     "required": True,
     "description": "The bank's Federal Reserve RSSD ID.",
     "schema": {"type": "string", "pattern": f"^[1-9][0-9]{{0,{MAX_RSSD_DIGITS - 1}}}$"},
+}
+JOB_ID = {
+    "name": "jobId",
+    "in": "path",
+    "required": True,
+    "description": "The job that made the artifact.",
+    "schema": {"type": "string", "format": "uuid"},
 }
 JOB_TYPE = {
     "name": "type",
@@ -67,25 +74,75 @@ def _start_operation(summary: str, body_schema: dict[str, Any], extra: dict[str,
     }
 
 
-def openapi_document() -> dict[str, Any]:
-    job_properties: dict[str, Any] = {
-        "jobId": {"type": "string"},
-        "idrssd": {"type": "string"},
-        "type": {"type": "string", "enum": [str(kind) for kind in JobType]},
-        "status": {"type": "string", "enum": [str(status) for status in Status]},
-        "progress": {"type": "integer", "minimum": 0, "maximum": 100},
-        "stage": {"type": "string"},
-        "message": {"type": "string"},
-        "error": {"type": ["string", "null"]},
-        "params": {"type": "object"},
-        "attempt": {"type": "integer", "minimum": 0},
-        "createdAt": {"type": "string", "format": "date-time"},
-        "updatedAt": {"type": "string", "format": "date-time"},
-        "startedAt": {"type": ["string", "null"], "format": "date-time"},
-        "finishedAt": {"type": ["string", "null"], "format": "date-time"},
-        "expiresAt": {"type": "string", "format": "date-time"},
-        "result": {"type": ["object", "null"]},
+_KIND_SCHEMAS: dict[str, dict[str, Any]] = {
+    "string": {"type": "string"},
+    "integer": {"type": "integer", "minimum": 0},
+    "time": {"type": "string", "format": "date-time"},
+    "object": {"type": "object"},
+    "enum": {"type": "string"},
+}
+
+
+def job_schema_properties() -> dict[str, Any]:
+    """The Job schema, from the one table of the job's fields (``FIELDS``)."""
+    properties: dict[str, Any] = {}
+    for spec in API_FIELDS:
+        schema = dict(_KIND_SCHEMAS[spec.kind], description=spec.description)
+        if spec.enum:
+            schema["enum"] = list(spec.enum)
+        if spec.nullable:
+            schema["type"] = [schema["type"], "null"]
+        properties[str(spec.api)] = schema
+    properties["progress"]["maximum"] = 100
+    return properties
+
+
+def _library_path(kind: str, noun: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": f"The bank's past {noun}s, newest first (one Query).",
+            "parameters": [IDRSSD],
+            "responses": {
+                "200": _json(_ref("Library"), f"The {noun}s, with their dates and sizes."),
+                "400": BAD_INPUT,
+            },
+        }
     }
+
+
+def _version_path(schema: str, noun: str, missing: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": f"One past {noun}, by the job that made it.",
+            "parameters": [IDRSSD, JOB_ID],
+            "responses": {
+                "200": _json(_ref(schema), f"The {noun}."),
+                "400": _error("Bad RSSD ID or job id."),
+                "404": _error(f"No such {noun} (code {missing})."),
+            },
+        }
+    }
+
+
+RECENT_PARAMETERS = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": DEFAULT_PAGE},
+    },
+    {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The nextCursor of the previous page.",
+        "schema": {"type": "string"},
+    },
+]
+
+
+def openapi_document() -> dict[str, Any]:
+    job_properties = job_schema_properties()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -155,6 +212,25 @@ def openapi_document() -> dict[str, Any]:
                         "200": _json(_ref("Report"), "The report."),
                         "400": BAD_INPUT,
                         "404": _error("No finished report yet (code no_report)."),
+                    },
+                }
+            },
+            "/api/research/{idrssd}/reports": _library_path("reports", "report"),
+            "/api/research/{idrssd}/reports/{jobId}": _version_path(
+                "Report", "report", "no_report"
+            ),
+            "/api/research/{idrssd}/podcasts": _library_path("podcasts", "podcast"),
+            "/api/research/{idrssd}/podcasts/{jobId}": _version_path(
+                "Podcast", "podcast", "no_podcast"
+            ),
+            "/api/research/recent": {
+                "get": {
+                    "summary": "The latest jobs across banks: active first, then recent "
+                    "outcomes (an index, never a Scan), a page at a time.",
+                    "parameters": RECENT_PARAMETERS,
+                    "responses": {
+                        "200": _json(_ref("RecentJobs"), "A page of jobs."),
+                        "400": _error("Bad limit or cursor."),
                     },
                 }
             },
@@ -260,6 +336,23 @@ def openapi_document() -> dict[str, Any]:
                     "type": "object",
                     "required": list(job_properties),
                     "properties": job_properties,
+                },
+                "Library": {
+                    "type": "object",
+                    "description": "Under 'reports' or 'podcasts': entries with jobId, "
+                    "generatedAt, asOf, bytes, url (and writer, model; or experts, "
+                    "durationSeconds).",
+                    "properties": {"count": {"type": "integer"}},
+                    "additionalProperties": {"type": "array", "items": {"type": "object"}},
+                },
+                "RecentJobs": {
+                    "type": "object",
+                    "required": ["jobs", "count", "nextCursor"],
+                    "properties": {
+                        "jobs": {"type": "array", "items": _ref("Job")},
+                        "count": {"type": "integer"},
+                        "nextCursor": {"type": ["string", "null"]},
+                    },
                 },
                 "JobStatus": {
                     "type": "object",

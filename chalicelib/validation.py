@@ -12,6 +12,8 @@ from typing import Any
 
 from chalicelib.errors import InvalidInput
 from chalicelib.experts import MAX_EXPERTS, PANEL, expert_by_id
+from chalicelib.jobs.cursor import Cursor
+from chalicelib.jobs.cursor import decode as decode_cursor
 from chalicelib.jobs.model import JobType
 
 MAX_RSSD_DIGITS = 10
@@ -39,6 +41,39 @@ def parse_idrssd(raw: str | None) -> str:
             "invalid_idrssd",
         )
     return raw
+
+
+_JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+MAX_PAGE = 50
+DEFAULT_PAGE = 20
+
+
+def parse_job_id(raw: str | None) -> str:
+    """A job's id as the API gives it out: a lower-case UUID."""
+    if raw is None or not _JOB_ID.fullmatch(raw):
+        raise InvalidInput(
+            f"'{excerpt(raw or '')}' is not a job id: use the jobId a job or a listing gave "
+            "(a UUID such as 0193a1b2-…).",
+            "invalid_job_id",
+        )
+    return raw
+
+
+def parse_limit(raw: str | None) -> int:
+    """How many items a page holds: 1 to ``MAX_PAGE``, ``DEFAULT_PAGE`` when not given."""
+    if raw is None or raw == "":
+        return DEFAULT_PAGE
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise InvalidInput(
+            f"'{excerpt(raw)}' is not a page size: use a whole number from 1 to {MAX_PAGE}.",
+            "invalid_limit",
+        )
+    return int(raw)
+
+
+def parse_cursor(raw: str | None) -> Cursor | None:
+    """Where a page begins: absent for the first page, else a ``nextCursor`` given out."""
+    return None if raw is None or raw == "" else decode_cursor(raw)
 
 
 def parse_job_type(raw: str | None) -> JobType:

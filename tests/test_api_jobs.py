@@ -21,7 +21,7 @@ PODCAST_START = f"/api/research/{BANK}/podcast/generate-background"
 STATUS = f"/api/research/{BANK}/job-status?type="
 JOB_KEYS = {
     "jobId", "idrssd", "type", "status", "progress", "stage", "message", "error", "errorCode",
-    "params", "startedBy", "correlationId",
+    "params", "startedBy", "correlationId", "bankName",
     "attempt", "createdAt", "updatedAt", "startedAt", "finishedAt", "expiresAt", "result",
 }  # fmt: skip
 

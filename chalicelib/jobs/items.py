@@ -10,6 +10,10 @@ One partition per bank (``pk = BANK#{idrssd}``) holds, per job type:
 and one partition per caller (``pk = CALLER#{identity}``) its start counters,
 ``STARTS#{window}``, one per minute, expiring soon after.
 
+Current job items alone carry ``feed``/``feedAt``, the keys of the sparse ``RecentJobs``
+index: ``ACTIVE`` while pending or running (sorted by creation), ``DONE#{yyyy-mm-dd}`` once
+finished (sorted by the finish), so the overview lists across banks with Queries.
+
 See docs/ARCHITECTURE.md, "Data model".
 """
 
@@ -60,8 +64,29 @@ def start_counter_key(identity: str, window: int) -> dict[str, str]:
 # Jobs ----------------------------------------------------------------------------------------
 
 
+FEED_ACTIVE = "ACTIVE"
+RECENT_INDEX = "RecentJobs"
+
+
+def feed_done(epoch_seconds: float) -> str:
+    """The index partition of the jobs that finished on that (UTC) day."""
+    return "DONE#" + iso(epoch_seconds)[:10]
+
+
+def recent_feeds(now: float) -> tuple[str, ...]:
+    """What the overview walks: the active jobs, then today's and yesterday's finished ones
+    (a finished job's item lives 24 h, so no older partition holds one)."""
+    return (FEED_ACTIVE, feed_done(now), feed_done(now - 24 * 60 * 60))
+
+
+def feed_of(job: Job) -> dict[str, Any]:
+    if job.active or job.finished_at is None:
+        return {"feed": FEED_ACTIVE, "feedAt": _ms(job.created_at)}
+    return {"feed": feed_done(job.finished_at), "feedAt": _ms(job.finished_at)}
+
+
 def job_to_item(job: Job) -> dict[str, Any]:
-    item: dict[str, Any] = dict(job_key(job.idrssd, job.type))
+    item: dict[str, Any] = dict(job_key(job.idrssd, job.type)) | feed_of(job)
     for spec in FIELDS:
         value = getattr(job, spec.attr)
         if value is None:

@@ -80,6 +80,7 @@ def _camel(name: str) -> str:
 FIELDS: tuple[JobField, ...] = (
     JobField("job_id", "jobId", "string", False, "Time-ordered UUID of this run."),
     JobField("idrssd", "idrssd", "string", False, "The bank's Federal Reserve RSSD ID."),
+    JobField("bank_name", "bankName", "string", True, "The bank's name when it was started."),
     JobField("type", "type", "enum", False, "The kind of job.", tuple(JobType)),
     JobField("status", "status", "enum", False, "Where the job is.", tuple(Status)),
     JobField("progress", "progress", "integer", False, "0 to 100; 100 only when completed."),
@@ -126,6 +127,7 @@ class Job:
     updated_at: float
     expires_at: int
     params: dict[str, Any] = field(default_factory=dict)
+    bank_name: str | None = None
     error: str | None = None
     error_code: str | None = None
     started_at: float | None = None

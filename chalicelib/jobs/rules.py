@@ -125,9 +125,11 @@ def new_job(
     now: float,
     timing: Timing,
     caller: Caller | None = None,
+    bank_name: str | None = None,
 ) -> Job:
     """A fresh pending job that a run must claim within the claim window."""
     return Job(
+        bank_name=bank_name,
         started_by=None if caller is None else caller.identity,
         correlation_id=None if caller is None else caller.correlation_id or None,
         job_id=new_job_id(now),

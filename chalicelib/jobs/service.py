@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.jobs import rules
+from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.errors import JobLost, WorkerUnavailable
 from chalicelib.jobs.invokers import Invoker
 from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, WorkerEvent
@@ -57,13 +58,13 @@ class JobService:
         self, idrssd: str, job_type: JobType, params: dict[str, Any], caller: Caller = ANYONE
     ) -> StartOutcome:
         """Start a job for the bank, or join the one already active (single flight)."""
-        self._banks.require_data(idrssd)
+        name = self._banks.require_data(idrssd)
         prerequisite = self._prerequisites.get(job_type)
         if prerequisite is not None:
             prerequisite(idrssd)
         if self._starts_per_minute is not None and not caller.admin:
             self._store.count_start(caller, self._starts_per_minute)
-        job, created = self._store.start(idrssd, job_type, params, caller)
+        job, created = self._store.start(idrssd, job_type, params, caller, name)
         if not created:
             return StartOutcome(job, created=False)
         event = WorkerEvent.for_job(job)
@@ -80,6 +81,10 @@ class JobService:
 
     def current(self, idrssd: str, job_type: JobType) -> Job | None:
         return self._store.get(idrssd, job_type)
+
+    def recent(self, limit: int, cursor: Cursor | None) -> tuple[list[Job], Cursor | None]:
+        """The latest jobs across banks, active first (see ``JobStore.recent``)."""
+        return self._store.recent(limit, cursor)
 
     def cancel(self, idrssd: str, job_type: JobType, caller: Caller = ANYONE) -> Job:
         """Cancel the bank's active job, if ``caller`` started it (or is an admin)."""

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs import items, rules
+from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.errors import (
     ClaimRejected,
     JobLost,
@@ -45,6 +46,8 @@ NAMES = {f"#{spec.item}": spec.item for spec in FIELDS} | {
     "#pk": "pk",
     "#jobCreatedAt": "jobCreatedAt",
     "#starts": "starts",
+    "#feed": "feed",
+    "#feedAt": "feedAt",
 }
 COUNTER_SLACK_SECONDS = 120  # a start counter outlives its minute by this much (TTL)
 _NAME = re.compile(r"#\w+")
@@ -55,7 +58,8 @@ NOT_NEWER = "attribute_not_exists(#pk) OR #jobCreatedAt <= :jobCreatedAt"
 
 TERMINAL_SET = (
     "SET #status = :failed, #error = :error, #errorCode = :errorCode, #message = :error,"
-    " #finishedAt = :nowIso, #updatedAt = :nowIso, #expiresAt = :expiresAt"
+    " #finishedAt = :nowIso, #updatedAt = :nowIso, #expiresAt = :expiresAt,"
+    " #feed = :feedDone, #feedAt = :nowMs"
 )
 TERMINAL = TERMINAL_SET + " REMOVE #leaseUntil"
 
@@ -119,6 +123,32 @@ class JobStore:
         live = (item for item in response.get("Items", []) if items.history_item_is_live(item, now))
         return [items.publication_from_item(item) for item in live]
 
+    def recent(self, limit: int, cursor: Cursor | None = None) -> tuple[list[Job], Cursor | None]:
+        """The latest jobs across banks, active first, then those finished today and
+        yesterday (newest first): ``Query``s of the sparse ``RecentJobs`` index, never a
+        ``Scan``. Returns the page and where the next one begins (``None``: no more)."""
+        now = self._clock.now()
+        feeds = cursor.feeds if cursor else items.recent_feeds(now)
+        index, start = (cursor.index, cursor.key) if cursor else (0, None)
+        found: list[Job] = []
+        while index < len(feeds) and len(found) < limit:
+            query: dict[str, Any] = {
+                "IndexName": items.RECENT_INDEX,
+                "KeyConditionExpression": Key("feed").eq(feeds[index]),
+                "ScanIndexForward": False,
+                "Limit": limit - len(found),
+            }
+            if start is not None:
+                query["ExclusiveStartKey"] = start
+            response = self._table.query(**query)
+            found += [items.job_from_item(item) for item in response.get("Items", [])]
+            start = items.plain(response.get("LastEvaluatedKey"))
+            if start is None:
+                index += 1
+        shown = (rules.as_seen_at(job, now, self.timing) for job in found)
+        following = Cursor(feeds, index, start) if index < len(feeds) else None
+        return [job for job in shown if job is not None], following
+
     def version(self, idrssd: str, job_type: JobType, job_id: str) -> Publication | None:
         """One published artifact by its job id: one ``GetItem``."""
         key = items.history_key(idrssd, job_type, job_id)
@@ -135,10 +165,11 @@ class JobStore:
         job_type: JobType,
         params: dict[str, Any],
         caller: Caller | None = None,
+        bank_name: str | None = None,
     ) -> tuple[Job, bool]:
         """``rules.START``: create a pending job, or return the active one: ``(job, created)``."""
         now = self._clock.now()
-        job = rules.new_job(idrssd, job_type, params, now, self.timing, caller)
+        job = rules.new_job(idrssd, job_type, params, now, self.timing, caller, bank_name)
         try:
             self._conditional(
                 lambda **kw: self._table.put_item(Item=items.job_to_item(job), **kw),
@@ -354,7 +385,7 @@ class JobStore:
         update = (
             "SET #status = :completed, #progress = :hundred, #stage = :done, #message = :message,"
             " #result = :result, #finishedAt = :nowIso, #updatedAt = :nowIso,"
-            " #expiresAt = :expiresAt REMOVE #leaseUntil"
+            " #expiresAt = :expiresAt, #feed = :feedDone, #feedAt = :nowMs REMOVE #leaseUntil"
         )
         values = self._owned_values(job, now) | {
             ":completed": str(Status.COMPLETED),
@@ -451,6 +482,7 @@ class JobStore:
             ":graceFloorMs": rules.grace_floor_ms(now, self.timing),
             ":maxAttempts": self.timing.max_attempts,
             ":nowIso": iso(now),
+            ":feedDone": items.feed_done(now),
             ":pending": str(Status.PENDING),
             ":running": str(Status.RUNNING),
         }

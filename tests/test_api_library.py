@@ -1,0 +1,219 @@
+"""The research library (a bank's past reports and podcasts) and the overview of work across
+banks (issue: the research desk), through the routes and moto."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from chalicelib.jobs.model import Job, JobType
+from chalicelib.jobs.pipelines import Completion
+from chalicelib.jobs.progress import ProgressReporter
+from chalicelib.runtime import Runtime
+from tests.api_support import Api, api_under_test
+from tests.fakes import counting_client_calls, put_bank
+
+BANK = "9900001"
+OTHER = "9900002"
+UNKNOWN_JOB = "01a0c450-6c00-7000-8000-000000000000"
+
+
+def report_pipeline(runtime: Runtime) -> Any:
+    def run(job: Job, progress: ProgressReporter) -> Completion:
+        progress.report(50, "write", "Writing")
+        figures = {"totalAssets": 1_000 + int(runtime.clock.now()) % 1_000}
+        document = {
+            "idrssd": job.idrssd, "jobId": job.job_id, "asOf": "20241231",
+            "generatedAt": "2026-01-01T00:00:00.000Z", "writer": "template", "model": None,
+            "synthetic": True, "keyFigures": figures, "sections": [],
+        }  # fmt: skip
+        publication = runtime.reports.store(job, document)
+        return Completion({"url": f"/api/research/{job.idrssd}/report"}, publication)
+
+    return run
+
+
+def podcast_pipeline(runtime: Runtime) -> Any:
+    def run(job: Job, progress: ProgressReporter) -> Completion:
+        document = {
+            "idrssd": job.idrssd, "jobId": job.job_id, "asOf": "20241231",
+            "generatedAt": "2026-01-01T00:00:00.000Z", "experts": [{"id": "credit"}],
+            "durationSeconds": 61.5, "engine": "tone", "writer": "template", "script": [],
+        }  # fmt: skip
+        publication = runtime.podcasts.store(job, document, b"ID3" + bytes(500))
+        return Completion({"url": f"/api/research/{job.idrssd}/podcast"}, publication)
+
+    return run
+
+
+@pytest.fixture
+def api(aws: dict[str, Any]) -> Iterator[Api]:
+    for bank in (BANK, OTHER):
+        put_bank(aws["banks_table"], bank)
+
+    def pipelines(runtime: Runtime) -> dict[JobType, Any]:
+        return {
+            JobType.REPORT: report_pipeline(runtime),
+            JobType.PODCAST: podcast_pipeline(runtime),
+        }
+
+    with api_under_test(aws, pipelines=pipelines) as under_test:
+        yield under_test
+
+
+def body(response: Any) -> Any:
+    return json.loads(response.body)
+
+
+def run_report(api: Api, bank: str = BANK) -> str:
+    started = api.post(f"/api/research/{bank}/generate-background")
+    assert started.status_code == 202, started.body
+    assert api.deliver().result == "completed"
+    api.clock.advance(61)
+    return str(body(started)["job"]["jobId"])
+
+
+# The library ------------------------------------------------------------------------------
+
+
+def test_past_reports_are_listed_newest_first_and_open_by_job(api: Api) -> None:
+    first, second = run_report(api), run_report(api)
+    listing = body(api.get(f"/api/research/{BANK}/reports"))
+    assert listing["count"] == 2
+    assert [entry["jobId"] for entry in listing["reports"]] == [second, first]
+    entry = listing["reports"][0]
+    assert {"jobId", "generatedAt", "asOf", "writer", "model", "bytes", "url"} <= set(entry)
+    assert entry["url"] == f"/api/research/{BANK}/reports/{second}" and entry["bytes"] > 0
+    older = api.get(f"/api/research/{BANK}/reports/{first}")
+    assert older.status_code == 200 and body(older)["jobId"] == first
+    assert body(api.get(f"/api/research/{BANK}/report"))["jobId"] == second
+
+
+def test_the_library_is_one_query_and_a_version_one_get_item_and_one_object(api: Api) -> None:
+    job_id = run_report(api)
+    jobs, s3 = api.runtime.jobs_table.meta.client, api.runtime.client("s3")
+    with counting_client_calls(jobs) as jobs_calls, counting_client_calls(s3) as s3_calls:
+        api.get(f"/api/research/{BANK}/reports")
+    assert jobs_calls.operations() == ["Query"] and s3_calls.operations() == []
+    with counting_client_calls(jobs) as jobs_calls, counting_client_calls(s3) as s3_calls:
+        api.get(f"/api/research/{BANK}/reports/{job_id}")
+    assert jobs_calls.operations() == ["GetItem"] and s3_calls.operations() == ["GetObject"]
+
+
+def test_past_podcasts_are_listed_with_their_experts_and_length(api: Api) -> None:
+    run_report(api)
+    started = api.post(
+        f"/api/research/{BANK}/podcast/generate-background", '{"experts": ["credit"]}'
+    )
+    assert started.status_code == 202 and api.deliver().result == "completed"
+    job_id = body(started)["job"]["jobId"]
+    listing = body(api.get(f"/api/research/{BANK}/podcasts"))
+    (entry,) = listing["podcasts"]
+    assert entry["jobId"] == job_id and entry["experts"] == ["credit"]
+    assert entry["durationSeconds"] == 61.5 and entry["bytes"] == 503
+    past = body(api.get(f"/api/research/{BANK}/podcasts/{job_id}"))
+    assert past["jobId"] == job_id and "X-Amz-Signature" in past["audioSrc"]
+
+
+def test_a_bank_without_research_has_an_empty_library(api: Api) -> None:
+    for kind in ("reports", "podcasts"):
+        assert body(api.get(f"/api/research/{OTHER}/{kind}")) == {kind: [], "count": 0}
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        (f"/api/research/{BANK}/reports/{UNKNOWN_JOB}", 404, "no_report"),
+        (f"/api/research/{BANK}/podcasts/{UNKNOWN_JOB}", 404, "no_podcast"),
+        (f"/api/research/{BANK}/reports/not-a-job", 400, "invalid_job_id"),
+        (f"/api/research/{BANK}/reports/{UNKNOWN_JOB.upper()}", 400, "invalid_job_id"),
+        (f"/api/research/{BANK}/podcasts/{'x' * 300}", 400, "invalid_job_id"),
+        (f"/api/research/abc/reports/{UNKNOWN_JOB}", 400, "invalid_idrssd"),
+        ("/api/research/0123/reports", 400, "invalid_idrssd"),
+        ("/api/research/abc/podcasts", 400, "invalid_idrssd"),
+    ],
+)
+def test_bad_library_requests_get_a_sentence(api: Api, path: str, status: int, code: str) -> None:
+    response = api.get(path)
+    assert response.status_code == status
+    data = body(response)
+    assert set(data) == {"error", "code"} and data["code"] == code and data["error"].endswith(".")
+
+
+def test_another_banks_report_is_not_found_under_this_bank(api: Api) -> None:
+    job_id = run_report(api, OTHER)
+    assert api.get(f"/api/research/{BANK}/reports/{job_id}").status_code == 404
+
+
+# The overview -----------------------------------------------------------------------------
+
+
+def test_the_overview_lists_active_jobs_first_then_outcomes(api: Api) -> None:
+    done = run_report(api, BANK)
+    active = body(api.post(f"/api/research/{OTHER}/generate-background"))["job"]["jobId"]
+    page = body(api.get("/api/research/recent"))
+    assert [job["jobId"] for job in page["jobs"]] == [active, done]
+    assert page["jobs"][0]["status"] == "pending" and page["jobs"][1]["status"] == "completed"
+    assert page["jobs"][0]["bankName"] == "Test Bank (SYNTHETIC)"
+    assert page["nextCursor"] is None and page["count"] == 2
+
+
+def test_the_overview_pages_with_a_cursor(aws: dict[str, Any]) -> None:
+    banks = [str(9_900_200 + index) for index in range(7)]
+    for bank in banks:
+        put_bank(aws["banks_table"], bank)
+    with api_under_test(aws) as api:
+        for bank in banks:
+            api.post(f"/api/research/{bank}/generate-background")
+            api.clock.advance(1)
+        api.delete(f"/api/research/{banks[0]}/job?type=report")  # one outcome too
+        seen: list[str] = []
+        cursor = ""
+        for _ in range(10):
+            page = body(api.get(f"/api/research/recent?limit=3{cursor}"))
+            seen += [job["idrssd"] for job in page["jobs"]]
+            if page["nextCursor"] is None:
+                break
+            cursor = f"&cursor={page['nextCursor']}"
+        assert seen == [*banks[:0:-1], banks[0]]  # newest active first, then the cancelled
+
+
+def test_the_overview_never_scans(api: Api) -> None:
+    run_report(api)
+    with counting_client_calls(api.runtime.jobs_table.meta.client) as calls:
+        api.get("/api/research/recent?limit=5")
+    assert set(calls.operations()) == {"Query"}
+    assert all(call.params.get("IndexName") == "RecentJobs" for call in calls.calls)
+
+
+def tampered(document: Any) -> str:
+    raw = json.dumps(document).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("?limit=0", "invalid_limit"),
+        ("?limit=51", "invalid_limit"),
+        ("?limit=ten", "invalid_limit"),
+        ("?limit=-1", "invalid_limit"),
+        ("?cursor=%%%", "invalid_cursor"),
+        ("?cursor=bm90IGpzb24", "invalid_cursor"),
+        ("?cursor=" + "A" * 2_000, "invalid_cursor"),
+        ("?cursor=" + tampered([1, 2]), "invalid_cursor"),
+        ("?cursor=" + tampered({"f": ["ACTIVE"], "i": 3, "k": None}), "invalid_cursor"),
+        ("?cursor=" + tampered({"f": ["EVERYTHING"], "i": 0, "k": None}), "invalid_cursor"),
+        ("?cursor=" + tampered({"f": ["ACTIVE"], "i": 0, "k": {"pk": 1}}), "invalid_cursor"),
+        ("?cursor=" + tampered({"f": ["ACTIVE"], "i": True, "k": None}), "invalid_cursor"),
+    ],
+)
+def test_bad_pages_are_400(api: Api, query: str, code: str) -> None:
+    response = api.get("/api/research/recent" + query)
+    assert response.status_code == 400
+    data = body(response)
+    assert data["code"] == code and data["error"].endswith(".") and len(data["error"]) < 300
