@@ -194,6 +194,9 @@ def needs_of(service: str, operation: str, params: dict[str, Any]) -> list[Need]
         ]
     if service == "dynamodb" and "RequestItems" in params:
         return [Need(action, _table_arn(table)) for table in params["RequestItems"]]
+    if service == "dynamodb" and "IndexName" in params:
+        index = f"{_table_arn(params['TableName'])}/index/{params['IndexName']}"
+        return [Need(action, index)]
     if service == "dynamodb" and "TableName" in params:
         return [
             Need(action, f"arn:{PARTITION}:dynamodb:{REGION}:{ACCOUNT}:table/{params['TableName']}")
