@@ -44,7 +44,11 @@ class PodcastArchive:
             "document": document_key(job.idrssd, job.job_id),
         }
         self._bucket.put_bytes(keys["audio"], mp3, MP3)
-        self._bucket.put_json(keys["document"], podcast)
+        try:
+            self._bucket.put_json(keys["document"], podcast)
+        except Exception:
+            self._bucket.delete([keys["audio"]])  # nothing will ever reference it
+            raise
         summary = {
             "generatedAt": podcast.get("generatedAt"),
             "asOf": podcast.get("asOf"),

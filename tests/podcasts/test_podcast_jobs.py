@@ -11,6 +11,7 @@ import pytest
 from mutagen.mp3 import MP3
 
 from chalicelib.experts import expert_by_id
+from chalicelib.jobs.errors import Redeliver
 from chalicelib.jobs.items import latest_key
 from chalicelib.jobs.model import JobType
 from chalicelib.podcasts.audio import SILENCE_RMS, Clip, encode_mp3, rms
@@ -19,6 +20,7 @@ from chalicelib.podcasts.espeak import NO_ENGINE, find_espeak
 from chalicelib.podcasts.pipeline import REPORT_GONE
 from chalicelib.runtime import shipped_pipelines
 from tests.api_support import Api, api_under_test
+from tests.faults import FaultInjector, key_ends_with
 from tests.podcasts.support import ToneEngine, podcast_pipelines, run_job
 from tests.reports.conftest import STRONG
 
@@ -230,3 +232,60 @@ def test_progress_is_reported_per_line_and_never_goes_down(sample: dict[str, Any
         assert line_messages[0].startswith("Recording line 1 of")
         values = [progress for progress, _, _ in written]
         assert values == sorted(values)
+
+
+def _podcast_objects(sample: dict[str, Any], job_id: str) -> list[str]:
+    listing = sample["s3"].list_objects_v2(Bucket=sample["bucket"], Prefix="podcasts/")
+    return [item["Key"] for item in listing.get("Contents", []) if job_id in item["Key"]]
+
+
+def test_the_mp3_and_the_script_are_stored_before_the_completion_publishes_them(
+    sample: dict[str, Any],
+) -> None:
+    with api_under_test(sample, pipelines=podcast_pipelines(ToneEngine)) as api:
+        run_job(api, STRONG, "report")
+        order: list[str] = []
+
+        def note(params: dict[str, Any], model: Any, **_: Any) -> None:
+            if model.name in {"PutObject", "TransactWriteItems"}:
+                order.append(f"{model.name} {str(params.get('Key', '')).rsplit('.', 1)[-1]}")
+
+        for client in (api.runtime.client("s3"), api.runtime.jobs_table.meta.client):
+            client.meta.events.register("before-parameter-build", note)
+        job = run_job(api, STRONG, "podcast", {"experts": ["credit"]})
+        assert job["status"] == "completed"
+        assert order == ["PutObject mp3", "PutObject json", "TransactWriteItems "]
+
+
+@pytest.mark.parametrize("failing", [".mp3", ".json"])
+def test_a_refused_write_at_either_step_publishes_nothing_and_leaves_nothing(
+    sample: dict[str, Any], failing: str
+) -> None:
+    with api_under_test(sample, pipelines=podcast_pipelines(ToneEngine)) as api:
+        faults = FaultInjector().attach(api.runtime.session)
+        run_job(api, STRONG, "report")
+        first = run_job(api, STRONG, "podcast", {"experts": ["credit"]})
+        faults.refuse("PutObject", "AccessDenied", when=key_ends_with(failing))
+        job = run_job(api, STRONG, "podcast", {"experts": ["markets"]})
+        assert job["status"] == "failed" and job["errorCode"] == "internal_error"
+        assert body(api.get(f"/api/research/{STRONG}/podcast"))["jobId"] == first["jobId"]
+        assert _podcast_objects(sample, job["jobId"]) == []
+
+
+@pytest.mark.parametrize("failing", [".mp3", ".json"])
+def test_a_throttled_write_at_either_step_hands_the_job_back_and_the_retry_publishes(
+    sample: dict[str, Any], failing: str
+) -> None:
+    with api_under_test(sample, pipelines=podcast_pipelines(ToneEngine)) as api:
+        faults = FaultInjector().attach(api.runtime.session)
+        run_job(api, STRONG, "report")
+        faults.server_error("PutObject", status=503, when=key_ends_with(failing))
+        started = api.post(
+            f"/api/research/{STRONG}/podcast/generate-background", '{"experts": ["credit"]}'
+        )
+        with pytest.raises(Redeliver):
+            api.deliver()
+        assert api.get(f"/api/research/{STRONG}/podcast").status_code == 404
+        assert api.deliver().result == "completed"  # Lambda's retry
+        served = body(api.get(f"/api/research/{STRONG}/podcast"))
+        assert served["jobId"] == body(started)["job"]["jobId"]

@@ -17,10 +17,11 @@ from chalicelib.reports.sections import SECTIONS, ReportWriter, Section
 from chalicelib.reports.template_writer import TemplateWriter
 from chalicelib.runtime import Runtime, shipped_pipelines
 from tests.api_support import Api, api_under_test
-from tests.fakes import converse_answer, stubbed_bedrock
+from tests.fakes import converse_answer, counting_client_calls, stubbed_bedrock
 from tests.reports.conftest import STRESSED, STRONG
 
 PipelinesFactory = Callable[[Runtime], PipelineRegistry]
+WRITES = {"PutItem", "UpdateItem", "TransactWriteItems", "DeleteItem", "BatchWriteItem"}
 
 
 def with_writer(make_writer: Callable[[Runtime], ReportWriter]) -> PipelinesFactory:
@@ -218,3 +219,14 @@ def test_an_unusable_model_answer_fails_the_job_with_a_sentence(
         assert job["status"] == "failed"
         assert needle in job["error"] and job["error"].endswith(".")
         assert api.get(f"/api/research/{STRONG}/report").status_code == 404
+
+
+def test_a_template_report_job_writes_at_most_15_times(api: Api) -> None:
+    jobs_client = api.runtime.jobs_table.meta.client
+    with counting_client_calls(jobs_client) as calls:
+        job, _ = run_report(api, STRONG)
+    assert job["status"] == "completed"
+    writes = [op for op in calls.operations() if op in WRITES]
+    # the start, the claim, one per stage change (3 + 7 sections + save), the completion
+    assert len(writes) <= 15, writes
+    assert writes.count("TransactWriteItems") == 1 and writes[0] == "PutItem"
