@@ -2,8 +2,11 @@
 
 - ``LOCAL_LAMBDA_TIME_SCALE`` (default 1): multiplies the function timeout, the retry
   delays (about 1 and 2 minutes) and the maximum event age, for tests and demos.
-- ``LOCAL_LAMBDA_CONCURRENCY`` (default 4): how many worker processes may exist at once,
+- ``LOCAL_LAMBDA_CONCURRENCY`` (default 8): how many worker processes may exist at once,
   across all functions (Lambda's concurrency limit; over it, asynchronous events wait).
+  Sized so that ``make run`` does not lose jobs to its own backlog: events wait at most
+  the maximum event age (2 400 s), and a paced report takes about 10 s, so 8 processes
+  clear about 1 900 queued reports in time (4 would fail the last of 1 000).
 - ``LOCAL_LAMBDA_FAULTS``: faults to inject for testing, rules separated by ``;``, each
   ``KIND[@ATTEMPTS] [key=value ...]``. ``raise`` makes the handler raise instead of
   running, ``hang`` makes it run past its timeout (so that it is killed), ``duplicate``
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 FAULT_KINDS = ("raise", "hang", "duplicate")
-DEFAULT_CONCURRENCY = 4
+DEFAULT_CONCURRENCY = 8
 
 
 class SettingError(ValueError):

@@ -428,7 +428,7 @@ def test_settings_from_the_environment() -> None:
     from devstack.lambda_local.settings import SettingError
 
     default = LambdaSettings.from_env({})
-    assert (default.time_scale, default.concurrency, default.faults) == (1.0, 4, ())
+    assert (default.time_scale, default.concurrency, default.faults) == (1.0, 8, ())
     tuned = LambdaSettings.from_env(
         {"LOCAL_LAMBDA_TIME_SCALE": "0.05", "LOCAL_LAMBDA_CONCURRENCY": "2"}
     )
