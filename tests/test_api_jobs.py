@@ -1,4 +1,4 @@
-"""The job routes through ``chalice.test.Client`` and moto (DESIGN §2)."""
+"""The job routes through ``chalice.test.Client`` and moto (docs/ARCHITECTURE.md, "HTTP layer")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Counting AWS calls per operation (DESIGN invariant 7), with botocore's events."""
+"""Counting AWS calls per operation (docs/ARCHITECTURE.md, invariant 7), with botocore's events."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """A Hypothesis state machine over the real store and worker protocol, on moto, with a fake
 clock and injected faults: every interleaving of starts, deliveries (duplicates and old
 events too), progress, heartbeats, completions, failures, releases, cancels, Lambda giving
-up, time passing and lost or throttled writes keeps the job invariants (DESIGN §3).
+up, time passing and lost or throttled writes keeps the job invariants
+(docs/ARCHITECTURE.md, "Invariants").
 
 ``make test`` runs a bounded number of examples; ``make soak`` runs many more
 (``--hypothesis-profile=soak``).

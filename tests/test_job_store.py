@@ -1,5 +1,5 @@
-"""The Jobs table's guarded transitions (DESIGN §3), against moto. Each invariant fails here
-if its condition is broken."""
+"""The Jobs table's guarded transitions (docs/ARCHITECTURE.md, "Invariants"), against moto.
+Each invariant fails here if its condition is broken."""
 
 from __future__ import annotations
 

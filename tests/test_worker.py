@@ -1,4 +1,5 @@
-"""The worker protocol: claim → pipeline with progress → complete or fail (DESIGN §4)."""
+"""The worker protocol: claim → pipeline with progress → complete or fail
+(docs/ARCHITECTURE.md, "Worker protocol")."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from chalicelib.jobs.store import JobStore
 from chalicelib.logs import log
 
 MIN_WRITE_INTERVAL_SECONDS = 1.0
-"""Within a stage, progress is written at most about once a second (DESIGN invariant 7)."""
+"""Within a stage, progress is written at most about once a second (docs/ARCHITECTURE.md,
+invariant 7)."""
 
 MAX_PROGRESS_BEFORE_DONE = 99
 """100 belongs to ``completed``; a pipeline's own reports stop short of it."""

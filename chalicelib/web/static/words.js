@@ -55,7 +55,7 @@ export function isActive(job) {
   return job.status === "pending" || job.status === "running";
 }
 
-// A cancelled job is `failed` with errorCode "cancelled" (docs/ARCHITECTURE.md, job states).
+// A cancelled job is `failed` with errorCode "cancelled" (docs/ARCHITECTURE.md, "The job state machine").
 export function isCancelled(job) {
   return job.status === "failed" && job.errorCode === "cancelled";
 }
