@@ -29,10 +29,10 @@ from chalicelib.jobs.store import JobStore
 from chalicelib.jobs.worker import Delivery, JobRunner
 from chalicelib.podcasts.archive import PodcastArchive
 from chalicelib.podcasts.bedrock_writer import BedrockScriptWriter
-from chalicelib.podcasts.errors import ReportRequired
 from chalicelib.podcasts.espeak import find_espeak
 from chalicelib.podcasts.pipeline import PodcastPipeline
 from chalicelib.podcasts.polly import PollyEngine
+from chalicelib.podcasts.prerequisite import ReportFirst
 from chalicelib.podcasts.script import ScriptWriter
 from chalicelib.podcasts.template_writer import TemplateScriptWriter
 from chalicelib.podcasts.voices import VoiceEngine
@@ -188,11 +188,6 @@ class Runtime:
             return self._once("espeak", find_espeak)
         return self._once("polly", lambda: PollyEngine(lambda: self.client("polly")))
 
-    def require_report(self, idrssd: str) -> None:
-        """A podcast is made from the bank's latest report: one ``GetItem`` at start."""
-        if not self.reports.exists(idrssd):
-            raise ReportRequired(idrssd)
-
     @property
     def banks(self) -> BanksTable:
         return self._once("banks", lambda: BanksTable(self.banks_table))
@@ -209,7 +204,7 @@ class Runtime:
                 self.store,
                 BankLookup(self.banks),
                 self.invoker,
-                prerequisites={JobType.PODCAST: self.require_report},
+                prerequisites={JobType.PODCAST: ReportFirst(self.reports)},
                 starts_per_minute=self.settings.starts_per_minute or None,
             ),
         )
