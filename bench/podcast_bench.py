@@ -78,7 +78,8 @@ def main() -> None:
         create_all(session.client("dynamodb"), session.client("s3"), NAMES)
         BankImporter(session.resource("dynamodb").Table(NAMES.banks_table)).import_path(SAMPLE)
         deferred = Deferred()
-        env = {**NAMES.as_env(), "JOB_INVOKER": "thread", "VOICE_ENGINE": "espeak"}
+        env = {**NAMES.as_env(), "JOB_INVOKER": "thread", "VOICE_ENGINE": "espeak",
+               "STARTS_PER_MINUTE": "0"}  # fmt: skip
         runtime = Runtime(Settings.from_env(env), invoker=lambda _: deferred)
 
         def run(job_type: JobType, params: dict[str, Any]) -> None:
