@@ -10,6 +10,7 @@ import argparse
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import boto3
 from chalice.test import Client
@@ -18,9 +19,11 @@ from moto import mock_aws
 from bench.support import offline_aws, percentile
 from devstack.emulator import make_dynamodb_writes_atomic
 from devstack.resources import ResourceNames, create_all
+from ingest.importer import BankImporter
 
 NAMES = ResourceNames("bench-jobs", "bench-banks", "bench-artifacts")
 BANK = "9900001"
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "sample" / "ffiec"
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -46,6 +49,7 @@ def main() -> None:
     offline_aws()
     os.environ.update(NAMES.as_env())
     os.environ["JOB_INVOKER"] = "thread"
+    os.environ["STARTS_PER_MINUTE"] = "0"
     make_dynamodb_writes_atomic()
 
     from app import app
@@ -58,8 +62,7 @@ def main() -> None:
         session = boto3.session.Session()
         create_all(session.client("dynamodb"), session.client("s3"), NAMES)
         banks = session.resource("dynamodb").Table(NAMES.banks_table)
-        banks.put_item(Item={"pk": f"BANK#{BANK}", "sk": "PROFILE", "name": "Bench (SYNTHETIC)"})
-        banks.put_item(Item={"pk": f"BANK#{BANK}", "sk": "Q#20241231", "totalAssets": 1})
+        BankImporter(banks).import_path(SAMPLE)  # the synthetic sample: BANK has figures
 
         class NoWorker:
             def invoke(self, event: object) -> None:
