@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 import boto3
 import pytest
 from boto3.dynamodb.conditions import Key
+from botocore.config import Config
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -42,6 +43,7 @@ from tests.fakes import FakeClock
 from tests.faults import FaultInjector
 
 REPORT = JobType.REPORT
+CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4})  # as the runtime's
 _namespaces = itertools.count(1)
 
 
@@ -55,7 +57,6 @@ class Run:
 
 class JobMachine(RuleBasedStateMachine):
     aws: ClassVar[dict[str, Any]]
-    faults: ClassVar[FaultInjector]
 
     events = Bundle("events")
     runs = Bundle("runs")
@@ -63,7 +64,14 @@ class JobMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = FakeClock()
-        self.store = JobStore(self.aws["jobs_table"], self.clock)
+        # A client of its own per example: botocore's retry quota (which decides whether a
+        # lost answer is retried) must not carry over from one example to the next, or the
+        # same steps would play out differently.
+        table = boto3.resource("dynamodb", region_name=REGION, config=CLIENT_CONFIG).Table(
+            self.aws["names"].jobs_table
+        )
+        self.faults = FaultInjector().attach(table.meta.client)
+        self.store = JobStore(table, self.clock)
         # The checks read through a client of their own, which no injected fault meets.
         self.checker = JobStore(self.aws["checker_table"], self.clock)
         self.bucket = ArtifactBucket(self.aws["s3"], self.aws["bucket"])
@@ -71,7 +79,6 @@ class JobMachine(RuleBasedStateMachine):
         # One bank: its items are independent of every other bank's by construction (the
         # partition key), and one keeps the search on the interleavings that matter.
         self.banks = [str(9_800_000 + namespace)]
-        self.faults.clear()
         self.completed: dict[str, tuple[str, float]] = {}  # job id → (bank, created), stored
         self.progress: dict[str, int] = {}  # job id → highest progress read
         self.terminal: dict[str, str] = {}  # job id → its stored terminal status
@@ -253,7 +260,6 @@ class JobMachine(RuleBasedStateMachine):
 def machine(aws: dict[str, Any]) -> Iterator[type[JobMachine]]:
     checker = boto3.resource("dynamodb", region_name=REGION).Table(aws["names"].jobs_table)
     JobMachine.aws = {**aws, "checker_table": checker}
-    JobMachine.faults = FaultInjector().attach(aws["jobs_table"].meta.client)
     yield JobMachine
 
 
