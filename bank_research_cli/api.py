@@ -145,18 +145,37 @@ class Api:
         path = f"/api/research/{_segment(idrssd)}/job?type={_query(job_type)}"
         return self.expect(self.send_json("DELETE", path), "job")
 
-    def report(self, idrssd: str) -> dict[str, Any]:
-        answer = self.get_json(f"/api/research/{_segment(idrssd)}/report")
-        return self.expect(answer, "sections")
+    def report(self, idrssd: str, job_id: str | None = None) -> dict[str, Any]:
+        """The latest report, or the version ``job_id`` wrote (the research library)."""
+        bank = _segment(idrssd)
+        path = f"/api/research/{bank}/report"
+        if job_id is not None:
+            path = f"/api/research/{bank}/reports/{_segment(job_id)}"
+        return self.expect(self.get_json(path), "sections")
 
-    def podcast(self, idrssd: str) -> dict[str, Any]:
-        answer = self.get_json(f"/api/research/{_segment(idrssd)}/podcast")
-        return self.expect(answer, "script")
+    def podcast(self, idrssd: str, job_id: str | None = None) -> dict[str, Any]:
+        """The latest podcast, or the version ``job_id`` made (the research library)."""
+        bank = _segment(idrssd)
+        path = f"/api/research/{bank}/podcast"
+        if job_id is not None:
+            path = f"/api/research/{bank}/podcasts/{_segment(job_id)}"
+        return self.expect(self.get_json(path), "script")
 
-    def podcast_audio(self, idrssd: str) -> Audio:
-        """The MP3, through the 302 to storage; the API's credentials stay with the API."""
+    def library(self, idrssd: str, kind: str) -> dict[str, Any]:
+        """A bank's finished reports or podcasts, newest first: ``{"reports": [...]}``."""
+        answer = self.get_json(f"/api/research/{_segment(idrssd)}/{kind}s")
+        return self.expect(answer, f"{kind}s")
+
+    def podcast_audio(self, idrssd: str, source: str | None = None) -> Audio:
+        """The MP3, through the 302 to storage; the API's credentials stay with the API.
+
+        ``source`` is a version's own signed link (its ``audioSrc``), fetched as it is."""
         url = self.url(f"/api/research/{_segment(idrssd)}/podcast/audio")
-        response = self.send("GET", url, ok=(200, 302))
+        if source is not None:
+            url = urllib.parse.urljoin(self.base_url + "/", source)
+            response = self._fetch_elsewhere(url, _same_origin(url, self.base_url))
+        else:
+            response = self.send("GET", url, ok=(200, 302))
         for _ in range(3):  # a presigned link is one hop; allow a little more, never a loop
             if response.status != 302:
                 break
@@ -247,7 +266,8 @@ class Api:
                 return self.not_the_api(response)
             if status in (429, 503):
                 return Transient(sentence, code, status, retry_after or 2.0)
-            return ApiError(sentence, code, status)
+            detail = payload.get("detail")
+            return ApiError(sentence, code, status, detail if isinstance(detail, str) else None)
         message = payload.get("message") if isinstance(payload, dict) else None
         if status == 403 and message == "Missing Authentication Token":
             return self.not_the_api(response)  # API Gateway's answer for a path it lacks

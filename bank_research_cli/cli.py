@@ -53,12 +53,16 @@ exit codes:
   status --type T            {"hasJob": false} or {"hasJob": true, "job": JOB}
   status (no --type)         {"report": <as above>, "podcast": <as above>}
   cancel                     {"hasJob": true, "job": JOB}
+  history --type T           {"reports": [VERSION], "count": n} (or "podcasts"), newest first
+  history (no --type)        {"report": <as above>, "podcast": <as above>}
   get report (no -o)         the report document; get podcast (no -o): the podcast document
-  get ... -o FILE            {"path", "bytes", "format"|"contentType", "idrssd"}
+  get ... -o FILE            {"path", "bytes", "format"|"contentType", "idrssd", "jobId"}
   on an error                {"error": "sentence", "code": "snake_case", "status": n|null}
   on Ctrl-C while watching   {"job": JOB, "outcome": "watching_stopped", "resume": "command"}
 JOB is the API's job: jobId, idrssd, type, status, progress, stage, message, error,
 errorCode, params, attempt, createdAt, updatedAt, startedAt, finishedAt, expiresAt, result.
+VERSION is a finished report or podcast: jobId, generatedAt, asOf, bytes, url, and writer,
+model (reports) or experts, durationSeconds (podcasts); get ... --job JOBID fetches one.
 """
 
 
@@ -186,11 +190,18 @@ def _job_commands(command: Command) -> None:
     cancel.add_argument("--type", choices=("report", "podcast"), required=True)
     cancel.set_defaults(handler=run_cancel)
 
+    history = command("history", "List a bank's finished reports and podcasts, newest first.")
+    history.add_argument("idrssd", metavar="IDRSSD", help=IDRSSD_HELP)
+    history.add_argument("--type", choices=("report", "podcast"), help="one kind (both if absent)")
+    history.set_defaults(handler=run_history)
+
 
 def _get_commands(get: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
     what = get.add_subparsers(dest="what", required=True, metavar="report|podcast")
+    job_help = "a past version, by the job id that made it (see: bank-research history)"
     get_report = what.add_parser("report", help="the latest report", parents=[common])
     get_report.add_argument("idrssd", metavar="IDRSSD", help=IDRSSD_HELP)
+    get_report.add_argument("--job", metavar="JOBID", help=job_help)
     get_report.add_argument(
         "--format",
         choices=("markdown", "html", "json"),
@@ -200,6 +211,7 @@ def _get_commands(get: argparse.ArgumentParser, common: argparse.ArgumentParser)
     get_report.set_defaults(handler=run_get_report)
     get_podcast = what.add_parser("podcast", help="the latest podcast", parents=[common])
     get_podcast.add_argument("idrssd", metavar="IDRSSD", help=IDRSSD_HELP)
+    get_podcast.add_argument("--job", metavar="JOBID", help=job_help)
     get_podcast.add_argument(
         "-o", "--output", metavar="FILE.mp3", help="download the MP3 (without it: the transcript)"
     )
@@ -366,6 +378,28 @@ def run_cancel(ctx: Context, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_history(ctx: Context, args: argparse.Namespace) -> int:
+    kinds = [args.type] if args.type else ["report", "podcast"]
+    answers = {kind: ctx.api.library(args.idrssd, kind) for kind in kinds}
+    if ctx.json:
+        ctx.emit(answers[args.type] if args.type else answers)
+        return EXIT_OK
+    blocks = []
+    for kind, answer in answers.items():
+        entries = answer[f"{kind}s"]
+        if not entries:
+            blocks.append(f"Bank {args.idrssd} has no finished {kind}s.")
+            continue
+        table = render.report_versions if kind == "report" else render.podcast_versions
+        count = f"{len(entries)} {kind}{'' if len(entries) == 1 else 's'}"
+        blocks.append(f"Bank {args.idrssd}: {count}, newest first.\n{table(entries)}")
+    found = [kind for kind, answer in answers.items() if answer[f"{kind}s"]]
+    if found:
+        blocks.append(f"Get one with: bank-research get {found[0]} {args.idrssd} --job JOBID")
+    ctx.say("\n\n".join(blocks))
+    return EXIT_OK
+
+
 def run_get_report(ctx: Context, args: argparse.Namespace) -> int:
     if ctx.json and args.format in ("markdown", "html") and not args.output:
         raise UsageError(
@@ -373,7 +407,7 @@ def run_get_report(ctx: Context, args: argparse.Namespace) -> int:
             "usage",
         )
     fmt = args.format or ("json" if ctx.json else "markdown")
-    report = ctx.api.report(args.idrssd)
+    report = ctx.api.report(args.idrssd, args.job)
     if fmt == "markdown":
         text = render.report_markdown(report)
     elif fmt == "html":
@@ -405,23 +439,28 @@ def run_get_report(ctx: Context, args: argparse.Namespace) -> int:
 
 def run_get_podcast(ctx: Context, args: argparse.Namespace) -> int:
     if not args.output:
-        podcast = ctx.api.podcast(args.idrssd)
+        podcast = ctx.api.podcast(args.idrssd, args.job)
         if ctx.json:
             ctx.emit(podcast)
         else:
             ctx.say(render.transcript(podcast))
         return EXIT_OK
-    audio = ctx.api.podcast_audio(args.idrssd)
+    # A past version plays from its own signed link; the latest from the audio route.
+    source = None
+    if args.job is not None:
+        source = str(ctx.api.podcast(args.idrssd, args.job).get("audioSrc") or "") or None
+        if source is None:
+            raise ApiError("The service sent no audio for that podcast.", "no_audio")
+    audio = ctx.api.podcast_audio(args.idrssd, source)
     size = _write(Path(args.output), audio.body)
     if ctx.json:
-        ctx.emit(
-            {
-                "path": args.output,
-                "bytes": size,
-                "contentType": audio.content_type,
-                "idrssd": args.idrssd,
-            }
-        )
+        document = {
+            "path": args.output,
+            "bytes": size,
+            "contentType": audio.content_type,
+            "idrssd": args.idrssd,
+        }
+        ctx.emit(document if args.job is None else {**document, "jobId": args.job})
     else:
         ctx.say(f"Wrote the podcast for bank {args.idrssd} ({size} bytes) to {args.output}.")
     return EXIT_OK

@@ -29,7 +29,20 @@ class CliError(Exception):
 
 
 class ApiError(CliError):
-    """The API answered with its own ``{"error", "code"}`` sentence."""
+    """The API answered with its own ``{"error", "code"}`` sentence, and perhaps a
+    ``detail`` for API clients (a route to call), which only ``--json`` passes on."""
+
+    def __init__(
+        self, sentence: str, code: str, status: int | None = None, detail: str | None = None
+    ) -> None:
+        super().__init__(sentence, code, status)
+        self.detail = detail
+
+    def to_json(self) -> dict[str, Any]:
+        document = super().to_json()
+        if self.detail:
+            document["detail"] = self.detail
+        return document
 
 
 class ConnectionProblem(CliError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -23,6 +24,16 @@ def quarter(yyyymmdd: Any) -> str:
     return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if len(text) == 8 and text.isdigit() else text
 
 
+def table(rows: Sequence[tuple[str, ...]]) -> str:
+    """Rows (the first is the header) in aligned columns."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    return "\n".join(line.rstrip() for line in lines)
+
+
 def bank_table(banks: list[dict[str, Any]]) -> str:
     """Aligned columns: RSSD ID, name, place, data quarter (or none), total assets."""
     rows = [("RSSD ID", "Name", "City, state", "Data", "Total assets")]
@@ -31,12 +42,65 @@ def bank_table(banks: list[dict[str, Any]]) -> str:
         data = quarter(bank.get("latestQuarter")) if bank.get("hasData") else "none loaded"
         assets = money(bank.get("totalAssets")) if bank.get("hasData") else ""
         rows.append((str(bank.get("idrssd", "")), str(bank.get("name", "")), place, data, assets))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
-        for row in rows
-    ]
-    return "\n".join(line.rstrip() for line in lines)
+    return table(rows)
+
+
+def written(iso: Any) -> str:
+    """``2026-12-01T07:07:53.319Z`` → ``2026-12-01 07:07 UTC``."""
+    text = str(iso or "")
+    return f"{text[:10]} {text[11:16]} UTC" if len(text) >= 16 and text[10] == "T" else text
+
+
+def size(count: Any) -> str:
+    if not isinstance(count, int | float):
+        return ""
+    for scale, unit in ((1024 * 1024, "MB"), (1024, "KB")):
+        if count >= scale:
+            return f"{count / scale:.1f} {unit}"
+    return f"{int(count)} bytes"
+
+
+def length(seconds: Any) -> str:
+    """``264.4`` → ``4:24``."""
+    minutes, rest = divmod(round(float(seconds or 0)), 60)
+    return f"{minutes}:{rest:02d}"
+
+
+def report_versions(entries: list[dict[str, Any]]) -> str:
+    """The research library's reports: job id, when written, data quarter, writer, size."""
+    rows = [("Job ID", "Written", "Data", "Writer", "Size")]
+    for entry in entries:
+        writer = str(entry.get("writer") or "")
+        if entry.get("model"):
+            writer += f" ({entry['model']})"
+        rows.append(
+            (
+                str(entry.get("jobId", "")),
+                written(entry.get("generatedAt")),
+                quarter(entry.get("asOf")),
+                writer,
+                size(entry.get("bytes")),
+            )
+        )
+    return table(rows)
+
+
+def podcast_versions(entries: list[dict[str, Any]]) -> str:
+    """The research library's podcasts: job id, when made, data quarter, experts, length."""
+    rows = [("Job ID", "Made", "Data", "Experts", "Length", "Size")]
+    for entry in entries:
+        experts = ", ".join(str(expert) for expert in entry.get("experts") or [])
+        rows.append(
+            (
+                str(entry.get("jobId", "")),
+                written(entry.get("generatedAt")),
+                quarter(entry.get("asOf")),
+                experts,
+                length(entry.get("durationSeconds")),
+                size(entry.get("bytes")),
+            )
+        )
+    return table(rows)
 
 
 def _byline(report: dict[str, Any]) -> str:
@@ -111,9 +175,8 @@ def report_html(report: dict[str, Any]) -> str:
 def transcript(podcast: dict[str, Any]) -> str:
     """The podcast's script, one speaker's turn a paragraph."""
     bank = (podcast.get("bank") or {}).get("name") or f"Bank {podcast.get('idrssd', '')}"
-    minutes, seconds = divmod(round(float(podcast.get("durationSeconds") or 0)), 60)
     as_of = quarter(podcast.get("asOf"))
-    lines = [f"{bank} — podcast ({minutes}:{seconds:02d}, data as of {as_of})", ""]
+    lines = [f"{bank} — podcast ({length(podcast.get('durationSeconds'))}, data as of {as_of})", ""]
     for line in podcast.get("script") or []:
         lines += [f"{line.get('name', line.get('speaker', ''))}: {line.get('text', '')}", ""]
     return "\n".join(lines)

@@ -7,13 +7,21 @@ from __future__ import annotations
 
 
 class DomainError(Exception):
-    """An expected failure whose message can be shown to a user as it is."""
+    """An expected failure whose message can be shown to a user as it is.
+
+    ``message`` is written for the people using the page or the CLI: their situation and
+    what they can do, never a command, a route or an internal name. ``detail`` is for
+    operators and API clients (a route to call, a command, a setting): the error body
+    carries it as ``detail`` and a failed job's log line as ``detail``; the page never
+    shows it.
+    """
 
     code = "error"
 
-    def __init__(self, message: str, code: str | None = None) -> None:
+    def __init__(self, message: str, code: str | None = None, detail: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.detail = detail
         if code is not None:
             self.code = code
 

@@ -44,9 +44,18 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
 
 
 def error_response(
-    status: int, code: str, message: str, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    detail: str | None = None,
 ) -> Response:
-    return json_response({"error": message, "code": code}, status, headers)
+    """``{"error", "code"}`` always; ``detail`` (for API clients and operators: a route to
+    call, a command) only when there is one. The page shows ``error`` and never ``detail``."""
+    body = {"error": message, "code": code}
+    if detail:
+        body["detail"] = detail
+    return json_response(body, status, headers)
 
 
 BUSY_SECONDS = 5
@@ -63,7 +72,8 @@ def domain_error_response(error: errors.DomainError) -> Response | None:
     for error_type in type(error).__mro__:
         status = STATUS_BY_ERROR.get(error_type)  # type: ignore[call-overload]
         if status is not None:
-            return error_response(status, error.code, error.message, _retry_after(error, status))
+            headers = _retry_after(error, status)
+            return error_response(status, error.code, error.message, headers, error.detail)
     return None
 
 

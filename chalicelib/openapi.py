@@ -330,7 +330,20 @@ def openapi_document() -> dict[str, Any]:
                 "Error": {
                     "type": "object",
                     "required": ["error", "code"],
-                    "properties": {"error": {"type": "string"}, "code": {"type": "string"}},
+                    "properties": {
+                        "error": {
+                            "type": "string",
+                            "description": "A sentence for the people using the service: "
+                            "their situation and what they can do (no commands or routes).",
+                        },
+                        "code": {"type": "string", "description": "Stable, snake_case."},
+                        "detail": {
+                            "type": "string",
+                            "description": "Only on some errors: what an API client or "
+                            "operator can do (a route to call, a command to run). Not meant "
+                            "to be shown to end users.",
+                        },
+                    },
                 },
                 "Job": {
                     "type": "object",

@@ -101,7 +101,8 @@ def test_a_bank_known_by_name_only_is_409_no_data(api: Api) -> None:
     assert response.status_code == 409
     data = body(response)
     assert data["code"] == "no_data"
-    assert "JPMorgan Chase Bank" in data["error"] and "import" in data["error"]
+    assert "JPMorgan Chase Bank" in data["error"] and "make " not in data["error"]
+    assert "make import FFIEC=" in data["detail"]  # for whoever runs the service
     assert api.jobs_items() == []
 
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 from chalicelib.errors import DomainError
 
 # Shown to people (the page, job errors): what is missing and what they can do. How an
-# operator loads the data (`make import`, the FFIEC download) is the README's to say.
+# operator loads the data goes to the error's ``detail`` (and the README).
 NO_DATA_MESSAGE = (
     "No financial data is loaded for this bank yet, so there are no figures to show and no "
     "report can be written. Choose a bank with data, or ask whoever runs this service to load "
     "this bank's call reports."
+)
+LOADING_DETAIL = (
+    "Banks and their figures come from the FFIEC call-report bulk files: load them with "
+    "make import FFIEC=<zip-or-folder> (python -m ingest PATH --table NAME in AWS)."
 )
 
 
@@ -32,8 +36,9 @@ class BankNotFound(BankDataError):
 
     def __init__(self, idrssd: str) -> None:
         super().__init__(
-            f"No bank with RSSD id {idrssd} is known; search by name to find its id, or import "
-            "the FFIEC bulk file that contains it (`make import FFIEC=<zip-or-folder>`)."
+            f"We know of no bank with the RSSD ID {idrssd}. Search by the bank's name, city "
+            "or state to find it.",
+            detail=LOADING_DETAIL,
         )
         self.idrssd = idrssd
 
@@ -45,6 +50,8 @@ class NoBankData(BankDataError):
 
     def __init__(self, name: str) -> None:
         super().__init__(
-            f"No financial data is loaded for {name}. Import the FFIEC call-report bulk file "
-            "that contains it (make import FFIEC=<zip-or-folder>) and try again."
+            f"No financial data is loaded for {name} yet, so no report can be written. Choose "
+            "a bank with data, or ask whoever runs this service to load this bank's call "
+            "reports.",
+            detail=LOADING_DETAIL,
         )

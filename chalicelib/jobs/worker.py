@@ -155,7 +155,11 @@ class JobRunner:
             log(logging.INFO, "job lost; run stops", jobId=job.job_id, reason=lost.reason)
             return Outcome(job.job_id, "lost", lost.reason)
         except JobFailed as failed:
-            log(logging.INFO, "job failed", jobId=job.job_id, error=failed.message)
+            # The job keeps the sentence for people; what an operator can do goes to the log.
+            fields: dict[str, Any] = {"jobId": job.job_id, "error": failed.message}
+            if failed.detail:
+                fields["detail"] = failed.detail
+            log(logging.WARNING if failed.detail else logging.INFO, "job failed", **fields)
             return self._fail(job, failed.message, failed.code, run)
         except Exception as exc:
             return self._unexpected(job, exc, run)

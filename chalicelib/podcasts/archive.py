@@ -66,7 +66,8 @@ class PodcastArchive:
         return self._shown(idrssd, self._publications.latest(idrssd, JobType.PODCAST))
 
     def version(self, idrssd: str, job_id: str) -> dict[str, Any]:
-        return self._shown(idrssd, self._publications.version(idrssd, JobType.PODCAST, job_id))
+        publication = self._publications.version(idrssd, JobType.PODCAST, job_id)
+        return self._shown(idrssd, publication, job_id)
 
     def history(self, idrssd: str) -> list[dict[str, Any]]:
         return [p.to_api() for p in self._publications.history(idrssd, JobType.PODCAST)]
@@ -78,12 +79,14 @@ class PodcastArchive:
             raise NoPodcast(idrssd)
         return self._bucket.presigned_get(publication.keys["audio"], expires_seconds, MP3)
 
-    def _shown(self, idrssd: str, publication: Publication | None) -> dict[str, Any]:
+    def _shown(
+        self, idrssd: str, publication: Publication | None, job_id: str | None = None
+    ) -> dict[str, Any]:
         podcast = (
             None if publication is None else self._bucket.get_json(publication.keys["document"])
         )
         if podcast is None or publication is None:
-            raise NoPodcast(idrssd)
+            raise NoPodcast(idrssd, job_id)
         # audioSrc lets a page play the MP3 directly: an <audio> element cannot send the
         # API key or token that audioUrl may require.
         audio_src = self._bucket.presigned_get(publication.keys["audio"], AUDIO_URL_SECONDS, MP3)

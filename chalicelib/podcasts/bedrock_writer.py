@@ -71,7 +71,7 @@ class BedrockScriptWriter:
             prompt(brief, experts),
             max_tokens=MAX_TOKENS,
             temperature=0.5,
-            refused=lambda code: ScriptError(_sentence_for(code)),
+            refused=lambda code: _refusal(code),
             unreachable=lambda: ScriptError(
                 "The AI model did not answer in time while writing the podcast script. "
                 "Please try again later."
@@ -177,17 +177,29 @@ _NOT_A_SCRIPT = (
 )
 
 
-def _sentence_for(code: str) -> str:
+def _refusal(code: str) -> ScriptError:
+    """The job's sentence for Bedrock's error ``code``; what an operator can do is its
+    ``detail`` (the failed job's log line)."""
     if code in RETRYABLE:
-        return (
+        return ScriptError(
             "The AI model is busy and kept refusing to write the podcast script. "
-            "Please try again in a few minutes."
+            "Please try again in a few minutes.",
+            detail=f"Amazon Bedrock kept answering {code} to Converse.",
         )
     if code == "AccessDeniedException":
-        return (
-            "The service may not use the configured AI model. Enable model access in "
-            "Amazon Bedrock or choose another model."
+        return ScriptError(
+            "The service is not allowed to use its AI model right now, so no podcast was "
+            "made. Please tell whoever runs it.",
+            detail=f"Amazon Bedrock answered {code}: enable model access in Amazon Bedrock for "
+            "BEDROCK_MODEL_ID, or choose another model.",
         )
     if code in {"ValidationException", "ResourceNotFoundException"}:
-        return "The configured AI model cannot be used. Check BEDROCK_MODEL_ID."
-    return "The AI model failed while writing the podcast script."
+        return ScriptError(
+            "The service's AI model cannot be used right now, so no podcast was made. "
+            "Please tell whoever runs it.",
+            detail=f"Amazon Bedrock answered {code}: check BEDROCK_MODEL_ID.",
+        )
+    return ScriptError(
+        "The AI model failed while writing the podcast script. Please try again.",
+        detail=f"Amazon Bedrock answered {code} to Converse.",
+    )

@@ -19,13 +19,21 @@ from typing import Any
 from chalicelib.experts import Voice
 from chalicelib.logs import log
 from chalicelib.podcasts.audio import Clip
-from chalicelib.podcasts.errors import SpeechError
+from chalicelib.podcasts.errors import (
+    LINE_UNREAD,
+    VOICE_MISSING,
+    VOICES_MISSING,
+    VOICES_UNUSABLE,
+    SpeechError,
+)
 from chalicelib.podcasts.script import WORDS_PER_MINUTE
 
 # eSpeak takes any length; shorter calls keep memory flat and cancellation prompt.
 MAX_CHARS = 1000
 PROGRAM_TIMEOUT_SECONDS = 120
-NO_ENGINE = (
+# What people read (no voice engine here) and what whoever runs the service can do about it.
+NO_ENGINE = VOICES_MISSING
+NO_ENGINE_DETAIL = (
     "No speech engine is installed for podcasts on this machine: install eSpeak NG "
     "(pip install espeakng-loader==0.2.4 on x86_64 Linux, or apt-get install espeak-ng), "
     "or set VOICE_ENGINE=polly to use Amazon Polly."
@@ -97,7 +105,11 @@ class _Library:
             if self._lib.espeak_SetVoiceByName(candidate.encode()) == _EE_OK:
                 self._voice = name
                 return candidate
-        raise SpeechError(f"eSpeak NG has no voice '{name}'. Check the expert panel's voices.")
+        raise SpeechError(
+            VOICE_MISSING,
+            detail=f"eSpeak NG has no voice '{name}'; check the expert panel's voices "
+            "(chalicelib/experts.py) against the installed eSpeak NG data.",
+        )
 
     def speak(self, text: str, words_per_minute: int) -> bytes:
         self._lib.espeak_SetParameter(_RATE, words_per_minute, 0)
@@ -109,7 +121,9 @@ class _Library:
         )
         self._lib.espeak_Synchronize()
         if status != _EE_OK:
-            raise SpeechError("eSpeak NG could not read a line of the script. Please try again.")
+            raise SpeechError(
+                LINE_UNREAD, detail=f"espeak_Synth answered {status} (the eSpeak NG library)."
+            )
         return b"".join(self._chunks)
 
 
@@ -181,8 +195,9 @@ class EspeakProgramEngine:
                 )
             except (OSError, subprocess.TimeoutExpired) as exc:
                 raise SpeechError(
-                    "eSpeak NG could not be run to read the script. Check that espeak-ng is "
-                    "installed and working."
+                    VOICES_MISSING,
+                    detail=f"The espeak-ng program could not be run ({exc}); check that it "
+                    "is installed and working.",
                 ) from exc
             if finished.returncode != 0 or not os.path.exists(target):
                 detail = finished.stderr.decode("utf-8", "replace").strip()[:200]
@@ -190,8 +205,10 @@ class EspeakProgramEngine:
                     logging.ERROR, "espeak-ng failed", returncode=finished.returncode, stderr=detail
                 )
                 raise SpeechError(
-                    f"eSpeak NG could not read a line in the voice '{voice.espeak_voice}'. "
-                    "Check that espeak-ng and its English voices are installed."
+                    LINE_UNREAD,
+                    detail=f"espeak-ng could not read a line in the voice "
+                    f"'{voice.espeak_voice}' (exit {finished.returncode}): check that "
+                    "espeak-ng and its English voices are installed.",
                 )
             with open(target, "rb") as handle:
                 return read_wav(handle.read())
@@ -200,7 +217,11 @@ class EspeakProgramEngine:
 def read_wav(data: bytes) -> Clip:
     with wave.open(io.BytesIO(data)) as reader:
         if reader.getsampwidth() != 2 or reader.getnchannels() != 1:
-            raise SpeechError("eSpeak NG produced audio in an unexpected format.")
+            raise SpeechError(
+                VOICES_UNUSABLE,
+                detail=f"eSpeak NG wrote {reader.getnchannels()} channel(s) of "
+                f"{reader.getsampwidth() * 8}-bit audio; 16-bit mono was expected.",
+            )
         return Clip(reader.readframes(reader.getnframes()), reader.getframerate())
 
 
@@ -230,4 +251,4 @@ def find_espeak(
     program = which("espeak-ng")
     if program:
         return EspeakProgramEngine(program)
-    raise SpeechError(NO_ENGINE)
+    raise SpeechError(NO_ENGINE, detail=NO_ENGINE_DETAIL)

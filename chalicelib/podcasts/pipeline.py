@@ -24,7 +24,7 @@ from chalicelib.podcasts.audio import (
     rms,
 )
 from chalicelib.podcasts.brief import PodcastBrief
-from chalicelib.podcasts.errors import SpeechError
+from chalicelib.podcasts.errors import VOICES_SILENT, SpeechError
 from chalicelib.podcasts.script import Script, ScriptWriter, speaker_by_id, split_at_sentences
 from chalicelib.podcasts.voices import VoiceEngine
 from chalicelib.reports.errors import NoReport
@@ -80,8 +80,9 @@ class PodcastPipeline:
             # Never publish silence: moto's Polly, a muted engine or a broken voice all
             # "succeed" with empty audio.
             raise SpeechError(
-                f"The speech engine ({engine.name}) returned silence, so no podcast was saved. "
-                "Check the voice engine setup and try again."
+                VOICES_SILENT,
+                detail=f"The {engine.name} voice engine returned silence; check the voice "
+                "engine's setup (VOICE_ENGINE).",
             )
         mp3 = self._encode(audio)
         progress.report(96, "save", "Saving the podcast")

@@ -12,7 +12,14 @@ from typing import Any
 
 from chalicelib.experts import Voice
 from chalicelib.podcasts.audio import Clip
-from chalicelib.podcasts.errors import SpeechError
+from chalicelib.podcasts.errors import (
+    LINE_UNREAD,
+    VOICE_MISSING,
+    VOICES_BUSY,
+    VOICES_REFUSED,
+    VOICES_UNREACHABLE,
+    SpeechError,
+)
 from chalicelib.retries import with_retries
 
 SAMPLE_RATE = 16000
@@ -59,33 +66,36 @@ class PollyEngine:
             retryable=RETRYABLE,
             attempts=self._max_attempts,
             sleep=self._sleep,
-            refused=lambda code: SpeechError(_sentence_for(code, voice)),
+            refused=lambda code: refusal(code, voice),
             unreachable=lambda: SpeechError(
-                "Amazon Polly could not be reached while reading the script. "
-                "Please try again in a few minutes."
+                VOICES_UNREACHABLE,
+                detail="Amazon Polly did not answer SynthesizeSpeech after several tries.",
             ),
         )
         return Clip(response["AudioStream"].read(), SAMPLE_RATE)
 
 
-def _sentence_for(code: str, voice: Voice) -> str:
+def refusal(code: str, voice: Voice) -> SpeechError:
+    """The job's sentence for Polly's error ``code``, with what an operator can do."""
     if code in RETRYABLE:
-        return (
-            "Amazon Polly is busy and kept refusing to read the script. "
-            "Please try again in a few minutes."
+        return SpeechError(
+            VOICES_BUSY, detail=f"Amazon Polly kept answering {code} to SynthesizeSpeech."
         )
     if code in {"AccessDeniedException", "UnrecognizedClientException"}:
-        return (
-            "The service may not use Amazon Polly: allow polly:SynthesizeSpeech for the "
-            "podcast worker."
+        return SpeechError(
+            VOICES_REFUSED,
+            detail=f"Amazon Polly answered {code}: allow polly:SynthesizeSpeech for the "
+            "podcast worker's role.",
         )
     if code in {
         "EngineNotSupportedException",
         "LanguageNotSupportedException",
         "ValidationException",
     }:
-        return (
-            f"Amazon Polly cannot read with the voice {voice.polly_voice} and the "
-            f"{voice.polly_engine} engine in this region. Choose another region or voice."
+        return SpeechError(
+            VOICE_MISSING,
+            detail=f"Amazon Polly cannot read with the voice {voice.polly_voice} and the "
+            f"{voice.polly_engine} engine in this region ({code}): choose another region or "
+            "voice.",
         )
-    return "Amazon Polly failed while reading a line of the script. Please try again."
+    return SpeechError(LINE_UNREAD, detail=f"Amazon Polly answered {code} to SynthesizeSpeech.")

@@ -50,16 +50,19 @@ class ReportArchive:
 
     def version(self, idrssd: str, job_id: str) -> dict[str, Any]:
         """One past report by its job id (one ``GetItem`` + one ``GetObject``)."""
-        return self._document(idrssd, self._publications.version(idrssd, JobType.REPORT, job_id))
+        publication = self._publications.version(idrssd, JobType.REPORT, job_id)
+        return self._document(idrssd, publication, job_id)
 
     def history(self, idrssd: str) -> list[dict[str, Any]]:
         """What the library lists of the bank's reports, newest first (one ``Query``)."""
         return [p.to_api() for p in self._publications.history(idrssd, JobType.REPORT)]
 
-    def _document(self, idrssd: str, publication: Publication | None) -> dict[str, Any]:
+    def _document(
+        self, idrssd: str, publication: Publication | None, job_id: str | None = None
+    ) -> dict[str, Any]:
         report = (
             None if publication is None else self._bucket.get_json(publication.keys["document"])
         )
         if report is None:
-            raise NoReport(idrssd)
+            raise NoReport(idrssd, job_id)
         return report

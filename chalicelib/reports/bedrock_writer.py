@@ -62,7 +62,7 @@ class BedrockWriter:
             prompt(section, facts),
             max_tokens=MAX_TOKENS,
             temperature=0.2,
-            refused=lambda code: WriterError(_sentence_for(code, section)),
+            refused=lambda code: _refusal(code, section),
             unreachable=lambda: WriterError(
                 f"The AI model did not answer in time while writing the "
                 f"{section.title.lower()} section. Please try again later."
@@ -122,17 +122,30 @@ def _checked_text(response: dict[str, Any], section: Section) -> str:
     return text + "\n"
 
 
-def _sentence_for(code: str, section: Section) -> str:
+def _refusal(code: str, section: Section) -> WriterError:
+    """The job's sentence for Bedrock's error ``code``; what an operator can do is its
+    ``detail`` (the failed job's log line)."""
+    name = section.title.lower()
     if code in RETRYABLE:
-        return (
-            f"The AI model is busy and kept refusing the {section.title.lower()} section. "
-            "Please try again in a few minutes."
+        return WriterError(
+            f"The AI model is busy and kept refusing the {name} section. "
+            "Please try again in a few minutes.",
+            detail=f"Amazon Bedrock kept answering {code} to Converse.",
         )
     if code == "AccessDeniedException":
-        return (
-            "The service may not use the configured AI model. Enable model access in "
-            "Amazon Bedrock or choose another model."
+        return WriterError(
+            "The service is not allowed to use its AI model right now, so no report was "
+            "written. Please tell whoever runs it.",
+            detail=f"Amazon Bedrock answered {code}: enable model access in Amazon Bedrock for "
+            "BEDROCK_MODEL_ID, or choose another model.",
         )
     if code in {"ValidationException", "ResourceNotFoundException"}:
-        return "The configured AI model cannot be used. Check BEDROCK_MODEL_ID."
-    return f"The AI model failed while writing the {section.title.lower()} section."
+        return WriterError(
+            "The service's AI model cannot be used right now, so no report was written. "
+            "Please tell whoever runs it.",
+            detail=f"Amazon Bedrock answered {code}: check BEDROCK_MODEL_ID.",
+        )
+    return WriterError(
+        f"The AI model failed while writing the {name} section. Please try again.",
+        detail=f"Amazon Bedrock answered {code} to Converse.",
+    )

@@ -13,10 +13,22 @@ class WriterError(JobFailed):
 
 
 class NoReport(DomainError):
+    """No finished report for the bank, or no such version (``job_id``) of it."""
+
     code = "no_report"
 
-    def __init__(self, idrssd: str) -> None:
-        super().__init__(
-            f"There is no finished report for bank {idrssd} yet. Start one with POST "
-            f"/api/research/{idrssd}/generate-background and poll its job status."
-        )
+    def __init__(self, idrssd: str, job_id: str | None = None) -> None:
+        if job_id is None:
+            super().__init__(
+                "There is no finished research report for this bank yet. Generate one first.",
+                detail=f"Start one with POST /api/research/{idrssd}/generate-background and "
+                f"follow GET /api/research/{idrssd}/job-status?type=report.",
+            )
+        else:
+            super().__init__(
+                "That version of the bank's report is not available: it may be older than "
+                "the reports we keep. Choose another version from the bank's list.",
+                detail=f"GET /api/research/{idrssd}/reports lists the versions kept.",
+            )
+        self.idrssd = idrssd
+        self.job_id = job_id

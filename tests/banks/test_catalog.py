@@ -150,7 +150,7 @@ def test_profile_of_a_reference_bank_says_no_data(catalog: BankCatalog) -> None:
 
 
 def test_profile_errors(catalog: BankCatalog) -> None:
-    with pytest.raises(BankNotFound, match="No bank with RSSD id 12345"):
+    with pytest.raises(BankNotFound, match="no bank with the RSSD ID 12345"):
         catalog.profile("12345")
 
 

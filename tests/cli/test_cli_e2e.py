@@ -188,6 +188,38 @@ def test_podcast_wait_prints_progress_lines_and_its_mp3_downloads(
     assert audio[:3] == b"ID3" or audio[0] == 0xFF  # an MP3, not a storage error page
     transcript = cli(stack, "get", "podcast", "9900001")
     assert document["script"][0]["text"] in transcript.stdout
+    # The library lists it; that version's own signed link downloads the same MP3.
+    listed = json.loads(cli(stack, "history", "9900001", "--type", "podcast", "--json").stdout)
+    assert listed == stack.request("GET", "/api/research/9900001/podcasts")[2]
+    assert listed["podcasts"][0]["jobId"] == document["jobId"]
+    version = tmp_path / "version.mp3"
+    saved = cli(stack, "get", "podcast", "9900001", "--job", document["jobId"], "-o", str(version))
+    assert saved.returncode == 0, saved.stderr
+    assert version.read_bytes() == audio
+
+
+def test_history_lists_the_library_and_get_job_fetches_a_version(
+    stack: Stack, reported: dict[str, Any]
+) -> None:
+    job_id = reported["job"]["jobId"]
+    listed = json.loads(cli(stack, "history", "9900001", "--type", "report", "--json").stdout)
+    assert listed == stack.request("GET", "/api/research/9900001/reports")[2]
+    assert job_id in [entry["jobId"] for entry in listed["reports"]]
+    text = cli(stack, "history", "9900001")
+    assert text.returncode == 0 and job_id in text.stdout
+    assert text.stdout.splitlines()[0].startswith("Bank 9900001: ")
+    version = cli(stack, "get", "report", "9900001", "--job", job_id, "--format", "json")
+    assert version.returncode == 0, version.stderr
+    past = stack.request("GET", f"/api/research/9900001/reports/{job_id}")[2]
+    assert json.loads(version.stdout) == past and past["jobId"] == job_id
+    nothing = cli(stack, "history", "9900004", "--type", "report")
+    assert (nothing.returncode, nothing.stdout) == (0, "Bank 9900004 has no finished reports.\n")
+    unknown = "01a0c450-6c00-7000-8000-000000000000"
+    missing = cli(stack, "get", "report", "9900001", "--job", unknown, "--json")
+    status, _, refusal = stack.request("GET", f"/api/research/9900001/reports/{unknown}")
+    assert (status, refusal["code"]) == (404, "no_report")
+    assert missing.returncode == 1 and one_sentence(missing.stderr)
+    assert json.loads(missing.stdout) == {**refusal, "status": 404}  # its detail kept
 
 
 def test_status_shows_both_job_types(stack: Stack, reported: dict[str, Any]) -> None:

@@ -2,17 +2,17 @@
 the local stack.
 
 The stack starts as ``make run`` starts it (report writing paced to ~10 s, so progress is
-visible). Each test uses its own synthetic bank so that tests never share a job. The
-research library and the overview are routes of CONTRACT.md that the API does not answer
-yet: their tests answer them in the browser (``page.route``) with documents shaped as the
-contract says, built from the stack's real reports and jobs (``page_support``).
+visible), once for the module. Each test uses its own synthetic bank so that tests never
+share a job; the research library and the overview are the stack's own routes, with real
+reports, podcasts and jobs.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import time
-import uuid
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,20 +31,18 @@ from tests.e2e.browser import (
 )
 from tests.e2e.local_stack import Stack, local_stack
 from tests.e2e.page_support import (
+    NEXT_QUARTER,
     REPORT_TIMEOUT_MS,
     banks_table,
-    earlier_version,
-    expect_missing_routes,
+    finished_report,
     fulfil,
+    import_quarter,
     job_of,
+    next_quarter_of,
     open_bank,
     progress_value,
-    recent_page,
-    route_library,
-    route_recent,
     wait_for_job,
     wait_for_report,
-    with_bank_name,
 )
 
 pytestmark = pytest.mark.e2e
@@ -70,10 +68,9 @@ def context(browser: Any) -> Iterator[Any]:
 
 
 class Watched:
-    def __init__(self, page: Any, stack: Stack) -> None:
+    def __init__(self, page: Any) -> None:
         self.page = page
         self.console = ConsoleWatch(page)
-        expect_missing_routes(self.console, stack)
 
     def unexpected_errors(self) -> list[str]:
         return self.console.unexpected()
@@ -86,8 +83,8 @@ class Watched:
 
 
 @pytest.fixture
-def watched(context: Any, stack: Stack) -> Iterator[Watched]:
-    page = Watched(context.new_page(), stack)
+def watched(context: Any) -> Iterator[Watched]:
+    page = Watched(context.new_page())
     yield page
     assert page.unexpected_errors() == [], page.console.errors
 
@@ -121,7 +118,6 @@ def test_two_users_generate_reports_for_two_banks_at_once(stack: Stack, browser:
         for context, bank in zip(contexts, banks, strict=True):
             page = context.new_page()
             watch = ConsoleWatch(page)
-            expect_missing_routes(watch, stack)
             open_bank(page, stack, bank)
             pages.append((page, watch, bank))
         for page, _, _ in pages:
@@ -264,7 +260,6 @@ def test_a_job_that_fails_for_a_real_reason_shows_its_error_after_a_reload_and_e
     assert page.is_visible("#retry-report")
     other = context.new_page()  # and another tab sees it too
     watch = ConsoleWatch(other)
-    expect_missing_routes(watch, stack)
     other.goto(f"{stack.url}/?bank={bank}")
     other.wait_for_selector("#report-outcome:not([hidden])")
     assert "No financial data is loaded" in other.inner_text("#report-error")
@@ -322,8 +317,6 @@ def test_tabs_of_one_browser_tell_each_other_of_a_start(stack: Stack, context: A
     bank = "9900015"
     first, second = context.new_page(), context.new_page()
     watches = [ConsoleWatch(first), ConsoleWatch(second)]
-    for watch in watches:
-        expect_missing_routes(watch, stack)
     for tab in (first, second):
         open_bank(tab, stack, bank)
         tab.wait_for_selector("#podcast-reason:not([hidden])")
@@ -341,7 +334,6 @@ def test_the_page_is_usable_at_375_pixels(stack: Stack, browser: Any) -> None:
     try:
         page = context.new_page()
         watch = ConsoleWatch(page)
-        expect_missing_routes(watch, stack)
         page.goto(stack.url + "/")
         page.wait_for_selector("#results li")
         width = page.evaluate("document.documentElement.scrollWidth")
@@ -443,18 +435,38 @@ def test_start_a_podcast_the_dialog_closes_and_its_status_shows(
     assert page.inner_text("#podcast-status").startswith("Podcast ready")
     watched.check("podcast-ready")
     page.locator("#podcast-panel").screenshot(path=str(screenshot_dir() / "podcast-player.png"))
-    # Past podcasts: the library lists them; an earlier one opens in the same player.
-    _, _, latest = stack.request("GET", f"/api/research/{bank}/podcast")
-    older = earlier_version(latest, days=3, changes={"durationSeconds": 75.0})
-    route_library(page, bank, "podcast", [latest, older])
+    # Past podcasts: a second one, with another expert; the library lists both, newest
+    # first, and the earlier one opens in the same player.
+    _, _, first = stack.request("GET", f"/api/research/{bank}/podcast")
+    status, _, _ = stack.request(
+        "POST", f"/api/research/{bank}/podcast/generate-background", {"experts": ["capital"]}
+    )
+    assert status == 202
+    assert wait_for_job(stack, bank, "podcast")["status"] == "completed"
     page.reload()
     page.wait_for_selector("#podcast-history:not([hidden])")
+    assert page.inner_text("#podcast-history summary") == "All versions (2)"
+    assert "Raj Mehta" in page.inner_text("#podcast-meta")  # the latest is shown
     page.click("#podcast-history summary")
-    page.click(f"#podcast-versions li[data-job='{older['jobId']}'] button")
+    versions = page.locator("#podcast-versions li")
+    assert (
+        "(latest)" in versions.nth(0).inner_text() and "Raj Mehta" in versions.nth(0).inner_text()
+    )
+    assert "with Dana Okafor, Aisha Rahman" in versions.nth(1).inner_text()
+    earlier = f"#podcast-versions li[data-job='{first['jobId']}']"
+    page.click(f"{earlier} button")
     page.wait_for_selector("#podcast-version-note:not([hidden])")
-    assert "1 min 15 s" in page.inner_text("#podcast-meta")
-    assert page.get_attribute(f"#podcast-versions li[data-job='{older['jobId']}']", "aria-current")
+    meta = page.inner_text("#podcast-meta")
+    assert clock(first["durationSeconds"]) in meta and "with Dana Okafor, Aisha Rahman" in meta
+    assert first["jobId"] in urllib.parse.unquote(page.get_attribute("#podcast-audio", "src"))
+    assert page.get_attribute(earlier, "aria-current") == "true"
     watched.check("podcast-earlier-version")
+
+
+def clock(seconds: float) -> str:
+    """A podcast's length as the page writes it: ``2 min 05 s``."""
+    minutes, rest = divmod(int(seconds + 0.5), 60)  # as JavaScript's Math.round
+    return f"{minutes} min {rest:02d} s"
 
 
 def test_cancel_stops_an_active_job(stack: Stack, watched: Watched) -> None:
@@ -475,38 +487,44 @@ def test_cancel_stops_an_active_job(stack: Stack, watched: Watched) -> None:
     assert page.is_visible("#retry-report")
 
 
-def test_past_report_versions_open_and_compare(stack: Stack, watched: Watched) -> None:
+def test_past_report_versions_open_and_compare(
+    stack: Stack, watched: Watched, tmp_path: Path
+) -> None:
     page, bank = watched.page, "9900016"
-    stack.request("POST", f"/api/research/{bank}/generate-background")
-    assert wait_for_job(stack, bank)["status"] == "completed"
-    _, _, latest = stack.request("GET", f"/api/research/{bank}/report")
-    assets, roa = latest["keyFigures"]["totalAssets"], latest["keyMetrics"]["roa"]
-    older = earlier_version(
-        latest,
-        days=92,
-        changes={
-            "asOf": "20240930",
-            "keyFigures.totalAssets": round(assets * 0.9),
-            "keyMetrics.roa": roa - 0.25,
-        },
+    older = finished_report(stack, bank)
+    # The bank's next quarter arrives (an import, as `make import` does), then a new report.
+    import_quarter(stack, next_quarter_of(bank, tmp_path / "sample"))
+    assert stack.request("GET", f"/api/banks/{bank}")[2]["latestQuarter"] == NEXT_QUARTER
+    newer = finished_report(stack, bank)
+    before, after = (
+        stack.request("GET", f"/api/research/{bank}/reports/{job['jobId']}")[2]
+        for job in (older, newer)
     )
-    route_library(page, bank, "report", [latest, older])
+    assert (before["asOf"], after["asOf"]) == ("20241231", NEXT_QUARTER)
+    assert before["keyFigures"]["totalAssets"] != after["keyFigures"]["totalAssets"]
     open_bank(page, stack, bank)
     wait_for_report(page)
     page.wait_for_selector("#report-history:not([hidden])")
     assert page.inner_text("#report-history summary") == "All versions (2)"
+    assert "Q1 2025" in page.inner_text("#report-meta")
     page.click("#report-history summary")
     versions = page.locator("#report-versions li")
-    assert "(latest)" in versions.nth(0).inner_text() and "Q3 2024" in versions.nth(1).inner_text()
+    assert [versions.nth(i).get_attribute("data-job") for i in (0, 1)] == [
+        newer["jobId"],
+        older["jobId"],
+    ]
+    assert "(latest)" in versions.nth(0).inner_text() and "Q1 2025" in versions.nth(0).inner_text()
+    assert "Q4 2024" in versions.nth(1).inner_text()
     watched.check("report-versions")
     versions.nth(1).get_by_role("button", name="Open").click()
     page.wait_for_selector("#report-version-note:not([hidden])")
-    assert "Q3 2024" in page.inner_text("#report-meta")
+    assert "Q4 2024" in page.inner_text("#report-meta")
     assert page.evaluate("document.activeElement.id") == "report-title"
+    assert versions.nth(1).get_attribute("aria-current") == "true"
     watched.check("report-earlier-version")
     page.click("#report-latest")
     page.wait_for_selector("#report-version-note", state="hidden")
-    assert "Q4 2024" in page.inner_text("#report-meta")
+    assert "Q1 2025" in page.inner_text("#report-meta")
     assert page.is_disabled("#compare-reports")
     for index in (0, 1):
         versions.nth(index).locator("input.compare-pick").check()
@@ -516,75 +534,79 @@ def test_past_report_versions_open_and_compare(stack: Stack, watched: Watched) -
         row.locator("th").inner_text(): row
         for row in page.locator("#compare-figures tbody tr").all()
     }
-    for changed in ("Data as of", "Total assets", "Return on assets"):
-        assert rows[changed].get_attribute("class") == "changed", changed
-        assert rows[changed].locator("mark").count() == 1
-    for same in ("Deposits", "Net interest margin"):
-        assert rows[same].get_attribute("class") is None and "Same" in rows[same].inner_text()
+    for label, row in rows.items():  # marked exactly where the two reports differ
+        earlier, later, verdict = (cell.inner_text() for cell in row.locator("td").all())
+        changed = earlier != later
+        assert verdict == ("Changed" if changed else "Same"), label
+        assert (row.get_attribute("class") == "changed") is changed, label
+        assert row.locator("mark").count() == int(changed), label
     earlier, later = (cell.inner_text() for cell in rows["Data as of"].locator("td").all()[:2])
-    assert (earlier, later) == ("Q3 2024", "Q4 2024")  # older on the left
-    assert page.locator("#compare-sections .compare-row").count() == 7
+    assert (earlier, later) == ("Q4 2024", "Q1 2025")  # older on the left
+    for changed in ("Data as of", "Total assets"):
+        assert rows[changed].get_attribute("class") == "changed", changed
+    assets = [f"${report['keyFigures']['totalAssets'] * 1000:,}" for report in (before, after)]
+    assert [cell.inner_text() for cell in rows["Total assets"].locator("td").all()[:2]] == assets
+    assert rows["Written"].get_attribute("class") is None  # the same writer both times
+    assert page.locator("#compare-sections .compare-row").count() == len(after["sections"])
     watched.check("reports-compared")
-
-
-def finished_job(
-    stack: Stack, like: dict[str, Any], idrssd: str, status: str, code: str | None
-) -> dict[str, Any]:
-    """A finished job of another bank in the contract's shape, made from a real one."""
-    errors = {
-        None: None,
-        "no_data": "No financial data is loaded for this bank yet.",
-        "cancelled": "Cancelled by the person who started it.",
-    }
-    job = {
-        **like,
-        "jobId": str(uuid.uuid4()),
-        "idrssd": idrssd,
-        "status": status,
-        "progress": 100 if status == "completed" else like["progress"],
-        "stage": "done",
-        "error": errors[code],
-        "errorCode": code,
-        "finishedAt": like["createdAt"],
-        "result": {"url": f"/api/research/{idrssd}/report"} if status == "completed" else None,
-    }
-    return with_bank_name(stack, job)
 
 
 def test_the_overview_lists_a_running_job_first_and_links_to_its_bank(
     stack: Stack, watched: Watched
 ) -> None:
     page, bank = watched.page, "9900017"
+    # Outcomes of two other banks: a cancellation, and a failure for a real reason.
+    cancelled_bank, failed_bank = "9900020", "9900021"
+    stack.request("POST", f"/api/research/{cancelled_bank}/generate-background")
+    assert stack.request("DELETE", f"/api/research/{cancelled_bank}/job?type=report")[0] == 200
+    banks_table(stack).update_item(
+        Key={"pk": f"BANK#{failed_bank}", "sk": "PROFILE"},
+        UpdateExpression="REMOVE #view",
+        ExpressionAttributeNames={"#view": "view"},
+    )
+    stack.request("POST", f"/api/research/{failed_bank}/generate-background")
+    assert wait_for_job(stack, failed_bank)["errorCode"] == "no_data"
     status, _, started = stack.request("POST", f"/api/research/{bank}/generate-background")
     assert status == 202
-    running = with_bank_name(stack, job_of(stack, bank))
-    # Outcomes of other banks, as the job core reports them (CONTRACT.md).
-    done = finished_job(stack, running, "9900001", "completed", None)
-    failed = finished_job(stack, running, "9900002", "failed", "no_data")
-    cancelled = finished_job(stack, running, "9900004", "failed", "cancelled")
-    asked = route_recent(
-        page,
-        [recent_page([running, done, failed], next_page=1), recent_page([cancelled], None)],
-    )
+    # The page asks for 20 a page; three make "Show more" needed without 20 jobs. Every
+    # answer is the stack's own, cursor included.
+    asked: list[str] = []
+    answers: list[dict[str, Any]] = []
+
+    def smaller_pages(route: Any) -> None:
+        asked.append(route.request.url)
+        response = route.fetch(url=route.request.url.replace("limit=20", "limit=3"))
+        answers.append(response.json())
+        route.fulfill(response=response)
+
+    page.route(re.compile(r"/api/research/recent\?"), smaller_pages)
     page.goto(f"{stack.url}/?view=research")
     page.wait_for_selector("#recent li")
     items = page.locator("#recent li")
-    assert items.count() == 3
+    assert items.count() == 3 and answers[0]["nextCursor"]
     first = items.nth(0)
-    assert running["bankName"] in first.inner_text() and "%" in first.inner_text()
+    assert first.get_attribute("data-job") == started["job"]["jobId"]
+    assert answers[0]["jobs"][0]["bankName"] in first.inner_text() and "%" in first.inner_text()
     assert "active" in (first.get_attribute("class") or "")
-    assert "No financial data is loaded" in items.nth(2).inner_text()
     assert page.get_attribute("#nav-research", "aria-current") == "page"
     watched.check("overview")
-    page.click("#recent-more")
-    page.wait_for_function("document.querySelectorAll('#recent li').length === 4")
-    assert "cancelled" in items.nth(3).inner_text()
-    assert asked[:2] == ["limit=20", "limit=20&cursor=page-1"]
+    with page.expect_response(re.compile(r"/api/research/recent\?")):
+        page.click("#recent-more")
+    listed = [job for answer in answers for job in answer["jobs"]]
+    page.wait_for_function(f"document.querySelectorAll('#recent li').length === {len(listed)}")
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(asked[1]).query)
+    assert query == {"limit": ["20"], "cursor": [answers[0]["nextCursor"]]}
+    assert [item.get_attribute("data-job") for item in items.all()] == [
+        job["jobId"] for job in listed
+    ]
+    # The newest outcomes follow the work in progress, each in words.
+    shown = {job["idrssd"]: items.nth(index).inner_text() for index, job in enumerate(listed)}
+    assert "No financial data is loaded" in shown[failed_bank]
+    assert "cancelled" in shown[cancelled_bank]
     first.get_by_role("link").click()
-    page.wait_for_selector(f"#bank-name:has-text('{running['bankName']}')")
+    page.wait_for_selector(f"#bank-name:has-text('{answers[0]['jobs'][0]['bankName']}')")
     assert page.evaluate("location.search") == f"?bank={bank}"
     page.wait_for_selector("#report-progress:not([hidden]), #report:not([hidden])")
-    assert started["job"]["jobId"] == running["jobId"]
 
 
 def test_the_page_polls_through_a_busy_service(stack: Stack, watched: Watched) -> None:
@@ -618,13 +640,9 @@ def test_the_page_works_under_its_content_security_policy(stack: Stack, browser:
     try:
         page = context.new_page()
         watch = ConsoleWatch(page)
-        expect_missing_routes(watch, stack)
         bank = "9900019"
-        stack.request("POST", f"/api/research/{bank}/generate-background")
-        job = wait_for_job(stack, bank)
-        _, _, report = stack.request("GET", f"/api/research/{bank}/report")
-        route_library(page, bank, "report", [report, earlier_version(report, 30, {})])
-        route_recent(page, [recent_page([with_bank_name(stack, job)], None)])
+        for _ in range(2):  # two versions, to compare
+            finished_report(stack, bank)
         page.goto(f"{stack.url}/?q=granite")
         page.wait_for_selector("#results li")
         page.click("#results a")

@@ -115,5 +115,6 @@ def test_a_cut_off_answer_is_refused(bedrock: Any, brief: PodcastBrief) -> None:
 def test_access_denied_says_what_to_do(bedrock: Any, brief: PodcastBrief) -> None:
     client, stubber = bedrock
     stubber.add_client_error("converse", "AccessDeniedException", http_status_code=403)
-    with pytest.raises(ScriptError, match="Enable model access"):
+    with pytest.raises(ScriptError, match="not allowed to use its AI model") as failure:
         writer_for(client).write(brief, EXPERTS)
+    assert "enable model access in Amazon Bedrock" in (failure.value.detail or "")

@@ -19,9 +19,10 @@ from botocore.stub import Stubber
 from chalicelib.experts import HOST, PANEL, expert_by_id
 from chalicelib.podcasts.audio import SILENCE_RMS, rms
 from chalicelib.podcasts.brief import PodcastBrief
-from chalicelib.podcasts.errors import SpeechError
+from chalicelib.podcasts.errors import LINE_UNREAD, VOICES_REFUSED, SpeechError
 from chalicelib.podcasts.espeak import (
     NO_ENGINE,
+    NO_ENGINE_DETAIL,
     EspeakLibraryEngine,
     EspeakProgramEngine,
     _loader_paths,
@@ -83,21 +84,25 @@ def test_polly_throttling_is_retried_with_backoff(polly: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "needle"),
+    ("code", "sentence", "needle"),
     [
-        ("ThrottlingException", "busy"),
-        ("AccessDeniedException", "polly:SynthesizeSpeech"),
-        ("EngineNotSupportedException", "Joanna"),
-        ("InvalidSsmlException", "failed"),
+        ("ThrottlingException", "busy", "ThrottlingException"),
+        ("AccessDeniedException", "not allowed", "allow polly:SynthesizeSpeech"),
+        ("EngineNotSupportedException", "voices is not available", "Joanna"),
+        ("InvalidSsmlException", "could not be recorded", "InvalidSsmlException"),
     ],
 )
-def test_a_failed_polly_call_is_a_sentence(polly: Any, code: str, needle: str) -> None:
+def test_a_failed_polly_call_is_a_sentence_with_its_detail_apart(
+    polly: Any, code: str, sentence: str, needle: str
+) -> None:
     client, stubber = polly
     for _ in range(4):
         stubber.add_client_error("synthesize_speech", code, http_status_code=400)
-    with pytest.raises(SpeechError, match=needle) as failure:
+    with pytest.raises(SpeechError, match=sentence) as failure:
         PollyEngine(lambda: client, sleep=lambda _: None).synthesize("Hi.", CREDIT.voice)
     assert failure.value.message.endswith(".")
+    assert "Polly" not in failure.value.message and needle not in failure.value.message
+    assert needle in (failure.value.detail or "")  # what an operator can do, for the log
 
 
 def polly_job(
@@ -165,9 +170,7 @@ def test_a_failed_polly_call_fails_the_job_with_a_sentence(sample: dict[str, Any
 
     job, _, _ = polly_job(sample, setup, ["credit"])
     assert job["status"] == "failed"
-    assert job["error"] == (
-        "The service may not use Amazon Polly: allow polly:SynthesizeSpeech for the podcast worker."
-    )
+    assert job["error"] == VOICES_REFUSED  # the role's missing permission is the log's
 
 
 def test_mocked_polly_silence_fails_the_job(sample: dict[str, Any]) -> None:
@@ -237,8 +240,10 @@ def test_a_failing_program_is_a_sentence(tmp_path: Path) -> None:
     program = tmp_path / "espeak-ng"
     program.write_text("#!/bin/sh\necho 'Error: voice does not exist' >&2\nexit 1\n")
     program.chmod(program.stat().st_mode | stat.S_IEXEC)
-    with pytest.raises(SpeechError, match="en-us\\+f3"):
+    with pytest.raises(SpeechError) as failure:
         EspeakProgramEngine(str(program)).synthesize("Hi.", CREDIT.voice)
+    assert failure.value.message == LINE_UNREAD  # the voice's name is the operator's
+    assert "en-us+f3" in (failure.value.detail or "")
 
 
 @pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
@@ -248,10 +253,13 @@ def test_the_real_program_speaks() -> None:
     assert clip.seconds > 1 and rms(clip.pcm) > 10 * SILENCE_RMS
 
 
-def test_nothing_installed_says_what_to_install() -> None:
+def test_nothing_installed_says_what_to_install_in_its_detail() -> None:
     with pytest.raises(SpeechError) as failure:
         find_espeak(loader_paths=lambda: None, which=lambda _: None)
-    assert failure.value.message == NO_ENGINE
+    assert failure.value.message == NO_ENGINE and "install" not in NO_ENGINE
+    assert failure.value.detail == NO_ENGINE_DETAIL and "apt-get install espeak-ng" in (
+        failure.value.detail or ""
+    )
 
 
 def test_read_wav_refuses_stereo() -> None:

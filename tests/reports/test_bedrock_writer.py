@@ -93,5 +93,6 @@ def test_unusable_answers_fail_with_a_sentence(
 def test_access_denied_says_what_to_do(bedrock: Any, strong: ReportFacts) -> None:
     client, stubber = bedrock
     stubber.add_client_error("converse", "AccessDeniedException", http_status_code=403)
-    with pytest.raises(WriterError, match="Enable model access"):
+    with pytest.raises(WriterError, match="not allowed to use its AI model") as failure:
         writer_for(client).write(SECTIONS[0], strong)
+    assert "enable model access in Amazon Bedrock" in (failure.value.detail or "")

@@ -60,7 +60,7 @@ def test_a_stored_report_is_served_only_once_published(aws: dict[str, Any]) -> N
     archive = ReportArchive(
         ArtifactBucket(aws["s3"], aws["bucket"]), JobStore(aws["jobs_table"], FakeClock())
     )
-    with pytest.raises(NoReport, match="no finished report"):
+    with pytest.raises(NoReport, match="no finished research report"):
         archive.latest("1")
     job = Job("job-a", "1", JobType.REPORT, Status.RUNNING, 95, "save", "", 1, T0, T0, 0)
     publication = archive.store(job, {"idrssd": "1", "jobId": "job-a", "sections": []})

@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { $, element, setText, show } from "./dom.js";
-import { money, percent, quarterLabel, refusalWords, size, when, writerName } from "./words.js";
+import { exactMoney, percent, quarterLabel, refusalWords, size, when, writerName } from "./words.js";
 
 const handlers = { open: async () => {}, fetchReport: async () => null };
 const showing = { report: null, podcast: null };
@@ -122,12 +122,14 @@ export function closeCompare() {
   $("compare-sections").replaceChildren();
 }
 
+// Figures to the dollar and ratios to a hundredth of a point: a row is marked changed when
+// what it shows differs, so the precision shown is the precision compared.
 const FIGURES = [
-  ["Total assets", "keyFigures", "totalAssets", money],
-  ["Loans", "keyFigures", "loans", money],
-  ["Deposits", "keyFigures", "totalDeposits", money],
-  ["Equity", "keyFigures", "totalEquity", money],
-  ["Net income (quarter)", "keyFigures", "netIncome", money],
+  ["Total assets", "keyFigures", "totalAssets", exactMoney],
+  ["Loans", "keyFigures", "loans", exactMoney],
+  ["Deposits", "keyFigures", "totalDeposits", exactMoney],
+  ["Equity", "keyFigures", "totalEquity", exactMoney],
+  ["Net income (quarter)", "keyFigures", "netIncome", exactMoney],
   ["Return on assets", "keyMetrics", "roa", percent],
   ["Return on equity", "keyMetrics", "roe", percent],
   ["Net interest margin", "keyMetrics", "nim", percent],

@@ -15,6 +15,13 @@ export function money(thousands) {
   return `${sign}$${abs.toLocaleString("en-US")}`;
 }
 
+// Every dollar, for comparing two versions: "$3.85 billion" twice may hide a change.
+export function exactMoney(thousands) {
+  if (thousands === null || thousands === undefined) return "—";
+  const dollars = Math.round(Number(thousands) * 1000);
+  return `${dollars < 0 ? "-" : ""}$${Math.abs(dollars).toLocaleString("en-US")}`;
+}
+
 export function percent(value, digits = 2) {
   return value === null || value === undefined ? "—" : `${Number(value).toFixed(digits)}%`;
 }
