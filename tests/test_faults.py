@@ -316,8 +316,11 @@ def test_a_run_near_its_timeout_hands_back_and_the_retry_claims_at_once(env: Env
 
     def runs_into_the_timeout(job: Job, progress: ProgressReporter) -> Completion:
         progress.report(10, "load", "Loading")
-        clock.advance(890)  # a slow call with only seconds left
-        progress.report(20, "analyze", "Analyzing")
+        for step in range(11):  # slow steps, each write extending the lease
+            clock.advance(80)
+            progress.report(11 + step, "analyze", "Analyzing")
+        clock.advance(10)  # a slow call with only seconds left
+        progress.report(30, "analyze", "Analyzing")
         return Completion({})
 
     runner = JobRunner(env.api.runtime.store, {REPORT: runs_into_the_timeout}, clock)

@@ -121,10 +121,14 @@ def test_who_may_claim() -> None:
 
 def test_only_the_owning_delivery_writes() -> None:
     job = running(token="mine")
-    assert rules.owns(job, job.job_id, "mine")
-    assert not rules.owns(job, job.job_id, "theirs")
-    assert not rules.owns(job, "other-job", "mine")
-    assert not rules.owns(replace(job, status=Status.FAILED), job.job_id, "mine")
+    assert rules.owns(job, job.job_id, "mine", T0, TIMING)
+    assert not rules.owns(job, job.job_id, "theirs", T0, TIMING)
+    assert not rules.owns(job, "other-job", "mine", T0, TIMING)
+    assert not rules.owns(replace(job, status=Status.FAILED), job.job_id, "mine", T0, TIMING)
+    assert rules.owns(job, job.job_id, "mine", T0 + 91, TIMING)  # lapsed, a retry may come
+    # Dead: readers were shown it failed, so not even its owner may write to it (found by
+    # the soak: a run whose lease lapsed long ago came back and completed it).
+    assert not rules.owns(job, job.job_id, "mine", T0 + 241, TIMING)
 
 
 def test_what_counts_as_abandoned() -> None:

@@ -237,16 +237,18 @@ def may_claim(job: Job | None, job_id: str, now: float, timing: Timing) -> bool:
 
 
 # Ownership: only the run that claimed the job (its jobId and delivery token) writes to it,
-# and only while it runs. Progress, heartbeat, release, complete and fail all need this.
-OWNED = f"{IS_MINE} AND {IS_RUNNING} AND {MY_DELIVERY}"
+# and only while it runs and is not dead — once readers were shown it failed, not even its
+# owner may bring it back. Progress, heartbeat, release, complete and fail all need this.
+OWNED = f"{IS_MINE} AND {IS_RUNNING} AND {MY_DELIVERY} AND NOT ({DEAD})"
 
 
-def owns(job: Job | None, job_id: str, token: str) -> bool:
+def owns(job: Job | None, job_id: str, token: str, now: float, timing: Timing) -> bool:
     return (
         job is not None
         and job.job_id == job_id
         and job.status is Status.RUNNING
         and job.delivery == token
+        and not is_dead(job, now, timing)
     )
 
 
@@ -315,7 +317,7 @@ class Refusal(Enum):
 
 
 def claim_refusal(old: Job | None, job_id: str, token: str, now: float, timing: Timing) -> Refusal:
-    if old is not None and owns(old, job_id, token):
+    if old is not None and owns(old, job_id, token, now, timing):
         return Refusal.MINE
     if old is None or old.job_id != job_id or not old.active or is_expired(old, now):
         return Refusal.GONE

@@ -303,7 +303,7 @@ class JobStore:
         try:
             self._update(job.idrssd, job.type, update, rules.PROGRESS, values)
         except _ConditionFailed as failed:
-            if rules.owns(failed.old, job.job_id, _token(job)):
+            if rules.owns(failed.old, job.job_id, _token(job), now, self.timing):
                 raise ProgressWentBackwards(
                     f"progress {progress} is below the stored one"
                 ) from failed
