@@ -133,7 +133,7 @@ class LocalStackHandler(ChaliceRequestHandler):
             code, INTERNAL[1:] if code >= 500 else SERVER_ERRORS[400]
         )
         body = json.dumps({"error": sentence, "code": slug}).encode()
-        if self.request_version == "HTTP/0.9":
+        if getattr(self, "request_version", "") == "HTTP/0.9":
             # The server takes a request it cannot parse for HTTP/0.9 and would answer it
             # with a bare body; answer as an HTTP/1.1 server so that clients see the status.
             self.request_version = self.protocol_version
