@@ -107,8 +107,9 @@ def read_json_object(raw: bytes | None, content_type: str | None) -> dict[str, A
     if raw is None or not raw.strip():
         return parse_json_object(raw)  # {}, or too large
     raise UnsupportedMediaType(
-        f"A body of type {excerpt(media)} cannot be read here: send JSON with "
-        "Content-Type: application/json, or no body at all."
+        "The request's body is in a form this service cannot read.",
+        detail=f"A body of type {excerpt(media)} cannot be read here: send JSON with "
+        "Content-Type: application/json, or no body at all.",
     )
 
 
@@ -137,7 +138,7 @@ def one_error_shape(request: Request, get_response: Callable[[Request], Response
         response = get_response(request)
     except Exception:
         log(logging.ERROR, "unhandled error outside a route", exc_info=True)
-        return _error(500, "internal_error", INTERNAL_ERROR, {})
+        return _error(500, "internal_error", INTERNAL_ERROR, None, {})
     body = response.body
     if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
         return response
@@ -153,24 +154,28 @@ def one_error_shape(request: Request, get_response: Callable[[Request], Response
         return _error(
             405,
             "method_not_allowed",
+            "This address does not take that kind of request.",
             f"{method} is not allowed on this route; use {allowed or 'another method'}.",
             headers,
         )
     if status >= 500:
-        return _error(status, "internal_error", INTERNAL_ERROR, headers)
+        return _error(status, "internal_error", INTERNAL_ERROR, None, headers)
     return _error(
         status,
         _snake(str(body["Code"])),
-        "The request could not be handled as sent: check the address, the method and the headers.",
+        "The request could not be handled as it was sent.",
+        "Check the address, the method and the headers.",
         headers,
     )
 
 
-def _error(status: int, code: str, sentence: str, headers: dict[str, Any]) -> Response:
+def _error(
+    status: int, code: str, sentence: str, detail: str | None, headers: dict[str, Any]
+) -> Response:
+    """The API's error shape (``chalicelib/http.py``): ``detail`` is for API clients."""
+    body = {"error": sentence, "code": code, **({"detail": detail} if detail else {})}
     return Response(
-        body={"error": sentence, "code": code},
-        status_code=status,
-        headers={**headers, "Content-Type": "application/json"},
+        body=body, status_code=status, headers={**headers, "Content-Type": "application/json"}
     )
 
 

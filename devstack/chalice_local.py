@@ -52,11 +52,7 @@ LOCAL_PREFIX = "/_local/"
 LISTING_PATH = "/_local/lambda/invocations"
 LISTEN_BACKLOG = 1024
 
-UNKNOWN_ROUTE = (
-    404,
-    "There is no such route here: check the address (API routes start with /api/) and the method.",
-    "unknown_route",
-)
+UNKNOWN_ROUTE = (404, "There is nothing at this address.", "unknown_route")
 # What the HTTP server itself refuses, before any route is looked up.
 SERVER_ERRORS: dict[int, tuple[str, str]] = {
     400: ("The request could not be read: it is not well-formed HTTP.", "bad_request"),
@@ -69,7 +65,7 @@ SERVER_ERRORS: dict[int, tuple[str, str]] = {
         "uri_too_long",
     ),
     431: ("The request's headers are too large for this server.", "headers_too_large"),
-    501: ("This server does not know that HTTP method; use GET, POST or DELETE.", "unknown_method"),
+    501: ("This server does not know that kind of request.", "unknown_method"),
     505: ("This server speaks HTTP/1.0 and HTTP/1.1 only.", "http_version_not_supported"),
 }
 INTERNAL = (
@@ -116,11 +112,7 @@ class LocalStackHandler(ChaliceRequestHandler):
         ):
             status, sentence, code = UNKNOWN_ROUTE
         elif isinstance(error, NotAuthorizedError):
-            status, sentence, code = (
-                401,
-                "Sign in first: send your token in the Authorization header.",
-                "unauthorized",
-            )
+            status, sentence, code = 401, "Please sign in first.", "unauthorized"
         elif isinstance(error, ForbiddenError):
             status, sentence, code = 403, "You may not use this route.", "access_denied"
         else:

@@ -15,6 +15,7 @@ import pytest
 from bank_research_cli.api import NO_ROUTE_CODES
 from devstack import package
 from tests.deploy.conftest import Packaged, build_template, packaging_env
+from tests.test_error_words import OPERATOR_TEXT
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
 ORIGIN = "https://research.example.com"
@@ -154,8 +155,12 @@ def test_every_gateway_response_answers_the_error_shape(
     (media_type,) = response["responseTemplates"]
     assert media_type == "application/json"
     body = json.loads(response["responseTemplates"][media_type])  # no template variables
-    assert set(body) == {"error", "code"} and body["code"] == code
-    assert body["error"].endswith(".") and 20 < len(body["error"]) < 200
+    assert set(body) - {"detail"} == {"error", "code"} and body["code"] == code
+    # The sentence is for people (the page may show it); what a client can do is detail.
+    assert body["error"].endswith(".") and 15 < len(body["error"]) < 120
+    assert not OPERATOR_TEXT.search(body["error"]), body["error"]
+    assert "header" not in body["error"] and "/api" not in body["error"]
+    assert body.get("detail", ".").endswith(".")
     assert response["responseParameters"]["gatewayresponse.header.X-Content-Type-Options"] == (
         "'nosniff'"
     )

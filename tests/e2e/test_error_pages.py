@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.e2e.local_stack import Stack, local_stack
+from tests.test_error_words import OPERATOR_TEXT
 
 pytestmark = pytest.mark.e2e
 BANK = "9900001"
@@ -58,8 +59,9 @@ def assert_shaped(answer: tuple[int, dict[str, str], bytes], status: int, code: 
     assert got == status, body
     assert headers["Content-Type"] == "application/json", headers
     document = json.loads(body)
-    assert set(document) == {"error", "code"} and document["code"] == code
+    assert set(document) - {"detail"} == {"error", "code"} and document["code"] == code
     assert document["error"].endswith(".") and "<" not in document["error"]
+    assert not OPERATOR_TEXT.search(document["error"]), document["error"]
     return document
 
 
