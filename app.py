@@ -28,6 +28,7 @@ from chalicelib.http import (
     redirect_response,
     start_response,
 )
+from chalicelib.http_edge import finish_routes, read_json_object
 from chalicelib.jobs.model import Caller, JobType
 from chalicelib.jobs.service import record_failed_delivery
 from chalicelib.logs import log
@@ -38,7 +39,6 @@ from chalicelib.validation import (
     parse_idrssd,
     parse_job_id,
     parse_job_type,
-    parse_json_object,
     parse_limit,
     parse_podcast_params,
     parse_report_params,
@@ -51,8 +51,6 @@ app.register_blueprint(web)
 # Who may call /api/... (API_AUTH): read at import, when Chalice reads the routes.
 AUTH = route_auth()
 
-# The seed's client posts a report start with no body, labelled as form data by axios.
-BODY_TYPES = ["application/json", "application/x-www-form-urlencoded", "text/plain"]
 # Lambda's on-failure destination for both workers. Like API_AUTH, read at import, when
 # Chalice reads the decorators: `make package` sets it to the stack's queue name
 # (FailedWorkerEvents' QueueName in infra/resources.json); the local stage names its own.
@@ -113,14 +111,12 @@ def _caller() -> Caller:
 
 def _start(idrssd: str, job_type: JobType, parse_params: Callable[..., Any]) -> Response:
     bank = parse_idrssd(idrssd)
-    params = parse_params(parse_json_object(_raw_body()))
+    params = parse_params(read_json_object(_raw_body(), _request().headers.get("content-type")))
     outcome = runtime.current().jobs.start(bank, job_type, params, _caller())
     return start_response(outcome.job, outcome.created)
 
 
-@app.route(
-    "/api/research/{idrssd}/generate-background", methods=["POST"], content_types=BODY_TYPES, **AUTH
-)
+@app.route("/api/research/{idrssd}/generate-background", methods=["POST"], **AUTH)
 @api
 def start_report(idrssd: str) -> Response:
     return _start(idrssd, JobType.REPORT, parse_report_params)
@@ -129,7 +125,6 @@ def start_report(idrssd: str) -> Response:
 @app.route(
     "/api/research/{idrssd}/podcast/generate-background",
     methods=["POST"],
-    content_types=BODY_TYPES,
     **AUTH,
 )
 @api
@@ -261,3 +256,7 @@ def _json_or_none(text: str) -> Any:
         return json.loads(text)
     except ValueError:
         return None
+
+
+# Last, after every route: any content type, CORS only as configured, one error shape.
+finish_routes(app)

@@ -4,12 +4,15 @@ Chalice reads a route's protection when ``app.py`` is imported (its decorators r
 and ``chalice package`` writes it into the API definition. So the mode must be known at
 import: the ``API_AUTH`` environment variable, set in the packaging shell or in the
 stage's ``environment_variables`` (which Chalice applies before importing the app).
+``make package`` also writes the mode it packaged into the API function's environment, so
+that the deployed function imports the app as it was packaged (docs/DEPLOY.md).
 
-- ``none`` (default): open, as locally.
-- ``api_key``: API Gateway requires the ``x-api-key`` header; the key and its usage plan
-  come from ``infra/resources.json``.
+- ``api_key`` (the default: secure unless told otherwise): API Gateway requires the
+  ``x-api-key`` header; the keys and their usage plans come from ``infra/resources.json``.
 - ``cognito``: API Gateway requires a Cognito user pool token in ``Authorization``, from
   the pool ``COGNITO_USER_POOL_ARN`` names.
+- ``none``: open. Only when asked for by name (``make package`` warns); the ``local``
+  stage sets it, since the local server checks no keys anyway.
 
 Every ``/api/...`` route takes ``**route_auth()``; ``GET /api/openapi.json`` and the page
 stay open so that a client can learn the API (and the header to send) before it has a key.
@@ -30,7 +33,8 @@ from chalice import CognitoUserPoolAuthorizer
 from chalicelib.errors import ConfigError
 from chalicelib.jobs.model import Caller
 
-MODES = ("none", "api_key", "cognito")
+MODES = ("api_key", "cognito", "none")
+DEFAULT_MODE = "api_key"
 API_KEY_HEADER = "x-api-key"
 TOKEN_HEADER = "Authorization"
 AUTHORIZER_NAME = "CognitoUsers"
@@ -39,9 +43,10 @@ _USER_POOL_ARN = re.compile(r"^arn:aws[a-z-]*:cognito-idp:[a-z0-9-]+:\d{12}:user
 
 
 def auth_mode(env: Mapping[str, str] | None = None) -> str:
-    """The configured mode, checked: ``none``, ``api_key`` or ``cognito``."""
+    """The configured mode, checked: ``api_key`` (also when unset or empty), ``cognito`` or
+    ``none``."""
     env = os.environ if env is None else env
-    mode = env.get("API_AUTH", "").strip().lower() or "none"
+    mode = env.get("API_AUTH", "").strip().lower() or DEFAULT_MODE
     if mode not in MODES:
         raise ConfigError(
             f"API_AUTH must be one of {', '.join(MODES)}, not '{env.get('API_AUTH')}'."

@@ -34,3 +34,9 @@ class InvalidInput(DomainError):
 
 class ConfigError(DomainError):
     code = "bad_configuration"
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A body of a type the route cannot read (answered with 415, not 400)."""
+
+    code = "unsupported_media_type"

@@ -21,6 +21,7 @@ RETRY_AFTER_SECONDS = 2
 
 # Which status each domain error answers with; anything unlisted is a server fault.
 STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
+    errors.UnsupportedMediaType: 415,
     errors.InvalidInput: 400,
     bank_errors.InvalidQuery: 400,
     bank_errors.BankNotFound: 404,

@@ -10,6 +10,12 @@
 - **``GET /_local/lambda/invocations``** answers at the app's address what the local
   Lambda endpoint (``AWS_ENDPOINT_URL_LAMBDA``) lists. Local stage only: this module is
   never packaged.
+- **No server error page reaches a client.** What the HTTP server answers by itself (an
+  HTML 414 for a long URL, 400 for a malformed request, 501 for an unknown method) and what
+  Chalice's gateway emulation answers (403 ``Missing Authentication Token`` for an unknown
+  route) are JSON ``{"error", "code"}`` with a sentence, as the deployed API's gateway
+  responses answer them (``infra/resources.json``): an unknown route is 404
+  ``unknown_route``.
 
 Otherwise the app is loaded and served exactly as ``chalice local`` does, with the stage's
 variables applied as :mod:`devstack.stage` describes.
@@ -32,8 +38,11 @@ from chalice.cli.factory import CLIFactory
 from chalice.local import (
     ChaliceRequestHandler,
     CustomLocalChalice,
+    ForbiddenError,
     LocalChalice,
     LocalDevServer,
+    LocalGatewayException,
+    NotAuthorizedError,
     ThreadedHTTPServer,
 )
 
@@ -42,6 +51,28 @@ from devstack.stage import ROOT, STAGE, overrides
 LOCAL_PREFIX = "/_local/"
 LISTING_PATH = "/_local/lambda/invocations"
 LISTEN_BACKLOG = 1024
+
+UNKNOWN_ROUTE = (404, "There is nothing at this address.", "unknown_route")
+# What the HTTP server itself refuses, before any route is looked up.
+SERVER_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("The request could not be read: it is not well-formed HTTP.", "bad_request"),
+    404: UNKNOWN_ROUTE[1:],
+    408: ("The request took too long to arrive; send it again.", "request_timeout"),
+    413: ("The request is too large for this server.", "request_too_large"),
+    414: (
+        "The address is too long for this server: send a shorter URL (long input belongs "
+        "in a request body).",
+        "uri_too_long",
+    ),
+    431: ("The request's headers are too large for this server.", "headers_too_large"),
+    501: ("This server does not know that kind of request.", "unknown_method"),
+    505: ("This server speaks HTTP/1.0 and HTTP/1.1 only.", "http_version_not_supported"),
+}
+INTERNAL = (
+    500,
+    "Something went wrong on our side. Please try again in a minute.",
+    "internal_error",
+)
 
 
 class NoDelayServer(ThreadedHTTPServer):
@@ -57,12 +88,55 @@ class LocalStackHandler(ChaliceRequestHandler):
     """Chalice's handler, with the local stack's own ``/_local/`` routes in front."""
 
     def _generic_handle(self) -> None:
-        if self.path.startswith(LOCAL_PREFIX):
-            self._local_route()
-        else:
-            super()._generic_handle()
+        try:
+            if self.path.startswith(LOCAL_PREFIX):
+                self._local_route()
+            else:
+                super()._generic_handle()
+        except ValueError:  # such as a Content-Length that is not a number
+            self.send_error(400)
+        except Exception:
+            logging.getLogger(__name__).exception("request failed in the local server")
+            status, sentence, code = INTERNAL
+            self._json(status, {"error": sentence, "code": code})
+            self.close_connection = True
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        """Chalice's gateway emulation refused the request: answered as API Gateway's
+        gateway responses answer it once deployed (``infra/resources.json``)."""
+        body = error.body or b""
+        if isinstance(error, ForbiddenError) and (
+            b"Missing Authentication Token" in body or b"Authorization header" in body
+        ):
+            status, sentence, code = UNKNOWN_ROUTE
+        elif isinstance(error, NotAuthorizedError):
+            status, sentence, code = 401, "Please sign in first.", "unauthorized"
+        elif isinstance(error, ForbiddenError):
+            status, sentence, code = 403, "You may not use this route.", "access_denied"
+        else:
+            status, sentence, code = INTERNAL
+        self._json(status, {"error": sentence, "code": code})
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """The HTTP server's own refusals (414, 400, 501…) as JSON instead of its HTML page."""
+        sentence, slug = SERVER_ERRORS.get(
+            code, INTERNAL[1:] if code >= 500 else SERVER_ERRORS[400]
+        )
+        body = json.dumps({"error": sentence, "code": slug}).encode()
+        if getattr(self, "request_version", "") == "HTTP/0.9":
+            # The server takes a request it cannot parse for HTTP/0.9 and would answer it
+            # with a bare body; answer as an HTTP/1.1 server so that clients see the status.
+            self.request_version = self.protocol_version
+        self.send_response(code, message)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", "") != "HEAD":
+            self.wfile.write(body)
+        self.close_connection = True
 
     def _local_route(self) -> None:
         length = int(self.headers.get("content-length") or 0)

@@ -6,12 +6,17 @@ and then ``cfn-lint`` on ``<out>/sam.json``. Exit status 0 only when both succee
 
 Route protection is decided here, at packaging time: Chalice imports ``app.py`` to write
 the API definition, so ``API_AUTH`` (and ``COGNITO_USER_POOL_ARN``) must be set in this
-process's environment — see ``chalicelib/auth.py`` and docs/DEPLOY.md.
+process's environment — see ``chalicelib/auth.py`` and docs/DEPLOY.md. Unset, every
+``/api`` route needs an API key; ``API_AUTH=none`` packages an open API, with a warning.
+The same goes for ``CORS_ORIGINS`` (``chalicelib/http_edge.py``). The settings packaged
+are also written into the API function's environment, so that the deployed function
+imports the app exactly as it was packaged (its CORS headers, its OpenAPI document).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -19,12 +24,45 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from chalicelib.auth import auth_mode, route_auth
+from chalicelib.errors import ConfigError
+from chalicelib.http_edge import cors_config
+
 PROJECT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = "infra/resources.json"
 DEFAULT_REGION = "us-east-1"
 # The on-failure queue's name as the stack gives it (FailedWorkerEvents in the merge
 # template); Chalice writes the SQS event source from it (see FAILURE_QUEUE in app.py).
 FAILED_EVENTS_QUEUE = "${AWS::StackName}-failed-worker-events"
+# Read when app.py is imported: what is packaged must be what the deployed function imports.
+PACKAGING_SETTINGS = ("API_AUTH", "COGNITO_USER_POOL_ARN", "CORS_ORIGINS")
+API_FUNCTION = "APIHandler"
+OPEN_API_WARNING = (
+    "Warning: API_AUTH=none packages an open API: anyone who finds its address can start "
+    "jobs and read every bank's research. Leave API_AUTH unset for an API key (the default) "
+    "or use API_AUTH=cognito."
+)
+
+
+def packaged_settings(env: Mapping[str, str]) -> dict[str, str]:
+    """The settings the API is packaged with, checked (a ``ConfigError`` says what to set)."""
+    route_auth(env)  # checks API_AUTH and, with cognito, the pool's ARN
+    cors_config(env)
+    settings = {"API_AUTH": auth_mode(env)}
+    for name in PACKAGING_SETTINGS[1:]:
+        value = env.get(name, "").strip()
+        if value:
+            settings[name] = value
+    return settings
+
+
+def record_settings(template_path: Path, settings: Mapping[str, str]) -> None:
+    """Write the packaged settings into the API function's environment in ``sam.json``."""
+    template = json.loads(template_path.read_text(encoding="utf-8"))
+    properties = template["Resources"][API_FUNCTION]["Properties"]
+    variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
+    variables.update(settings)
+    template_path.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
 
 
 def _tool(name: str) -> str:
@@ -58,13 +96,16 @@ def drop_bytecode(root: Path = PROJECT / "chalicelib") -> None:
 def build(
     out_dir: Path, stage: str = "dev", env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Package the app into ``out_dir``; output is captured for the caller to show."""
+    """Package the app into ``out_dir``; output is captured for the caller to show.
+
+    Raises ``ConfigError`` when the packaging settings are wrong (before packaging)."""
     drop_bytecode()
     environment = dict(os.environ if env is None else env)
+    settings = packaged_settings(environment)
     # As the shell's ${AWS_DEFAULT_REGION:-us-east-1}: unset or empty means the default.
     environment["AWS_DEFAULT_REGION"] = environment.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     environment["FAILED_EVENTS_QUEUE"] = FAILED_EVENTS_QUEUE
-    return subprocess.run(
+    packaged = subprocess.run(
         package_command(out_dir, stage),
         cwd=PROJECT,
         env=environment,
@@ -72,6 +113,9 @@ def build(
         text=True,
         check=False,
     )
+    if packaged.returncode == 0:
+        record_settings(out_dir / "sam.json", settings)
+    return packaged
 
 
 def lint(template: Path, region: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -88,7 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out_dir = (PROJECT / args.out).resolve()
 
-    packaged = build(out_dir, args.stage)
+    try:
+        if auth_mode() == "none":
+            print(OPEN_API_WARNING, file=sys.stderr)
+        packaged = build(out_dir, args.stage)
+    except ConfigError as problem:
+        print(problem.message, file=sys.stderr)
+        return 2
     sys.stdout.write(packaged.stdout)
     sys.stderr.write(packaged.stderr)
     if packaged.returncode != 0:

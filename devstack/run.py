@@ -53,6 +53,20 @@ def local_stage_env() -> dict[str, str]:
     return stage.stage_env()
 
 
+def access_sentence(env: Mapping[str, str]) -> str:
+    """What the stack says once at start about who may call its API."""
+    mode = env.get("API_AUTH", "").strip().lower() or "api_key"
+    if mode == "none":
+        return (
+            "The API is open here (API_AUTH=none in the local stage): no API key or token is "
+            "needed. A packaged API needs an API key unless told otherwise (docs/DEPLOY.md)."
+        )
+    return (
+        f"The API is open here: API_AUTH={mode} is enforced by API Gateway, which the local "
+        "stack does not run."
+    )
+
+
 def port_is_free(port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -302,6 +316,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         url = f"http://{HOST}:{args.port}/"
         if wait_until_serving(f"http://{HOST}:{args.port}/api/openapi.json", child):
             say(f"Bank Research is running at {url} (Ctrl-C stops everything)")
+            say(access_sentence(stage.with_stage(env, stage_env)))
         return child.wait()
     except KeyboardInterrupt:
         say("Stopping…")

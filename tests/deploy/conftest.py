@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from devstack import package
+from devstack.package import PACKAGING_SETTINGS
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def packaging_env(**overrides: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"API_AUTH", "COGNITO_USER_POOL_ARN", "AWS_ENDPOINT_URL", "AWS_PROFILE"}
+        if key not in PACKAGING_SETTINGS and key not in {"AWS_ENDPOINT_URL", "AWS_PROFILE"}
     }
     env["AWS_DEFAULT_REGION"] = "us-east-1"
     env.update(overrides)

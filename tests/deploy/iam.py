@@ -26,6 +26,7 @@ REGION = "us-east-1"
 PARTITION = "aws"
 STACK = "bank-research-dev"
 QUEUE_NAME = f"{STACK}-failed-worker-events"
+KEY_ID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"  # the artifacts key, as KMS would name it
 
 # Chalice's function names (config.json) → the template's logical ids.
 FUNCTIONS = {
@@ -76,6 +77,7 @@ class Resolver:
             "BanksTable": names.banks_table,
             "ArtifactsBucket": names.artifacts_bucket,
             "FailedWorkerEvents": QUEUE_NAME,
+            "ArtifactsKey": KEY_ID,
         }
         for logical_id in FUNCTIONS.values():
             resource = self.template["Resources"].get(logical_id)
@@ -106,6 +108,7 @@ class Resolver:
             "AWS::S3::Bucket": f"arn:{PARTITION}:s3:::{name}",
             "AWS::Serverless::Function": f"arn:{PARTITION}:lambda:{regional}:function:{name}",
             "AWS::SQS::Queue": f"arn:{PARTITION}:sqs:{regional}:{name}",
+            "AWS::KMS::Key": f"arn:{PARTITION}:kms:{regional}:key/{name}",
         }[kind]
 
     def resolve(self, value: Any) -> Any:
@@ -236,3 +239,58 @@ def needs_of(service: str, operation: str, params: dict[str, Any]) -> list[Need]
 
 def missing(policy: dict[str, Any], needs: Iterable[Need], resolver: Resolver) -> list[Need]:
     return sorted({need for need in needs if not grants(policy, need, resolver)}, key=str)
+
+
+# Exactly what a policy grants --------------------------------------------------------------
+
+Grant = tuple[str, str]  # (action, resolved resource), as a policy names them
+
+
+def granted(policy: dict[str, Any], resolver: Resolver) -> set[Grant]:
+    """Every (action, resource) pair the policy's Allow statements name."""
+    return {
+        (str(action), str(resolver.resolve(resource)))
+        for statement in statements(policy)
+        if statement.get("Effect") == "Allow"
+        for action in as_list(statement["Action"])
+        for resource in as_list(statement["Resource"])
+    }
+
+
+def narrowest_grant(need: Need) -> Grant:
+    """The grant a least-privilege policy gives for ``need``: the resource itself, except
+    an S3 object, which is granted by its artifact kind (``bucket/reports/*``): keys hold
+    bank ids and job ids that no policy can know in advance."""
+    if need.action.startswith("s3:") and need.resource.startswith("arn:aws:s3:::"):
+        bucket, _, key = need.resource.removeprefix("arn:aws:s3:::").partition("/")
+        if key:
+            prefix = key.split("/", 1)[0]
+            return need.action, f"arn:{PARTITION}:s3:::{bucket}/{prefix}/*"
+    return need.action, need.resource
+
+
+def encryption_needs(needs: Iterable[Need], resolver: Resolver) -> list[Need]:
+    """What SSE-KMS adds to S3 object calls on the artifacts bucket: writing an object needs
+    ``kms:GenerateDataKey`` on its key, reading one (a presigned link included) ``kms:Decrypt``."""
+    encryption = resolver.template["Resources"]["ArtifactsBucket"]["Properties"]["BucketEncryption"]
+    default = encryption["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
+    if default["SSEAlgorithm"] != "aws:kms":
+        return []
+    key = str(resolver.resolve(default["KMSMasterKeyID"]))
+    bucket = f"arn:{PARTITION}:s3:::{resolver.ref('ArtifactsBucket')}/"
+    by_action = {"s3:PutObject": "kms:GenerateDataKey", "s3:GetObject": "kms:Decrypt"}
+    return [
+        Need(by_action[need.action], key)
+        for need in needs
+        if need.action in by_action and need.resource.startswith(bucket)
+    ]
+
+
+def differences(policy: dict[str, Any], needs: Iterable[Need], resolver: Resolver) -> list[str]:
+    """Sentences for every grant the needs do not call for and every need no grant names
+    exactly (a wider resource counts as both)."""
+    wanted = {narrowest_grant(need) for need in needs}
+    have = granted(policy, resolver)
+    return [f"extra: {action} on {resource}" for action, resource in sorted(have - wanted)] + [
+        f"missing: {action} on {resource}" for action, resource in sorted(wanted - have)
+    ]

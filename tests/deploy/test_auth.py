@@ -1,4 +1,4 @@
-"""Optional API protection chosen by configuration (chalicelib/auth.py)."""
+"""API protection chosen by configuration, an API key unless told otherwise (chalicelib/auth.py)."""
 
 from __future__ import annotations
 
@@ -20,13 +20,14 @@ PROJECT = Path(__file__).resolve().parents[2]
 OPEN_ROUTES = {"/", "/api/openapi.json"}
 
 
-@pytest.mark.parametrize("env", [{}, {"API_AUTH": ""}, {"API_AUTH": "none"}, {"API_AUTH": "None "}])
-def test_no_protection_by_default(env: dict[str, str]) -> None:
+@pytest.mark.parametrize("env", [{}, {"API_AUTH": ""}, {"API_AUTH": " "}, {"API_AUTH": "api_key"}])
+def test_an_api_key_is_required_unless_told_otherwise(env: dict[str, str]) -> None:
+    assert route_auth(env) == {"api_key_required": True}
+
+
+@pytest.mark.parametrize("env", [{"API_AUTH": "none"}, {"API_AUTH": "None "}])
+def test_an_open_api_is_asked_for_by_name(env: dict[str, str]) -> None:
     assert route_auth(env) == {}
-
-
-def test_api_key_mode_requires_a_key() -> None:
-    assert route_auth({"API_AUTH": "api_key"}) == {"api_key_required": True}
 
 
 def test_cognito_mode_uses_the_configured_pool_on_the_authorization_header() -> None:
@@ -43,7 +44,7 @@ def test_cognito_mode_uses_the_configured_pool_on_the_authorization_header() -> 
 @pytest.mark.parametrize(
     ("env", "says"),
     [
-        ({"API_AUTH": "basic"}, "API_AUTH must be one of none, api_key, cognito, not 'basic'."),
+        ({"API_AUTH": "basic"}, "API_AUTH must be one of api_key, cognito, none, not 'basic'."),
         ({"API_AUTH": "cognito"}, "set COGNITO_USER_POOL_ARN"),
         ({"API_AUTH": "cognito", "COGNITO_USER_POOL_ARN": "us-east-1_AbC"}, "is not a Cognito"),
     ],
@@ -110,8 +111,9 @@ def _routes_of_app(env: dict[str, str]) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, {"key": None, "authorizer": None}),
+        ({}, {"key": True, "authorizer": None}),
         ({"API_AUTH": "api_key"}, {"key": True, "authorizer": None}),
+        ({"API_AUTH": "none"}, {"key": None, "authorizer": None}),
         (
             {"API_AUTH": "cognito", "COGNITO_USER_POOL_ARN": POOL},
             {"key": None, "authorizer": "CognitoUsers"},

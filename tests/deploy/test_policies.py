@@ -1,39 +1,57 @@
-"""Least privilege: no wildcards but the documented ones, and every call the code makes allowed.
+"""Least privilege, proven both ways: each policy grants exactly what its function uses.
 
-The AWS calls are recorded (botocore events) while the API serves a start, a poll, a
-cancel, bank search and profile and every other route, and while a worker runs each job
-type; each call is mapped to the IAM action and ARN it needs and checked against the
-policy of the function that made it. A new call in the code is checked without any
-change here; a new kind of call fails with a sentence saying where to teach it.
+The AWS calls are recorded (botocore events) while the API serves a start (with its
+per-caller limit), a poll, a cancel, bank search and profile and every other route; while
+each worker runs a job to completion (the podcast with eSpeak NG and a clock that moves
+as speech is made, so that its cancellation checks read the job) and runs one that loses
+its job as it publishes (so that it discards its artifacts); and while the failure-queue
+consumer fails a job Lambda gave up on. Each call is mapped to the IAM action and ARN it
+needs, and each policy must grant exactly those (no action more, no resource wider) plus
+what Lambda does with the function's role (logs, the on-failure queue) and what the
+configured model and Polly need, which moto cannot answer. A new call in the code is
+checked without any change here; a new kind of call fails with a sentence saying where
+to teach it.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 from chalice.test import Client
+from moto import mock_aws
 
 from app import app
 from chalicelib import runtime
+from chalicelib.experts import Voice
 from chalicelib.jobs.invokers import LambdaInvoker
 from chalicelib.jobs.model import JobType, WorkerEvent
+from chalicelib.jobs.store import JobStore
+from chalicelib.podcasts.audio import Clip
+from chalicelib.podcasts.voices import VoiceEngine
 from chalicelib.runtime import Runtime
+from devstack.emulator import make_dynamodb_writes_atomic
+from devstack.resources import create_all
 from ingest.importer import BankImporter
 from tests.api_support import settings_for_tests
-from tests.conftest import NAMES
+from tests.conftest import NAMES, REGION
 from tests.deploy.iam import (
     EXCEPTIONS_FILE,
     FUNCTIONS,
+    PARTITION,
     Need,
     Resolver,
     as_list,
+    differences,
+    encryption_needs,
     load_policy,
     missing,
     needs_of,
@@ -52,12 +70,14 @@ CALLS_ONLY_IN_AWS = {
         ("polly", "SynthesizeSpeech", {}),
     ],
 }
+SECONDS_PER_SPOKEN_LINE = 2.0  # how far the clock moves while a line is synthesized
 
 # Request bodies for routes that need one to get past validation.
 REPORT_START = "/api/research/{idrssd}/generate-background"
+PODCAST_START = "/api/research/{idrssd}/podcast/generate-background"
 JSON = {"Content-Type": "application/json"}
 WORKER_OF = {JobType.REPORT: "report_worker", JobType.PODCAST: "podcast_worker"}
-BODIES = {"/api/research/{idrssd}/podcast/generate-background": '{"experts": ["credit"]}'}
+BODIES = {PODCAST_START: '{"experts": ["credit"]}'}
 
 
 def _exceptions() -> list[dict[str, str]]:
@@ -133,22 +153,61 @@ def _fake_invoke(payloads: list[dict[str, Any]]) -> Any:
     return handler
 
 
+class TimedVoice:
+    """eSpeak NG, with the clock moving as each line is spoken, as it does in a real run:
+    the worker's once-a-second progress writes and cancellation checks then happen."""
+
+    def __init__(self, engine: VoiceEngine, clock: FakeClock) -> None:
+        self._engine, self._clock = engine, clock
+
+    @property
+    def name(self) -> str:
+        return self._engine.name
+
+    @property
+    def max_chars(self) -> int:
+        return self._engine.max_chars
+
+    def synthesize(self, text: str, voice: Voice) -> Clip:
+        clip = self._engine.synthesize(text, voice)
+        self._clock.advance(SECONDS_PER_SPOKEN_LINE)
+        return clip
+
+
+class RecordingRuntime(Runtime):
+    def voice_engine(self) -> VoiceEngine:
+        return TimedVoice(super().voice_engine(), self.clock)  # type: ignore[arg-type]
+
+
 def _path_for(route: str) -> str:
     return route.replace("{idrssd}", BANK)
 
 
 def _serve_every_route(http: Any) -> None:
-    """A poll, a cancel, a search and a profile; then every route there is."""
+    """A poll, a search and a profile; a podcast started and cancelled; every route (so
+    a podcast is started again)."""
     http.get(_path_for("/api/research/{idrssd}/job-status?type=report"))
-    http.delete(_path_for("/api/research/{idrssd}/job?type=report"))
     http.get("/api/banks?q=bank")
     http.get(_path_for("/api/banks/{idrssd}"))
+    podcast = _path_for("/api/research/{idrssd}/podcast/generate-background")
+    started = http.post(podcast, body=BODIES[PODCAST_START], headers=JSON)
+    assert started.status_code == 202, started.body
+    cancelled = http.delete(_path_for("/api/research/{idrssd}/job?type=podcast"))
+    assert cancelled.status_code == 200, cancelled.body
     for path, methods in app.routes.items():
         for method in methods:
             query = "?type=report" if "{idrssd}" in path else ""
             headers = JSON if method in {"POST", "PUT", "PATCH"} else {}
             body = BODIES.get(path, "{}") if headers else ""
             http.request(method, _path_for(path) + query, headers=headers, body=body)
+
+
+def _read_every_route(http: Any) -> None:
+    """Every GET route once more, now that a podcast is published (its audio link too)."""
+    for path, methods in app.routes.items():
+        if "GET" in methods:
+            query = "?type=podcast" if "{idrssd}" in path else ""
+            http.get(_path_for(path) + query)
 
 
 def _a_failure_record(client: Client, built: Runtime) -> Any:
@@ -161,9 +220,41 @@ def _a_failure_record(client: Client, built: Runtime) -> Any:
     return client.events.generate_sqs_event(message_bodies=[json.dumps(record)])
 
 
-@pytest.fixture
-def recorded(aws: dict[str, Any]) -> Iterator[Recorded]:
-    importer = BankImporter(aws["banks_table"])
+def _cancel_before_publishing(built: Runtime, outside: JobStore, job_type: JobType) -> None:
+    """Once: someone cancels the job just as its run sends the completion transaction."""
+
+    def cancel(**_: Any) -> None:
+        built.dynamodb.meta.client.meta.events.unregister(event, cancel)
+        outside.cancel(BANK, job_type)
+
+    event = "before-call.dynamodb.TransactWriteItems"
+    built.dynamodb.meta.client.meta.events.register(event, cancel)
+
+
+@pytest.fixture(scope="module")
+def aws_account() -> Iterator[dict[str, Any]]:
+    """One moto account for the whole recording (the run is long: record it once)."""
+    environment = {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        **NAMES.as_env(),
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+            patch.delenv(variable, raising=False)
+        for variable, value in environment.items():
+            patch.setenv(variable, value)
+        make_dynamodb_writes_atomic()
+        with mock_aws():
+            create_all(boto3.client("dynamodb"), boto3.client("s3"), NAMES)
+            table = boto3.resource("dynamodb").Table
+            yield {"jobs_table": table(NAMES.jobs_table), "banks_table": table(NAMES.banks_table)}
+
+
+@pytest.fixture(scope="module")
+def recorded(aws_account: dict[str, Any]) -> Iterator[Recorded]:
+    importer = BankImporter(aws_account["banks_table"])
     importer.import_path(SAMPLE)
     importer.load_reference_banks()
     resolver = Resolver(NAMES)
@@ -178,64 +269,182 @@ def recorded(aws: dict[str, Any]) -> Iterator[Recorded]:
         client.meta.events.register("before-call.lambda.Invoke", _fake_invoke(invoked))
         return LambdaInvoker(lambda: client, worker_names)
 
+    clock = FakeClock()
     # The shipped pipelines (no ``pipelines=``): a worker makes the calls it makes in AWS.
-    built = Runtime(settings_for_tests(), clock=FakeClock(), invoker=lambda_invoker)
+    # The deployed start limit (STARTS_PER_MINUTE's default) and the local voice engine.
+    settings = settings_for_tests(STARTS_PER_MINUTE="10", VOICE_ENGINE="espeak")
+    built = RecordingRuntime(settings, clock=clock, invoker=lambda_invoker, sleep=clock.advance)
+    outside = JobStore(aws_account["jobs_table"], clock, settings.timing())
     runtime.install(built)
     by_function: dict[str, list[Call]] = {name: [] for name in FUNCTIONS}
 
-    def run_worker(job_type: JobType) -> None:
-        """Runs the event the API sent for ``job_type`` (or a fresh job's) as its Lambda would."""
-        sent = [event for event in invoked if event["type"] == str(job_type)]
-        if sent:
-            payload = sent[-1]
-        else:
-            params = {"experts": ["credit"]} if job_type is JobType.PODCAST else {}
-            payload = WorkerEvent.for_job(built.store.start(BANK, job_type, params)[0]).to_payload()
+    def attribute(function: str, action: Callable[[], Any]) -> Any:
         first = len(log.calls)
-        built.runner.handle(payload, built.delivery(None))
-        by_function[WORKER_OF[job_type]] += log.calls[first:]
+        result = action()
+        by_function[function] += log.calls[first:]
+        return result
+
+    def run_worker(job_type: JobType, expected: str) -> None:
+        """Runs the last event the API sent for ``job_type`` as its Lambda would."""
+        payload = [event for event in invoked if event["type"] == str(job_type)][-1]
+        outcome = attribute(
+            WORKER_OF[job_type], lambda: built.runner.handle(payload, built.delivery(None))
+        )
+        assert outcome.result == expected, outcome
+
+    def start(job_type: JobType) -> None:
+        path = REPORT_START if job_type is JobType.REPORT else PODCAST_START
+        answer = attribute(
+            "api_handler",
+            lambda: client.http.post(_path_for(path), body=BODIES.get(path, "{}"), headers=JSON),
+        )
+        assert answer.status_code == 202, answer.body
 
     # One recorder for the whole run: botocore copies the session's handlers into each
     # client as it is made, so a later registration would miss the clients already made.
     try:
         with counting_calls(built.session) as log, Client(app, stage_name="local") as client:
-            client.http.post(_path_for(REPORT_START), body="{}", headers=JSON)
-            by_function["api_handler"] += log.calls
-            run_worker(JobType.REPORT)  # so that the routes below find a finished report
-            first = len(log.calls)
-            _serve_every_route(client.http)
-            by_function["api_handler"] += log.calls[first:]
-            run_worker(JobType.PODCAST)
+            start(JobType.REPORT)
+            run_worker(JobType.REPORT, "completed")  # the routes below find a report
+            attribute("api_handler", lambda: _serve_every_route(client.http))
+            run_worker(JobType.PODCAST, "completed")  # the one every route's loop started
+            attribute("api_handler", lambda: _read_every_route(client.http))
+            for job_type in JobType:  # runs that lose their job as they publish
+                clock.advance(61)  # past the start limit's minute
+                start(job_type)
+                _cancel_before_publishing(built, outside, job_type)
+                run_worker(job_type, "lost")
             event = _a_failure_record(client, built)
-            first = len(log.calls)
-            client.lambda_.invoke("worker_failures", event)
-            by_function["worker_failures"] += log.calls[first:]
+            attribute("worker_failures", lambda: client.lambda_.invoke("worker_failures", event))
             assert built.store.get(BANK, JobType.REPORT).error_code == "retries_exhausted"  # type: ignore[union-attr]
     finally:
         runtime.install(None)
-    assert invoked, "the API's start should have invoked a worker"
     yield Recorded(by_function)
 
 
-def test_the_exercise_covers_the_main_calls(recorded: Recorded) -> None:
-    api = {(call.service, call.operation) for call in recorded.by_function["api_handler"]}
-    assert {("dynamodb", "GetItem"), ("dynamodb", "PutItem"), ("dynamodb", "BatchGetItem")} <= api
-    assert {("dynamodb", "UpdateItem"), ("lambda", "Invoke")} <= api
-    for worker in ("report_worker", "podcast_worker"):
-        assert ("dynamodb", "UpdateItem") in {
-            (call.service, call.operation) for call in recorded.by_function[worker]
-        }
+def _implied_needs(function: str, resolver: Resolver) -> list[Need]:
+    """What Lambda itself does with the function's role, which no recording sees, and the
+    calls moto cannot answer."""
+    logical_id = FUNCTIONS[function]
+    group = (
+        f"arn:{PARTITION}:logs:{resolver.ref('AWS::Region')}:{resolver.ref('AWS::AccountId')}"
+        f":log-group:/aws/lambda/{resolver.ref(logical_id)}:*"
+    )
+    needs = [Need("logs:CreateLogStream", group), Need("logs:PutLogEvents", group)]
+    queue = resolver.arn("FailedWorkerEvents")
+    destinations = [
+        resource["Properties"]
+        for resource in resolver.template["Resources"].values()
+        if resource["Type"] == "AWS::Lambda::EventInvokeConfig"
+        and resource["Properties"]["FunctionName"] == {"Ref": logical_id}
+    ]
+    if destinations:  # Lambda sends the on-failure record with the function's role
+        needs.append(Need("sqs:SendMessage", queue))
+    if function == "worker_failures":  # its SQS event source polls with its role
+        actions = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
+        needs += [Need(action, queue) for action in actions]
+    for service, operation, params in CALLS_ONLY_IN_AWS.get(function, []):
+        concrete = {key: resolver.parameter(value) for key, value in params.items()}
+        needs.extend(needs_of(service, operation, concrete))
+        if service == "bedrock-runtime":  # the configured id may be an inference profile
+            profile = (
+                f"arn:{PARTITION}:bedrock:{resolver.ref('AWS::Region')}:"
+                f"{resolver.ref('AWS::AccountId')}:inference-profile/{concrete['modelId']}"
+            )
+            needs.append(Need("bedrock:InvokeModel", profile))
+    return needs
 
 
-@pytest.mark.parametrize("function", sorted(FUNCTIONS))
-def test_policy_allows_every_call_its_function_makes(recorded: Recorded, function: str) -> None:
+def needs_of_function(recorded: Recorded, function: str) -> list[Need]:
     resolver = Resolver(NAMES)
     needs: list[Need] = []
     for call in recorded.by_function[function]:
         needs.extend(needs_of(call.service, call.operation, call.params))
-    for service, operation, params in CALLS_ONLY_IN_AWS.get(function, []):
-        concrete = {key: resolver.parameter(value) for key, value in params.items()}
-        needs.extend(needs_of(service, operation, concrete))
-    assert missing(load_policy(function), needs, resolver) == [], (
+    needs += encryption_needs(needs, resolver)
+    return needs + _implied_needs(function, resolver)
+
+
+def test_the_exercise_covers_the_main_calls(recorded: Recorded) -> None:
+    def kinds(function: str) -> set[tuple[str, str]]:
+        return {(call.service, call.operation) for call in recorded.by_function[function]}
+
+    api = kinds("api_handler")
+    assert {("dynamodb", "GetItem"), ("dynamodb", "PutItem"), ("dynamodb", "BatchGetItem")} <= api
+    assert {("dynamodb", "UpdateItem"), ("lambda", "Invoke")} <= api
+    for worker in ("report_worker", "podcast_worker"):
+        # Claimed, reported, published, and discarded what a lost run had written.
+        assert {("dynamodb", "UpdateItem"), ("dynamodb", "TransactWriteItems")} <= kinds(worker)
+        assert {("s3", "PutObject"), ("s3", "DeleteObject")} <= kinds(worker)
+    # The podcast's cancellation checks read the job between lines.
+    assert ("dynamodb", "GetItem") in kinds("podcast_worker")
+    assert kinds("worker_failures")
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_policy_allows_every_call_its_function_makes(recorded: Recorded, function: str) -> None:
+    needs = needs_of_function(recorded, function)
+    assert missing(load_policy(function), needs, Resolver(NAMES)) == [], (
         f"add these to {function}'s policy file in .chalice/"
     )
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTIONS))
+def test_policy_grants_exactly_what_its_function_uses(recorded: Recorded, function: str) -> None:
+    needs = needs_of_function(recorded, function)
+    found = differences(load_policy(function), needs, Resolver(NAMES))
+    assert not found, f"{function}'s policy file in .chalice/ differs from its use:\n" + "\n".join(
+        found
+    )
+
+
+def _statement(policy: dict[str, Any], sid: str) -> dict[str, Any]:
+    (found,) = [statement for statement in statements(policy) if statement["Sid"] == sid]
+    return found
+
+
+def _add_to_api_jobs(action: str) -> Callable[[dict[str, Any]], None]:
+    def change(policy: dict[str, Any]) -> None:
+        _statement(policy, "StartPollCancelJobsAndReadPublications")["Action"].append(action)
+
+    return change
+
+
+def _widen_report_objects(policy: dict[str, Any]) -> None:
+    statement = _statement(policy, "WriteAndDiscardOwnReports")
+    statement["Resource"] = [{"Fn::Sub": "${ArtifactsBucket.Arn}/*"}]
+
+
+def _remove(sid: str, action: str) -> Callable[[dict[str, Any]], None]:
+    def change(policy: dict[str, Any]) -> None:
+        _statement(policy, sid)["Action"].remove(action)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("function", "change", "says"),
+    [
+        ("api_handler", _add_to_api_jobs("dynamodb:Scan"), "extra: dynamodb:Scan"),
+        ("api_handler", _add_to_api_jobs("dynamodb:DeleteTable"), "extra: dynamodb:DeleteTable"),
+        ("report_worker", _widen_report_objects, "/*"),
+        (
+            "podcast_worker",
+            _remove("WriteAndDiscardOwnPodcasts", "s3:PutObject"),
+            "missing: s3:PutObject",
+        ),
+        (
+            "podcast_worker",
+            _remove("ClaimProgressCompleteAndPublishOwnJob", "dynamodb:GetItem"),
+            "missing: dynamodb:GetItem",
+        ),
+    ],
+)
+def test_the_exact_check_fails_on_a_wider_or_narrower_policy(
+    recorded: Recorded, function: str, change: Callable[[dict[str, Any]], None], says: str
+) -> None:
+    needs, resolver = needs_of_function(recorded, function), Resolver(NAMES)
+    assert differences(load_policy(function), needs, resolver) == []
+    changed = copy.deepcopy(load_policy(function))
+    change(changed)
+    found = differences(changed, needs, resolver)
+    assert any(says in line for line in found), found

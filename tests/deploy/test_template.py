@@ -45,8 +45,24 @@ def test_bucket_is_private_and_encrypted(packaged: Packaged) -> None:
         "IgnorePublicAcls": True,
         "RestrictPublicBuckets": True,
     }
-    rules_ = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
-    assert rules_[0]["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in {"AES256", "aws:kms"}
+    (rule,) = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {
+        "SSEAlgorithm": "aws:kms",
+        "KMSMasterKeyID": {"Fn::GetAtt": ["ArtifactsKey", "Arn"]},
+    }
+    assert rule["BucketKeyEnabled"] is True  # S3 asks KMS per bucket key, not per object
+
+
+def test_the_artifacts_key_is_made_by_the_stack_and_rotated(packaged: Packaged) -> None:
+    key = packaged.resources["ArtifactsKey"]
+    assert key["Type"] == "AWS::KMS::Key"
+    assert key["Properties"]["EnableKeyRotation"] is True
+    # KMS's default key policy: the account administers the key and only IAM policies
+    # (the functions' own, checked exactly in test_policies.py) grant its use.
+    (statement,) = key["Properties"]["KeyPolicy"]["Statement"]
+    assert statement["Principal"] == {
+        "AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+    }
 
 
 def test_bucket_refuses_requests_without_tls(packaged: Packaged) -> None:
@@ -154,15 +170,32 @@ def test_api_stage_is_throttled(packaged: Packaged) -> None:
     assert everything[0]["ThrottlingRateLimit"] > 0 and everything[0]["ThrottlingBurstLimit"] > 0
 
 
-def test_api_key_has_a_usage_plan_on_the_stage(packaged: Packaged) -> None:
+def test_each_api_key_has_its_own_usage_plan_on_the_stage(packaged: Packaged) -> None:
+    keys = packaged.of_type("AWS::ApiGateway::ApiKey")
     plans = packaged.of_type("AWS::ApiGateway::UsagePlan")
-    assert len(plans) == 1
-    ((plan_id, plan),) = plans.items()
-    assert plan["Properties"]["ApiStages"] == [
-        {"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}
+    links = [
+        link["Properties"] for link in packaged.of_type("AWS::ApiGateway::UsagePlanKey").values()
     ]
-    keys = packaged.of_type("AWS::ApiGateway::UsagePlanKey").values()
-    assert [key["Properties"]["UsagePlanId"] for key in keys] == [{"Ref": plan_id}]
+    assert set(keys) == {"ApiKey", "AdminApiKey"}
+    assert sorted(link["KeyId"]["Ref"] for link in links) == sorted(keys)
+    plan_of = {link["KeyId"]["Ref"]: link["UsagePlanId"]["Ref"] for link in links}
+    assert sorted(plan_of.values()) == sorted(plans)  # one plan per key, none shared
+    stage_limits = packaged.properties("RestAPI")["MethodSettings"][0]
+    for plan in plans.values():
+        properties = plan["Properties"]
+        assert properties["ApiStages"] == [
+            {"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}
+        ]
+        assert 0 < properties["Throttle"]["RateLimit"] <= stage_limits["ThrottlingRateLimit"]
+        assert 0 < properties["Throttle"]["BurstLimit"] <= stage_limits["ThrottlingBurstLimit"]
+        assert properties["Quota"]["Limit"] > 0 and properties["Quota"]["Period"] == "DAY"
+    for key in keys:
+        assert packaged.template["Outputs"][f"{key}Id"]["Value"] == {"Ref": key}
+
+
+def test_the_admin_key_is_the_api_functions_admin(packaged: Packaged) -> None:
+    variables = packaged.properties("APIHandler")["Environment"]["Variables"]
+    assert variables["ADMIN_API_KEY_IDS"] == {"Ref": "AdminApiKey"}
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS.values()))
