@@ -468,8 +468,10 @@ def _describe(event: Any) -> _Invocation:
         upstream = trace_root(_str(payload.get("traceHeader")))
         return _Invocation(name, event.context, correlation, job_id, upstream)
     if isinstance(event, SQSEvent):
-        for record in event:
-            _remember_failure_record(record.body)
+        # The raw records: a malformed one is the handler's to reject, never ours.
+        for record in event.to_dict().get("Records") or []:
+            if isinstance(record, dict) and isinstance(record.get("body"), str):
+                _remember_failure_record(record["body"])
     return _Invocation("## event", getattr(event, "context", None))
 
 

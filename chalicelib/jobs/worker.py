@@ -110,8 +110,8 @@ class JobRunner:
         job = self._claim(event, token, delivery)
         if isinstance(job, Outcome):
             return job
-        log(logging.INFO, "job claimed", jobId=job.job_id, type=str(job.type), attempt=job.attempt)
         telemetry.run_claimed(job, self._clock.now())
+        log(logging.INFO, "job claimed", jobId=job.job_id, type=str(job.type), attempt=job.attempt)
         keeper = LeaseKeeper(
             self._store, job, self._clock, self._store.timing.heartbeat_seconds,
             self._heartbeat_tick, deadline=delivery.deadline,
