@@ -213,7 +213,7 @@ def job_requested(job: Job, created: bool) -> None:
 
 def job_cancelled(job: Job) -> Job:
     """A cancellation went through; returns ``job``, so the call site stays one line."""
-    properties = {"jobId": job.job_id, "correlationId": job.correlation_id}
+    properties = {"jobId": job.job_id, "correlationId": job.correlation_id, "idrssd": job.idrssd}
     _emit(_document(_job(job.type), [(Metric.JOBS_CANCELLED, COUNT, 1)], properties))
     logs.log(logging.INFO, "job cancelled", jobId=job.job_id, type=str(job.type))
     return job
@@ -222,7 +222,10 @@ def job_cancelled(job: Job) -> Job:
 def job_abandoned(event: WorkerEvent, reason: str) -> None:
     """A job failed without a run: its hand-over failed, or Lambda gave up on its event,
     or a retry found its attempts used up. ``reason`` is the job's ``errorCode``."""
-    properties = {"jobId": event.job_id, "correlationId": logs.correlation_of(event.job_id)}
+    properties = {
+        "jobId": event.job_id, "correlationId": logs.correlation_of(event.job_id),
+        "idrssd": event.idrssd,
+    }  # fmt: skip
     document = _document(
         _job(event.type),
         [(Metric.JOBS_FAILED, COUNT, 1)],
