@@ -9,8 +9,8 @@ a test holds them together.
   ``BankResearch``, built by Powertools' EMF provider; CloudWatch Logs turns them into
   metrics, and the local stack collects the same lines (``GET /_local/metrics``).
   Dimensions: ``service`` (the stack's name) and ``JobType``, plus ``Reason`` (an error
-  code, a bounded set) or ``Stage`` where named. Per-job documents carry the ``jobId`` and
-  ``correlationId`` as properties, so Logs Insights finds them with the job's log lines.
+  code, a bounded set) or ``Stage`` where named. Per-job documents carry ``jobId`` and
+  ``correlation_id`` as the log lines do, so one Logs Insights filter finds both.
 - **Traces**: Powertools Tracer (X-Ray), off outside Lambda. Each invocation is one
   subsegment annotated with ``jobId``, ``jobType`` and ``correlationId``; the API hands its
   trace header to the worker in the event (``traceHeader``), and the worker annotates
@@ -204,7 +204,7 @@ def job_requested(job: Job, created: bool) -> None:
     """A start: it created ``job`` or joined it."""
     logs.remember_job(job.job_id, job.correlation_id)
     metric = Metric.JOBS_STARTED if created else Metric.JOBS_JOINED
-    properties = {"jobId": job.job_id, "correlationId": job.correlation_id}
+    properties = {"jobId": job.job_id, "correlation_id": job.correlation_id}
     _emit(_document(_job(job.type), [(metric, COUNT, 1)], properties))
     annotate(jobId=job.job_id, jobType=str(job.type))
     what = "job started" if created else "job joined"
@@ -213,7 +213,7 @@ def job_requested(job: Job, created: bool) -> None:
 
 def job_cancelled(job: Job) -> Job:
     """A cancellation went through; returns ``job``, so the call site stays one line."""
-    properties = {"jobId": job.job_id, "correlationId": job.correlation_id, "idrssd": job.idrssd}
+    properties = {"jobId": job.job_id, "correlation_id": job.correlation_id, "idrssd": job.idrssd}
     _emit(_document(_job(job.type), [(Metric.JOBS_CANCELLED, COUNT, 1)], properties))
     logs.log(logging.INFO, "job cancelled", jobId=job.job_id, type=str(job.type))
     return job
@@ -223,7 +223,7 @@ def job_abandoned(event: WorkerEvent, reason: str) -> None:
     """A job failed without a run: its hand-over failed, or Lambda gave up on its event,
     or a retry found its attempts used up. ``reason`` is the job's ``errorCode``."""
     properties = {
-        "jobId": event.job_id, "correlationId": logs.correlation_of(event.job_id),
+        "jobId": event.job_id, "correlation_id": logs.correlation_of(event.job_id),
         "idrssd": event.idrssd,
     }  # fmt: skip
     document = _document(
@@ -346,7 +346,7 @@ def run_finished(job: Job, now: float, code: str | None = None) -> None:
         values.append((Metric.JOBS_COMPLETED, COUNT, 1))
     summary = {
         "jobId": job.job_id,
-        "correlationId": job.correlation_id,
+        "correlation_id": job.correlation_id,
         "idrssd": job.idrssd,
         "attempt": job.attempt,
         "outcome": outcome,
