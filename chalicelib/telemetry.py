@@ -401,8 +401,11 @@ def annotate(**annotations: str | int) -> None:
     """Indexed X-Ray annotations on the current subsegment (searchable: ``annotation.jobId``)."""
     if tracer.disabled:
         return
-    for key, value in annotations.items():
-        tracer.put_annotation(key=key, value=cast(Any, value))
+    try:
+        for key, value in annotations.items():
+            tracer.put_annotation(key=key, value=cast(Any, value))
+    except Exception:  # a trace is best effort: never a reason for a job or a request to fail
+        logs.log(logging.DEBUG, "trace annotation dropped", exc_info=True)
 
 
 def trace_root(header: str | None) -> str | None:
