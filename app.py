@@ -12,7 +12,7 @@ from typing import Any
 from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
-from chalicelib import runtime
+from chalicelib import runtime, telemetry
 from chalicelib.auth import route_auth
 from chalicelib.aws_errors import is_transient
 from chalicelib.errors import ConfigError, DomainError
@@ -45,7 +45,8 @@ from chalicelib.validation import (
 )
 from chalicelib.web.routes import web
 
-app = Chalice(app_name="bank-research")
+app = Chalice(app_name="bank-research", configure_logs=False)  # logs: chalicelib/logs.py
+app.register_middleware(telemetry.middleware, "all")
 app.register_blueprint(web)
 
 # Who may call /api/... (API_AUTH): read at import, when Chalice reads the routes.

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib import telemetry
 from chalicelib.retries import with_retries
 
 # Converse errors worth another try: capacity and transient model states.
@@ -54,7 +55,9 @@ class Converse:
             "inferenceConfig": {"maxTokens": max_tokens, "temperature": temperature},
         }
         response: dict[str, Any] = with_retries(
-            lambda: self._client_factory().converse(**request),
+            lambda: telemetry.timed_call(
+                telemetry.BEDROCK, lambda: self._client_factory().converse(**request)
+            ),
             retryable=RETRYABLE,
             attempts=self._max_attempts,
             sleep=self._sleep,

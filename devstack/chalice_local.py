@@ -8,8 +8,10 @@
   backlog of 5, so 20 browsers starting one bank at once could get ``ECONNRESET``; the
   backlog here is 1024 (the kernel may cap it at ``net.core.somaxconn``).
 - **``GET /_local/lambda/invocations``** answers at the app's address what the local
-  Lambda endpoint (``AWS_ENDPOINT_URL_LAMBDA``) lists. Local stage only: this module is
-  never packaged.
+  Lambda endpoint (``AWS_ENDPOINT_URL_LAMBDA``) lists, and **``GET /_local/metrics``** the
+  metrics ``make run`` collected from the stack's output (``devstack/metrics_local.py``,
+  at ``LOCAL_METRICS_URL``). Local stage only: another stage serves no ``/_local/`` page,
+  and this module is never packaged.
 - **No server error page reaches a client.** What the HTTP server answers by itself (an
   HTML 414 for a long URL, 400 for a malformed request, 501 for an unknown method) and what
   Chalice's gateway emulation answers (403 ``Missing Authentication Token`` for an unknown
@@ -50,6 +52,8 @@ from devstack.stage import ROOT, STAGE, overrides
 
 LOCAL_PREFIX = "/_local/"
 LISTING_PATH = "/_local/lambda/invocations"
+METRICS_PATH = "/_local/metrics"
+METRICS_URL_ENV = "LOCAL_METRICS_URL"
 LISTEN_BACKLOG = 1024
 
 UNKNOWN_ROUTE = (404, "There is nothing at this address.", "unknown_route")
@@ -144,7 +148,9 @@ class LocalStackHandler(ChaliceRequestHandler):
             self.rfile.read(length)
         path = self.path.split("?", 1)[0].rstrip("/")
         endpoint = os.environ.get("AWS_ENDPOINT_URL_LAMBDA", "")
-        if path != LISTING_PATH or self.command != "GET":
+        if path == METRICS_PATH and self.command == "GET":
+            self._metrics()
+        elif path != LISTING_PATH or self.command != "GET":
             self._json(404, {"error": "The local stack has no such page.", "code": "not_found"})
         elif not endpoint:
             self._json(
@@ -158,15 +164,29 @@ class LocalStackHandler(ChaliceRequestHandler):
         else:
             self._proxy(endpoint.rstrip("/") + LISTING_PATH)
 
-    def _proxy(self, url: str) -> None:
+    def _metrics(self) -> None:
+        url = os.environ.get(METRICS_URL_ENV, "")
+        if not url:
+            self._json(
+                404,
+                {
+                    "error": "This server has collected no metrics to show.",
+                    "code": "no_local_metrics",
+                    "detail": "Metrics are collected by `make run`; this server was started "
+                    "without it.",
+                },
+            )
+        else:
+            self._proxy(url, "The stack's metrics did not answer; try again.")
+
+    def _proxy(
+        self, url: str, unanswered: str = "The local Lambda did not answer; try again."
+    ) -> None:
         try:
             with urllib.request.urlopen(url, timeout=10) as answer:
                 self._send_http_response(200, {"Content-Type": "application/json"}, answer.read())
         except (urllib.error.URLError, OSError):
-            self._json(
-                503,
-                {"error": "The local Lambda did not answer; try again.", "code": "busy"},
-            )
+            self._json(503, {"error": unanswered, "code": "busy"})
 
     def _json(self, status: int, body: dict[str, str]) -> None:
         self._send_http_response(
@@ -183,9 +203,9 @@ def create_server(host: str, port: int, stage: str = STAGE) -> LocalDevServer:
     # What chalice.local.create_local_server does: the app gets local mode's class.
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    return LocalDevServer(
-        app, config, host, port, handler_cls=LocalStackHandler, server_cls=NoDelayServer
-    )
+    # The /_local/ pages belong to the local stage only.
+    handler = LocalStackHandler if stage == STAGE else ChaliceRequestHandler
+    return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=NoDelayServer)
 
 
 def main(argv: list[str] | None = None) -> int:

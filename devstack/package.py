@@ -1,8 +1,10 @@
 """``make package``: build the deployment (SAM template + code zip) and lint the template.
 
-Runs ``chalice package --stage dev --merge-template infra/resources.json <out>`` (a region
-is all it needs; no credentials, but network to the package index for ``requirements.txt``)
-and then ``cfn-lint`` on ``<out>/sam.json``. Exit status 0 only when both succeed.
+Runs ``chalice package --stage dev --merge-template <out>/merge-template.json <out>`` (a
+region is all it needs; no credentials, but network to the package index for
+``requirements.txt``) and then ``cfn-lint`` on ``<out>/sam.json``. Exit status 0 only when
+both succeed. The merge template is ``infra/resources.json`` and ``infra/observability.json``
+(alarms, dashboard, tracing) deep-merged into one, as Chalice takes only one.
 
 Route protection is decided here, at packaging time: Chalice imports ``app.py`` to write
 the API definition, so ``API_AUTH`` (and ``COGNITO_USER_POOL_ARN``) must be set in this
@@ -21,8 +23,9 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from chalicelib.auth import auth_mode, route_auth
 from chalicelib.errors import ConfigError
@@ -30,6 +33,7 @@ from chalicelib.http_edge import cors_config
 
 PROJECT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = "infra/resources.json"
+MERGE_TEMPLATES = (MERGE_TEMPLATE, "infra/observability.json")
 DEFAULT_REGION = "us-east-1"
 # The on-failure queue's name as the stack gives it (FailedWorkerEvents in the merge
 # template); Chalice writes the SQS event source from it (see FAILURE_QUEUE in app.py).
@@ -70,16 +74,41 @@ def _tool(name: str) -> str:
     return str(Path(sys.executable).parent / name)
 
 
-def package_command(out_dir: Path, stage: str = "dev") -> list[str]:
+def package_command(
+    out_dir: Path, stage: str = "dev", merge_template: str | Path = MERGE_TEMPLATE
+) -> list[str]:
     return [
         _tool("chalice"),
         "package",
         "--stage",
         stage,
         "--merge-template",
-        MERGE_TEMPLATE,
+        str(merge_template),
         str(out_dir),
     ]
+
+
+def merged_template(out_dir: Path, sources: Sequence[str] = MERGE_TEMPLATES) -> Path:
+    """The infra files deep-merged into ``<out>/merge-template.json``: objects merge key by
+    key; any other value set differently by two files is an error naming where."""
+
+    def merge(into: Any, more: Any, where: str) -> Any:
+        if isinstance(into, dict) and isinstance(more, dict):
+            merged = dict(into)
+            for key, value in more.items():
+                merged[key] = merge(into[key], value, f"{where}.{key}") if key in into else value
+            return merged
+        if into != more:
+            raise ValueError(f"{' and '.join(sources)} both set {where.lstrip('.')}")
+        return into
+
+    template: dict[str, Any] = {}
+    for source in sources:
+        template = merge(template, json.loads((PROJECT / source).read_text(encoding="utf-8")), "")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "merge-template.json"
+    target.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+    return target
 
 
 def lint_command(template: Path, region: str) -> list[str]:
@@ -106,7 +135,7 @@ def build(
     environment["AWS_DEFAULT_REGION"] = environment.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     environment["FAILED_EVENTS_QUEUE"] = FAILED_EVENTS_QUEUE
     packaged = subprocess.run(
-        package_command(out_dir, stage),
+        package_command(out_dir, stage, merged_template(out_dir)),
         cwd=PROJECT,
         env=environment,
         capture_output=True,

@@ -38,6 +38,7 @@ from devstack.lambda_local.functions import (
 )
 from devstack.lambda_local.service import LocalLambda
 from devstack.lambda_local.settings import LambdaSettings, SettingError
+from devstack.metrics_local import LocalTelemetry
 from devstack.resources import INFRA_TEMPLATE, ResourceNames, create_all
 from ingest.importer import BankImporter
 
@@ -296,6 +297,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
     )
     emulator = Emulator(args.emulator_port)
     endpoint = emulator.start()
+    telemetry = LocalTelemetry(HOST).start()  # EMF lines out of the output: metrics, summaries
     child: subprocess.Popen[bytes] | None = None
     lambda_endpoint: LambdaEndpoint | None = None
     try:
@@ -303,6 +305,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         env.pop("AWS_PROFILE", None)
         env.update(derived_settings(settings, env))
         env["AWS_ENDPOINT_URL_LAMBDA"] = f"http://{HOST}:{args.lambda_port}"
+        env.update(telemetry.env())
         # The app and a worker load the code while the emulator is being filled; nothing
         # reaches them before the line saying the stack is running.
         describing = start_describing(env)
@@ -331,6 +334,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         if lambda_endpoint is not None:
             lambda_endpoint.stop()
         emulator.stop()
+        telemetry.stop()
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from chalicelib import telemetry
 from chalicelib.banks.records import ImportMarker, Profile, QuarterRecord
 from chalicelib.banks.table import BanksTable
 from ingest import ffiec, mdrm, quarters
@@ -162,6 +163,7 @@ class BankImporter:
                 "SELECT COUNT(DISTINCT idrssd) FROM written"
             ).fetchone()[0]
         summary.seconds = self._clock() - started
+        telemetry.import_finished(summary.rows_read, summary.banks, summary.seconds, origin)
         return summary
 
     def _load_index(self, stage: Staging) -> None:

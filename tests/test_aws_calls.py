@@ -72,7 +72,11 @@ def test_a_start_is_one_get_item_one_conditional_put_and_one_event_invoke(counte
     assert "ExpressionAttributeNames" in put
     payload = json.loads(calls.calls[3].params["Payload"])
     job = json.loads(response.body)["job"]
-    assert payload == {"jobId": job["jobId"], "idrssd": BANK, "type": "report", "params": {}}
+    # The request's id rides along, so that the worker's log lines carry it before its claim.
+    assert payload == {
+        "jobId": job["jobId"], "idrssd": BANK, "type": "report", "params": {},
+        "correlationId": job["correlationId"],
+    }  # fmt: skip
     stubber.assert_no_pending_responses()
 
 

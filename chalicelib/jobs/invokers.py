@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
+from chalicelib import telemetry
 from chalicelib.jobs.model import JobType, WorkerEvent
 from chalicelib.logs import log
 
@@ -30,7 +31,7 @@ class LambdaInvoker:
         response = self._client_factory().invoke(
             FunctionName=self._functions[event.type],
             InvocationType="Event",
-            Payload=json.dumps(event.to_payload()).encode("utf-8"),
+            Payload=json.dumps(telemetry.outgoing(event.to_payload())).encode("utf-8"),
         )
         if response.get("StatusCode") != 202:
             raise RuntimeError(f"Lambda did not accept the event: {response.get('StatusCode')}")

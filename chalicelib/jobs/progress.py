@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from chalicelib import telemetry
 from chalicelib.aws_errors import is_transient
 from chalicelib.clock import Clock
 from chalicelib.jobs.errors import JobLost, ProgressWentBackwards
@@ -73,6 +74,7 @@ class ProgressReporter:
         self._progress, self._stage, self._last_contact = progress, stage, now
         self._keeper.touched()
         self.writes += 1
+        telemetry.progress_written(self._job, stage, now)
 
     def check_cancelled(self) -> None:
         """Raise ``JobLost`` if the job was cancelled or replaced; reads at most once a second.

@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from chalicelib import telemetry
 from chalicelib.jobs import rules
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.errors import JobLost, WorkerUnavailable
@@ -65,6 +66,7 @@ class JobService:
         if self._starts_per_minute is not None and not caller.admin:
             self._store.count_start(caller, self._starts_per_minute)
         job, created = self._store.start(idrssd, job_type, params, caller, name)
+        telemetry.job_requested(job, created)
         if not created:
             return StartOutcome(job, created=False)
         event = WorkerEvent.for_job(job)
@@ -72,6 +74,7 @@ class JobService:
             self._invoker.invoke(event)
         except Exception as exc:
             log(logging.ERROR, "invoke failed", exc_info=True, jobId=job.job_id)
+            telemetry.job_abandoned(event, ErrorCode.NOT_STARTED)
             # Without a run the job would wait out its claim window: fail it now, so that
             # the user can retry at once.
             with contextlib.suppress(Exception):
@@ -88,7 +91,7 @@ class JobService:
 
     def cancel(self, idrssd: str, job_type: JobType, caller: Caller = ANYONE) -> Job:
         """Cancel the bank's active job, if ``caller`` started it (or is an admin)."""
-        return self._store.cancel(idrssd, job_type, caller)
+        return telemetry.job_cancelled(self._store.cancel(idrssd, job_type, caller))
 
 
 # Lambda's on-failure destination ------------------------------------------------------------
@@ -121,4 +124,5 @@ def record_failed_delivery(store: JobStore, record: Any) -> str:
         log(logging.INFO, "failure record ignored", jobId=event.job_id, reason=lost.reason)
         return "ignored"
     log(logging.WARNING, "job failed: Lambda gave up", jobId=event.job_id, condition=condition)
+    telemetry.job_abandoned(event, code)
     return "failed"

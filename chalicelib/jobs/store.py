@@ -19,6 +19,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from chalicelib import telemetry
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs import items, rules
 from chalicelib.jobs.cursor import Cursor
@@ -84,7 +85,7 @@ class JobStore:
         """The job as a reader should see it: one eventually consistent ``GetItem``."""
         item = self._table.get_item(Key=items.job_key(idrssd, job_type)).get("Item")
         job = items.job_from_item(item) if item else None
-        return rules.as_seen_at(job, self._clock.now(), self.timing)
+        return telemetry.job_seen(job, rules.as_seen_at(job, self._clock.now(), self.timing))
 
     def get_fresh(self, idrssd: str, job_type: JobType) -> Job | None:
         """A strongly consistent read, for a run checking that it still owns its job."""

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from chalicelib import telemetry
 from chalicelib.aws_errors import is_transient
 from chalicelib.clock import Clock
 from chalicelib.jobs import rules
@@ -109,6 +110,7 @@ class JobRunner:
         job = self._claim(event, token, delivery)
         if isinstance(job, Outcome):
             return job
+        telemetry.run_claimed(job, self._clock.now())
         log(logging.INFO, "job claimed", jobId=job.job_id, type=str(job.type), attempt=job.attempt)
         keeper = LeaseKeeper(
             self._store, job, self._clock, self._store.timing.heartbeat_seconds,
@@ -127,6 +129,7 @@ class JobRunner:
         except ClaimRejected as rejected:
             refusal = rejected.refusal
             log(logging.INFO, "delivery not claimed", jobId=event.job_id, reason=str(refusal))
+            telemetry.delivery_skipped(event, refusal)
             if refusal is Refusal.CONTENDED:
                 raise Redeliver(event.job_id, "another run holds a live lease") from rejected
             if refusal is Refusal.EXHAUSTED:
@@ -141,6 +144,7 @@ class JobRunner:
         sentence = rules.RETRIES_EXHAUSTED[event.type]
         with contextlib.suppress(JobLost):  # someone else finished it meanwhile
             self._store.abandon(event, sentence, ErrorCode.RETRIES_EXHAUSTED)
+            telemetry.job_abandoned(event, ErrorCode.RETRIES_EXHAUSTED)
 
     def _run(self, job: Job, run: _Run) -> Outcome:
         pipeline = self._pipelines.get(job.type)
@@ -183,6 +187,7 @@ class JobRunner:
             log(logging.INFO, "job lost at completion", jobId=job.job_id, reason=lost.reason)
             return Outcome(job.job_id, "lost", lost.reason)
         log(logging.INFO, "job completed", jobId=job.job_id, writes=reporter.writes)
+        telemetry.run_finished(job, self._clock.now())
         return Outcome(job.job_id, "completed")
 
     def _unexpected(self, job: Job, exc: Exception, run: _Run) -> Outcome:
@@ -202,6 +207,7 @@ class JobRunner:
             self._record(job, run, lambda: self._store.fail(job, sentence, code))
         except JobLost as lost:
             return Outcome(job.job_id, "lost", lost.reason)
+        telemetry.run_finished(job, self._clock.now(), code)
         return Outcome(job.job_id, "failed", sentence)
 
     def _record(self, job: Job, run: _Run, write: Callable[[], T]) -> T:

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from chalicelib import telemetry
 from chalicelib.experts import Voice
 from chalicelib.podcasts.audio import Clip
 from chalicelib.podcasts.errors import (
@@ -62,7 +63,9 @@ class PollyEngine:
             "SampleRate": str(SAMPLE_RATE),
         }
         response = with_retries(
-            lambda: self._client_factory().synthesize_speech(**request),
+            lambda: telemetry.timed_call(
+                telemetry.POLLY, lambda: self._client_factory().synthesize_speech(**request)
+            ),
             retryable=RETRYABLE,
             attempts=self._max_attempts,
             sleep=self._sleep,
