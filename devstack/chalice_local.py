@@ -1,9 +1,12 @@
-"""``chalice local --no-autoreload``, with three changes for the local stack.
+"""``chalice local --no-autoreload``, with these changes for the local stack.
 
 - **No 40 ms per kept-alive request.** Chalice's handler writes a response's headers and
   its body in two sends; on a kept-alive connection Nagle's algorithm holds the second
   send until the client's delayed ACK (about 40 ms on Linux). ``TCP_NODELAY`` on every
   accepted socket sends both at once.
+- **Compressed as once deployed.** A text body of at least the API's
+  ``MinimumCompressionSize`` (read from ``infra/resources.json``) goes out gzip-encoded to
+  a client that accepts gzip, as API Gateway sends it.
 - **Bursts of connections are queued, not reset.** ``socketserver`` listens with a
   backlog of 5, so 20 browsers starting one bank at once could get ``ECONNRESET``; the
   backlog here is 1024 (the kernel may cap it at ``net.core.somaxconn``).
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gzip
 import json
 import logging
 import os
@@ -34,6 +38,7 @@ import socket
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from chalice.cli.factory import CLIFactory
@@ -55,6 +60,7 @@ LISTING_PATH = "/_local/lambda/invocations"
 METRICS_PATH = "/_local/metrics"
 METRICS_URL_ENV = "LOCAL_METRICS_URL"
 LISTEN_BACKLOG = 1024
+COMPRESSIBLE = ("text/", "application/json", "application/javascript", "image/svg+xml")
 
 UNKNOWN_ROUTE = (404, "There is nothing at this address.", "unknown_route")
 # What the HTTP server itself refuses, before any route is looked up.
@@ -88,7 +94,41 @@ class NoDelayServer(ThreadedHTTPServer):
         return connection, address
 
 
-class LocalStackHandler(ChaliceRequestHandler):
+def minimum_compression_size(template: Path = ROOT / "infra/resources.json") -> int:
+    """The deployed API's ``MinimumCompressionSize``, read from the template it is deployed
+    with, so that the local server compresses exactly what API Gateway would."""
+    resources = json.loads(template.read_text())["Resources"]
+    return int(resources["RestAPI"]["Properties"]["MinimumCompressionSize"])
+
+
+class CompressingHandler(ChaliceRequestHandler):
+    """Chalice's handler, answering gzip as API Gateway does once deployed: a body of at
+    least ``minimum_size`` bytes to a client that accepts gzip (text only here: the page,
+    its assets and the API's JSON; an MP3 gains nothing)."""
+
+    minimum_size = minimum_compression_size()
+
+    def _send_http_response_with_body(
+        self, code: int, headers: dict[str, Any], body: str | bytes
+    ) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        if self._compresses(headers, data):
+            data = gzip.compress(data, compresslevel=6)
+            headers = {**headers, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+        super()._send_http_response_with_body(code, headers, data)
+
+    def _compresses(self, headers: dict[str, Any], body: bytes) -> bool:
+        accepted = self.headers.get("Accept-Encoding", "")
+        content_type = str(headers.get("Content-Type", "application/json"))
+        return (
+            len(body) >= self.minimum_size
+            and "gzip" in accepted.lower()
+            and "Content-Encoding" not in headers
+            and content_type.startswith(COMPRESSIBLE)
+        )
+
+
+class LocalStackHandler(CompressingHandler):
     """Chalice's handler, with the local stack's own ``/_local/`` routes in front."""
 
     def _generic_handle(self) -> None:
@@ -204,7 +244,7 @@ def create_server(host: str, port: int, stage: str = STAGE) -> LocalDevServer:
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
     # The /_local/ pages belong to the local stage only.
-    handler = LocalStackHandler if stage == STAGE else ChaliceRequestHandler
+    handler = LocalStackHandler if stage == STAGE else CompressingHandler
     return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=NoDelayServer)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import socket
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
@@ -17,7 +20,7 @@ import pytest
 from moto import mock_aws
 
 from devstack import stage
-from devstack.chalice_local import LISTEN_BACKLOG, NoDelayServer
+from devstack.chalice_local import LISTEN_BACKLOG, NoDelayServer, minimum_compression_size
 from devstack.lambda_local.functions import build_catalog, invoke_configs, load_json
 from devstack.lambda_local.worker import ROOT
 from devstack.resources import INFRA_TEMPLATE, ResourceNames, create_queues, load_template
@@ -176,6 +179,41 @@ def test_the_local_route_answers_json_when_no_local_lambda_runs() -> None:
             404,
             {"error": "The local stack has no such page.", "code": "not_found"},
         )
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_the_local_server_compresses_as_the_deployed_api_does() -> None:
+    """gzip for a client that accepts it, at the template's MinimumCompressionSize."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "devstack.chalice_local", "--port", str(port)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _get_eventually(f"http://127.0.0.1:{port}/_local/nothing")  # up
+
+        def get(path: str, **headers: str) -> tuple[dict[str, str], bytes]:
+            request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    return dict(answer.headers), answer.read()
+            except urllib.error.HTTPError as refused:
+                return dict(refused.headers), refused.read()
+
+        plain_headers, plain = get("/api/openapi.json")
+        zipped_headers, zipped = get("/api/openapi.json", **{"Accept-Encoding": "gzip, br"})
+        assert "Content-Encoding" not in plain_headers
+        assert zipped_headers["Content-Encoding"] == "gzip"
+        assert zipped_headers["Vary"] == "Accept-Encoding"
+        assert gzip.decompress(zipped) == plain and len(zipped) < len(plain) / 3
+        assert int(zipped_headers["Content-Length"]) == len(zipped)
+        small_headers, small = get("/_local/nothing", **{"Accept-Encoding": "gzip"})
+        assert len(small) < minimum_compression_size() == 1024
+        assert "Content-Encoding" not in small_headers and json.loads(small)["code"]
     finally:
         server.terminate()
         server.wait(timeout=10)
