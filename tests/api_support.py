@@ -20,6 +20,7 @@ from chalicelib.jobs.worker import Outcome
 from chalicelib.runtime import Runtime
 from tests.conftest import NAMES
 from tests.fakes import FakeClock, RecordingInvoker
+from tests.moto_account import Aws
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Api:
     clock: FakeClock
     runtime: Runtime
     invoker: Any
-    aws: dict[str, Any]
+    aws: Aws
 
     def get(self, path: str, headers: dict[str, str] | None = None) -> Any:
         return self.client.http.get(path, headers=headers or {})
@@ -50,7 +51,7 @@ class Api:
         return json.loads(response.body).get("job")
 
     def jobs_items(self) -> list[dict[str, Any]]:
-        return sorted(self.aws["jobs_table"].scan()["Items"], key=lambda item: item["pk"])
+        return sorted(self.aws.jobs_table.scan()["Items"], key=lambda item: item["pk"])
 
 
 def settings_for_tests(**overrides: str) -> Settings:
@@ -61,7 +62,7 @@ def settings_for_tests(**overrides: str) -> Settings:
 
 @contextmanager
 def api_under_test(
-    aws: dict[str, Any],
+    aws: Aws,
     invoker: Callable[[Runtime], Invoker] | None = None,
     pipelines: Callable[[Runtime], PipelineRegistry] | None = None,
     settings: dict[str, str] | None = None,

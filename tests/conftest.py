@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from typing import Any
 
 import boto3
 import pytest
@@ -13,6 +12,7 @@ from moto import mock_aws
 
 from devstack.emulator import make_dynamodb_writes_atomic
 from devstack.resources import ResourceNames, create_all
+from tests.moto_account import Aws
 
 REGION = "us-east-1"
 
@@ -45,7 +45,7 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def aws() -> Iterator[dict[str, Any]]:
+def aws() -> Iterator[Aws]:
     """A fresh moto account holding the project's tables and bucket."""
     make_dynamodb_writes_atomic()
     with mock_aws():
@@ -53,11 +53,11 @@ def aws() -> Iterator[dict[str, Any]]:
         s3 = boto3.client("s3", region_name=REGION)
         create_all(dynamodb, s3, NAMES)
         resource = boto3.resource("dynamodb", region_name=REGION)
-        yield {
-            "dynamodb": dynamodb,
-            "s3": s3,
-            "jobs_table": resource.Table(NAMES.jobs_table),
-            "banks_table": resource.Table(NAMES.banks_table),
-            "bucket": NAMES.artifacts_bucket,
-            "names": NAMES,
-        }
+        yield Aws(
+            dynamodb=dynamodb,
+            s3=s3,
+            jobs_table=resource.Table(NAMES.jobs_table),
+            banks_table=resource.Table(NAMES.banks_table),
+            bucket=NAMES.artifacts_bucket,
+            names=NAMES,
+        )

@@ -11,6 +11,7 @@ import pytest
 
 from tests.api_support import Api, api_under_test
 from tests.fakes import put_bank
+from tests.moto_account import Aws
 from tests.podcasts.support import put_report
 
 BANK = "9900001"
@@ -29,8 +30,8 @@ LONG = "x" * 10_000
 
 
 @pytest.fixture
-def api(aws: dict[str, Any]) -> Iterator[Api]:
-    put_bank(aws["banks_table"], BANK)
+def api(aws: Aws) -> Iterator[Api]:
+    put_bank(aws.banks_table, BANK)
     put_report(aws, BANK)
     with api_under_test(aws) as under_test:
         # Something stored that bad requests must leave exactly as it is.
@@ -133,8 +134,8 @@ def test_bad_report_bodies_are_400(api: Api, payload: str | bytes, code: str) ->
         ("not json", "invalid_json"),
     ],
 )  # fmt: skip
-def test_bad_podcast_bodies_are_400(aws: dict[str, Any], payload: str, code: str) -> None:
-    put_bank(aws["banks_table"], BANK)
+def test_bad_podcast_bodies_are_400(aws: Aws, payload: str, code: str) -> None:
+    put_bank(aws.banks_table, BANK)
     with api_under_test(aws) as api:
         response = api.post(f"/api/research/{BANK}/podcast/generate-background", payload)
         data = assert_refused(response, 400, code)

@@ -13,14 +13,15 @@ import pytest
 from ingest.importer import BankImporter
 from tests.api_support import Api, api_under_test
 from tests.fakes import counting_calls
+from tests.moto_account import Aws
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "ffiec"
 STRONG, STRESSED = "9900001", "9900002"
 
 
 @pytest.fixture
-def api(aws: dict[str, Any]) -> Iterator[Api]:
-    importer = BankImporter(aws["banks_table"])
+def api(aws: Aws) -> Iterator[Api]:
+    importer = BankImporter(aws.banks_table)
     importer.import_path(SAMPLE)
     importer.load_reference_banks()
     with api_under_test(aws) as under_test:
@@ -105,16 +106,16 @@ def test_unknown_and_bad_bank_ids(api: Api) -> None:
 
 
 def test_a_profile_reads_the_banks_table_once_and_a_warm_search_not_at_all(
-    aws: dict[str, Any],
+    aws: Aws,
 ) -> None:
-    importer = BankImporter(aws["banks_table"])
+    importer = BankImporter(aws.banks_table)
     importer.import_path(SAMPLE)
     with api_under_test(aws) as api, counting_calls(api.runtime.session) as calls:
         assert get(api, f"/api/banks/{STRONG}")[0] == 200
         banks_calls = [
             call.operation
             for call in calls.calls
-            if call.params.get("TableName") == aws["names"].banks_table
+            if call.params.get("TableName") == aws.names.banks_table
         ]
         assert banks_calls == ["GetItem"]
         # The other call is the research flags' read of the latest publications (Jobs table).

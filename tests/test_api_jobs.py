@@ -13,6 +13,7 @@ from chalicelib.jobs.model import Job, JobType, WorkerEvent
 from chalicelib.jobs.service import COULD_NOT_START
 from tests.api_support import Api, api_under_test
 from tests.fakes import RecordingInvoker, put_bank
+from tests.moto_account import Aws
 from tests.podcasts.support import put_report
 
 BANK = "9900001"
@@ -27,8 +28,8 @@ JOB_KEYS = {
 
 
 @pytest.fixture
-def api(aws: dict[str, Any]) -> Iterator[Api]:
-    put_bank(aws["banks_table"], BANK)
+def api(aws: Aws) -> Iterator[Api]:
+    put_bank(aws.banks_table, BANK)
     with api_under_test(aws) as under_test:
         yield under_test
 
@@ -96,7 +97,7 @@ def test_an_unknown_bank_is_404(api: Api) -> None:
 
 
 def test_a_bank_known_by_name_only_is_409_no_data(api: Api) -> None:
-    put_bank(api.aws["banks_table"], "852218", "JPMorgan Chase Bank, N.A.", quarters=0)
+    put_bank(api.aws.banks_table, "852218", "JPMorgan Chase Bank, N.A.", quarters=0)
     response = api.post("/api/research/852218/generate-background")
     assert response.status_code == 409
     data = body(response)
@@ -106,8 +107,8 @@ def test_a_bank_known_by_name_only_is_409_no_data(api: Api) -> None:
     assert api.jobs_items() == []
 
 
-def test_a_worker_that_cannot_be_started_is_503_and_the_job_fails(aws: dict[str, Any]) -> None:
-    put_bank(aws["banks_table"], BANK)
+def test_a_worker_that_cannot_be_started_is_503_and_the_job_fails(aws: Aws) -> None:
+    put_bank(aws.banks_table, BANK)
     broken = RecordingInvoker(fail_with=RuntimeError("Lambda is down"))
     with api_under_test(aws, invoker=lambda _: broken) as api:
         response = api.post(REPORT_START)
@@ -118,9 +119,9 @@ def test_a_worker_that_cannot_be_started_is_503_and_the_job_fails(aws: dict[str,
         assert "Lambda is down" not in json.dumps(status)
 
 
-def test_an_unexpected_error_is_a_500_without_internals(aws: dict[str, Any]) -> None:
-    put_bank(aws["banks_table"], BANK)
-    aws["dynamodb"].delete_table(TableName=aws["names"].jobs_table)
+def test_an_unexpected_error_is_a_500_without_internals(aws: Aws) -> None:
+    put_bank(aws.banks_table, BANK)
+    aws.dynamodb.delete_table(TableName=aws.names.jobs_table)
     with api_under_test(aws) as api:
         response = api.post(REPORT_START)
         assert response.status_code == 500

@@ -16,6 +16,7 @@ from chalicelib.jobs.progress import ProgressReporter
 from chalicelib.runtime import Runtime
 from tests.api_support import Api, api_under_test
 from tests.fakes import counting_client_calls, put_bank
+from tests.moto_account import Aws
 
 BANK = "9900001"
 OTHER = "9900002"
@@ -51,9 +52,9 @@ def podcast_pipeline(runtime: Runtime) -> Any:
 
 
 @pytest.fixture
-def api(aws: dict[str, Any]) -> Iterator[Api]:
+def api(aws: Aws) -> Iterator[Api]:
     for bank in (BANK, OTHER):
-        put_bank(aws["banks_table"], bank)
+        put_bank(aws.banks_table, bank)
 
     def pipelines(runtime: Runtime) -> dict[JobType, Any]:
         return {
@@ -163,10 +164,10 @@ def test_the_overview_lists_active_jobs_first_then_outcomes(api: Api) -> None:
     assert page["nextCursor"] is None and page["count"] == 2
 
 
-def test_the_overview_pages_with_a_cursor(aws: dict[str, Any]) -> None:
+def test_the_overview_pages_with_a_cursor(aws: Aws) -> None:
     banks = [str(9_900_200 + index) for index in range(7)]
     for bank in banks:
-        put_bank(aws["banks_table"], bank)
+        put_bank(aws.banks_table, bank)
     with api_under_test(aws) as api:
         for bank in banks:
             api.post(f"/api/research/{bank}/generate-background")

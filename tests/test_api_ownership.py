@@ -13,6 +13,7 @@ from chalicelib.auth import caller_from_context, short_hash
 from chalicelib.jobs.model import Caller
 from tests.api_support import Api, api_under_test
 from tests.fakes import put_bank
+from tests.moto_account import Aws
 
 BANK = "9900001"
 START = f"/api/research/{BANK}/generate-background"
@@ -23,9 +24,9 @@ ADMIN = Caller(identity=short_hash("apikey:ops"), admin=True, correlation_id="re
 
 
 @pytest.fixture
-def api(aws: dict[str, Any]) -> Iterator[tuple[Api, list[Caller]]]:
+def api(aws: Aws) -> Iterator[tuple[Api, list[Caller]]]:
     for bank in (BANK, "9900002"):
-        put_bank(aws["banks_table"], bank)
+        put_bank(aws.banks_table, bank)
     with api_under_test(aws) as under_test:
         acting = [ALICE]
         # What API Gateway would vouch for, as the test says (chalice's test client sends
@@ -69,9 +70,9 @@ def test_joining_a_shared_job_stays_open_to_everyone(api: tuple[Api, list[Caller
     assert joined.status_code == 200 and body(joined)["job"]["jobId"] == first["jobId"]
 
 
-def test_starts_are_limited_per_caller_and_minute(aws: dict[str, Any]) -> None:
+def test_starts_are_limited_per_caller_and_minute(aws: Aws) -> None:
     for index in range(5):
-        put_bank(aws["banks_table"], str(9_900_100 + index))
+        put_bank(aws.banks_table, str(9_900_100 + index))
     with api_under_test(aws, settings={"STARTS_PER_MINUTE": "3"}) as client:
         client.runtime.caller = lambda _context: ALICE  # type: ignore[method-assign]
         client.clock.advance(60 - client.clock.now() % 60)  # at the start of a minute
@@ -91,8 +92,8 @@ def test_starts_are_limited_per_caller_and_minute(aws: dict[str, Any]) -> None:
         assert client.post("/api/research/9900104/generate-background").status_code == 202
 
 
-def test_polls_are_not_limited(aws: dict[str, Any]) -> None:
-    put_bank(aws["banks_table"], BANK)
+def test_polls_are_not_limited(aws: Aws) -> None:
+    put_bank(aws.banks_table, BANK)
     with api_under_test(aws, settings={"STARTS_PER_MINUTE": "1"}) as client:
         client.post(START)
         for _ in range(20):

@@ -15,6 +15,7 @@ from chalicelib.jobs.progress import ProgressReporter
 from chalicelib.runtime import Runtime
 from tests.api_support import Api, api_under_test
 from tests.fakes import CallLog, counting_calls, put_bank
+from tests.moto_account import Aws
 from tests.podcasts.support import put_report
 
 BANK = "9900001"
@@ -22,8 +23,8 @@ FUNCTIONS = {JobType.REPORT: "bank-research-dev-report_worker", JobType.PODCAST:
 
 
 @pytest.fixture
-def counted(aws: dict[str, Any]) -> Iterator[tuple[Api, CallLog, Stubber]]:
-    put_bank(aws["banks_table"], BANK)
+def counted(aws: Aws) -> Iterator[tuple[Api, CallLog, Stubber]]:
+    put_bank(aws.banks_table, BANK)
     stubs: list[Stubber] = []
 
     def lambda_invoker(runtime: Runtime) -> LambdaInvoker:
@@ -66,7 +67,7 @@ def test_a_start_is_one_get_item_one_conditional_put_and_one_event_invoke(counte
     # The bank check, the caller's start counter (fair limits), the conditional write, the
     # event.
     assert calls.operations() == ["GetItem", "UpdateItem", "PutItem", "Invoke"]
-    assert calls.calls[0].params["TableName"] == api.aws["names"].banks_table
+    assert calls.calls[0].params["TableName"] == api.aws.names.banks_table
     put = calls.calls[2].params
     assert "ConditionExpression" in put and put["ReturnValuesOnConditionCheckFailure"] == "ALL_OLD"
     assert "ExpressionAttributeNames" in put
@@ -117,8 +118,8 @@ def test_a_podcast_start_without_a_report_writes_nothing(counted: Any) -> None:
     assert calls.operations() == ["GetItem", "GetItem"]
 
 
-def test_a_job_writes_progress_within_the_bound(aws: dict[str, Any]) -> None:
-    put_bank(aws["banks_table"], BANK)
+def test_a_job_writes_progress_within_the_bound(aws: Aws) -> None:
+    put_bank(aws.banks_table, BANK)
     clock_holder: list[Any] = []
 
     def pipeline(job: Job, progress: ProgressReporter) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from chalicelib.jobs.progress import ProgressReporter
 from chalicelib.runtime import Runtime
 from tests.api_support import api_under_test
 from tests.fakes import put_bank
+from tests.moto_account import Aws
 
 BANKS = [str(9_900_001 + index) for index in range(20)]
 
@@ -39,9 +40,9 @@ def thread_invoker(runtime: Runtime) -> ThreadInvoker:
     )
 
 
-def test_twenty_banks_started_at_once_complete_independently(aws: dict[str, Any]) -> None:
+def test_twenty_banks_started_at_once_complete_independently(aws: Aws) -> None:
     for bank in BANKS:
-        put_bank(aws["banks_table"], bank)
+        put_bank(aws.banks_table, bank)
     pipeline = RecordingPipeline()
     with api_under_test(
         aws, invoker=thread_invoker, pipelines=lambda _: {JobType.REPORT: pipeline}
@@ -78,8 +79,8 @@ def test_twenty_banks_started_at_once_complete_independently(aws: dict[str, Any]
             assert job["result"] == {"url": f"/api/research/{bank}/report", "jobId": started[bank]}
 
 
-def test_fifty_users_starting_one_bank_share_one_job_that_runs_once(aws: dict[str, Any]) -> None:
-    put_bank(aws["banks_table"], BANKS[0])
+def test_fifty_users_starting_one_bank_share_one_job_that_runs_once(aws: Aws) -> None:
+    put_bank(aws.banks_table, BANKS[0])
     pipeline = RecordingPipeline()  # held until every user has started, so none comes late
     with api_under_test(
         aws, invoker=thread_invoker, pipelines=lambda _: {JobType.REPORT: pipeline}

@@ -27,6 +27,7 @@ from chalicelib.http_edge import (
 from chalicelib.web.routes import SECURITY_HEADERS
 from tests.api_support import Api, api_under_test
 from tests.fakes import put_bank
+from tests.moto_account import Aws
 from tests.podcasts.support import put_report
 from tests.test_error_words import OPERATOR_TEXT
 
@@ -45,8 +46,8 @@ def concrete(path: str) -> str:
 
 
 @pytest.fixture
-def api(aws: dict[str, Any]) -> Iterator[Api]:
-    put_bank(aws["banks_table"], BANK)
+def api(aws: Aws) -> Iterator[Api]:
+    put_bank(aws.banks_table, BANK)
     put_report(aws, BANK)
     with api_under_test(aws) as under_test:
         yield under_test

@@ -11,7 +11,6 @@ import json
 import pkgutil
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -28,6 +27,7 @@ from chalicelib.reports import bedrock_writer as report_bedrock
 from chalicelib.reports.sections import SECTIONS
 from tests.api_support import Api, api_under_test
 from tests.fakes import put_bank
+from tests.moto_account import Aws
 
 # A command (`make …`), a route or an HTTP verb with a path, Markdown code, a setting's
 # name (VOICE_ENGINE, BEDROCK_MODEL_ID=…), the machinery's names.
@@ -136,9 +136,9 @@ def test_refusals_of_the_voice_and_model_services_keep_their_detail_apart(code: 
 
 
 @pytest.fixture
-def api(aws: dict[str, Any]) -> Iterator[Api]:
-    put_bank(aws["banks_table"], BANK)
-    put_bank(aws["banks_table"], NO_DATA, "Known By Name Only", quarters=0)
+def api(aws: Aws) -> Iterator[Api]:
+    put_bank(aws.banks_table, BANK)
+    put_bank(aws.banks_table, NO_DATA, "Known By Name Only", quarters=0)
     with api_under_test(aws) as under_test:
         yield under_test
 

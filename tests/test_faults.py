@@ -22,6 +22,7 @@ from chalicelib.runtime import Runtime
 from tests.api_support import Api, api_under_test
 from tests.fakes import delivery, put_bank
 from tests.faults import FaultInjector, is_claim, is_owned_failure, is_progress, key_ends_with
+from tests.moto_account import Aws
 
 BANK = "9900001"
 REPORT = JobType.REPORT
@@ -69,13 +70,13 @@ class Env:
         return json.loads(response.body)["jobId"] if response.status_code == 200 else None
 
     def objects(self) -> list[str]:
-        listing = self.api.aws["s3"].list_objects_v2(Bucket=self.api.aws["bucket"])
+        listing = self.api.aws.s3.list_objects_v2(Bucket=self.api.aws.bucket)
         return [item["Key"] for item in listing.get("Contents", [])]
 
 
 @pytest.fixture
-def env(aws: dict[str, Any]) -> Iterator[Env]:
-    put_bank(aws["banks_table"], BANK)
+def env(aws: Aws) -> Iterator[Env]:
+    put_bank(aws.banks_table, BANK)
     holder: list[TinyReport] = []
 
     def pipelines(runtime: Runtime) -> dict[JobType, Any]:
@@ -262,12 +263,12 @@ def test_a_throttled_or_failing_read_answers_503_busy(env: Env, operation: str, 
 # Queued is not dead; dead is noticed within a lease ---------------------------------------
 
 
-def test_a_backlog_never_declares_queued_jobs_dead(aws: dict[str, Any]) -> None:
+def test_a_backlog_never_declares_queued_jobs_dead(aws: Aws) -> None:
     """200 jobs started at once for 4 workers of 10 s each: the last waits 500 s, beyond
     the old 300 s claim deadline, within Lambda's 2 400 s event age."""
     banks = [str(9_900_100 + index) for index in range(200)]
     for bank in banks:
-        put_bank(aws["banks_table"], bank)
+        put_bank(aws.banks_table, bank)
     with api_under_test(aws, pipelines=lambda runtime: {REPORT: TinyReport(runtime)}) as api:
         for bank in banks:
             assert api.post(f"/api/research/{bank}/generate-background").status_code == 202

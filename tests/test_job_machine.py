@@ -41,6 +41,7 @@ from chalicelib.jobs.store import JobStore
 from tests.conftest import REGION
 from tests.fakes import FakeClock
 from tests.faults import FaultInjector
+from tests.moto_account import Aws
 
 REPORT = JobType.REPORT
 CLIENT_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4})  # as the runtime's
@@ -56,7 +57,8 @@ class Run:
 
 
 class JobMachine(RuleBasedStateMachine):
-    aws: ClassVar[dict[str, Any]]
+    aws: ClassVar[Aws]
+    checker_table: ClassVar[Any]
 
     events = Bundle("events")
     runs = Bundle("runs")
@@ -68,13 +70,13 @@ class JobMachine(RuleBasedStateMachine):
         # lost answer is retried) must not carry over from one example to the next, or the
         # same steps would play out differently.
         table = boto3.resource("dynamodb", region_name=REGION, config=CLIENT_CONFIG).Table(
-            self.aws["names"].jobs_table
+            self.aws.names.jobs_table
         )
         self.faults = FaultInjector().attach(table.meta.client)
         self.store = JobStore(table, self.clock)
         # The checks read through a client of their own, which no injected fault meets.
-        self.checker = JobStore(self.aws["checker_table"], self.clock)
-        self.bucket = ArtifactBucket(self.aws["s3"], self.aws["bucket"])
+        self.checker = JobStore(self.checker_table, self.clock)
+        self.bucket = ArtifactBucket(self.aws.s3, self.aws.bucket)
         namespace = next(_namespaces)
         # One bank: its items are independent of every other bank's by construction (the
         # partition key), and one keeps the search on the interleavings that matter.
@@ -200,7 +202,7 @@ class JobMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         # Keep the shared table small: moto copies whole tables on every transaction.
-        table = self.aws["checker_table"]
+        table = self.checker_table
         for bank in self.banks:
             found = table.query(KeyConditionExpression=Key("pk").eq(items.bank_pk(bank)))
             with table.batch_writer() as batch:
@@ -257,9 +259,9 @@ class JobMachine(RuleBasedStateMachine):
 
 
 @pytest.fixture
-def machine(aws: dict[str, Any]) -> Iterator[type[JobMachine]]:
-    checker = boto3.resource("dynamodb", region_name=REGION).Table(aws["names"].jobs_table)
-    JobMachine.aws = {**aws, "checker_table": checker}
+def machine(aws: Aws) -> Iterator[type[JobMachine]]:
+    checker = boto3.resource("dynamodb", region_name=REGION).Table(aws.names.jobs_table)
+    JobMachine.aws, JobMachine.checker_table = aws, checker
     yield JobMachine
 
 

@@ -15,6 +15,7 @@ from chalicelib.jobs.model import ErrorCode, Job, JobType, Publication, Status, 
 from chalicelib.jobs.rules import Refusal
 from chalicelib.jobs.store import JobStore
 from tests.fakes import FakeClock, counting_client_calls
+from tests.moto_account import Aws
 
 REPORT = JobType.REPORT
 
@@ -25,12 +26,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(aws: dict[str, Any], clock: FakeClock) -> JobStore:
-    return JobStore(aws["jobs_table"], clock)
+def store(aws: Aws, clock: FakeClock) -> JobStore:
+    return JobStore(aws.jobs_table, clock)
 
 
-def stored(aws: dict[str, Any], idrssd: str = "1", job_type: JobType = REPORT) -> dict[str, Any]:
-    return aws["jobs_table"].get_item(Key=job_key(idrssd, job_type), ConsistentRead=True)["Item"]
+def stored(aws: Aws, idrssd: str = "1", job_type: JobType = REPORT) -> dict[str, Any]:
+    return aws.jobs_table.get_item(Key=job_key(idrssd, job_type), ConsistentRead=True)["Item"]
 
 
 def claim(store: JobStore, job: Job, token: str = "run-1") -> Job:
@@ -57,9 +58,9 @@ def test_a_second_start_joins_the_active_job(store: JobStore) -> None:
     assert second.job_id == first.job_id and second.status is Status.PENDING
 
 
-def test_the_conflict_answer_needs_no_second_read(store: JobStore, aws: dict[str, Any]) -> None:
+def test_the_conflict_answer_needs_no_second_read(store: JobStore, aws: Aws) -> None:
     first, _ = store.start("1", REPORT, {})
-    with counting_client_calls(aws["jobs_table"].meta.client) as calls:
+    with counting_client_calls(aws.jobs_table.meta.client) as calls:
         joined, created = store.start("1", REPORT, {})
     assert not created and joined.job_id == first.job_id
     assert calls.operations() == ["PutItem"]
@@ -126,7 +127,7 @@ def test_a_superseded_run_cannot_write(store: JobStore, clock: FakeClock) -> Non
     assert store.latest("1", REPORT) is None
 
 
-def test_a_cancelled_run_stops_at_its_next_write(store: JobStore, aws: dict[str, Any]) -> None:
+def test_a_cancelled_run_stops_at_its_next_write(store: JobStore, aws: Aws) -> None:
     running = started_and_claimed(store)
     cancelled = store.cancel("1", REPORT)
     assert cancelled.status is Status.FAILED and cancelled.error_code == ErrorCode.CANCELLED
@@ -232,9 +233,7 @@ def test_a_pending_job_cannot_be_claimed_after_its_window(
 # 4. Heartbeat lease -------------------------------------------------------------------------
 
 
-def test_every_owned_write_extends_the_lease(
-    store: JobStore, aws: dict[str, Any], clock: FakeClock
-) -> None:
+def test_every_owned_write_extends_the_lease(store: JobStore, aws: Aws, clock: FakeClock) -> None:
     running = started_and_claimed(store)
     assert int(stored(aws)["leaseUntil"]) == rules.epoch_ms(clock.now() + 90)
     clock.advance(60)
@@ -294,7 +293,7 @@ def test_a_dead_job_cannot_be_cancelled(store: JobStore, clock: FakeClock) -> No
 # 5. Monotonic progress, final terminal states ----------------------------------------------
 
 
-def test_progress_never_goes_down(store: JobStore, aws: dict[str, Any]) -> None:
+def test_progress_never_goes_down(store: JobStore, aws: Aws) -> None:
     running = started_and_claimed(store)
     store.report_progress(running, 40, "analyze", "Analyzing")
     store.report_progress(running, 40, "analyze", "Analyzing")  # a retried write passes
@@ -313,7 +312,7 @@ def test_completed_means_one_hundred(store: JobStore) -> None:
     assert done.lease_until is None and done.finished_at is not None
 
 
-def test_terminal_states_are_final(store: JobStore, aws: dict[str, Any]) -> None:
+def test_terminal_states_are_final(store: JobStore, aws: Aws) -> None:
     running = started_and_claimed(store)
     store.complete(running, {}, "done")
     before = stored(aws)
@@ -347,13 +346,13 @@ def started_and_claimed_again(store: JobStore) -> Job:
 
 
 def test_progress_writes_touch_only_their_fields(
-    store: JobStore, aws: dict[str, Any], clock: FakeClock
+    store: JobStore, aws: Aws, clock: FakeClock
 ) -> None:
     job, _ = store.start("1", REPORT, {"k": "v"})
     running = claim(store, job)
     before = stored(aws)
     clock.advance(1)
-    with counting_client_calls(aws["jobs_table"].meta.client) as calls:
+    with counting_client_calls(aws.jobs_table.meta.client) as calls:
         store.report_progress(running, 10, "load", "Loading")
     update = calls.calls[0].params["UpdateExpression"]
     assert update.startswith("SET ") and "#status" not in update
@@ -365,11 +364,9 @@ def test_progress_writes_touch_only_their_fields(
 # 6. Owned publication -----------------------------------------------------------------------
 
 
-def test_a_completion_publishes_in_the_same_transaction(
-    store: JobStore, aws: dict[str, Any]
-) -> None:
+def test_a_completion_publishes_in_the_same_transaction(store: JobStore, aws: Aws) -> None:
     running = started_and_claimed(store)
-    with counting_client_calls(aws["jobs_table"].meta.client) as calls:
+    with counting_client_calls(aws.jobs_table.meta.client) as calls:
         store.complete(running, {"url": "/x"}, "Report ready", publication(running))
     assert calls.operations() == ["TransactWriteItems"]
     items = calls.calls[0].params["TransactItems"]
@@ -381,11 +378,11 @@ def test_a_completion_publishes_in_the_same_transaction(
 
 
 def test_an_older_job_never_replaces_a_newer_artifact(
-    store: JobStore, aws: dict[str, Any], clock: FakeClock
+    store: JobStore, aws: Aws, clock: FakeClock
 ) -> None:
     running = started_and_claimed(store)
     newer = Publication("1", REPORT, "newer-job", running.created_at + 60, {"document": "k"}, {})
-    aws["jobs_table"].put_item(
+    aws.jobs_table.put_item(
         Item={**latest_key("1", REPORT), "jobId": "newer-job", "idrssd": "1",
               "type": "report", "jobCreatedAt": int(newer.job_created_at * 1000),
               "keys": newer.keys, "summary": {}}
@@ -411,10 +408,10 @@ def test_the_library_lists_newest_first_and_finds_one(store: JobStore, clock: Fa
     assert store.history("1", REPORT) == [] and store.version("1", REPORT, ids[0]) is None
 
 
-def test_the_latest_of_each_type_is_one_batch_read(store: JobStore, aws: dict[str, Any]) -> None:
+def test_the_latest_of_each_type_is_one_batch_read(store: JobStore, aws: Aws) -> None:
     running = started_and_claimed(store)
     store.complete(running, {}, "done", publication(running))
-    with counting_client_calls(aws["jobs_table"].meta.client) as calls:
+    with counting_client_calls(aws.jobs_table.meta.client) as calls:
         latest = store.latest_of_each("1")
     assert calls.operations() == ["BatchGetItem"]
     assert set(latest) == {REPORT} and latest[REPORT].job_id == running.job_id
@@ -448,14 +445,14 @@ def test_cancel_without_an_active_job(store: JobStore) -> None:
 
 
 def test_an_expired_item_reads_as_absent_and_is_replaceable(
-    store: JobStore, clock: FakeClock, aws: dict[str, Any]
+    store: JobStore, clock: FakeClock, aws: Aws
 ) -> None:
     running = started_and_claimed(store)
     store.complete(running, {}, "done")
     assert store.get("1", REPORT) is not None
     clock.advance(86_401)
     assert store.get("1", REPORT) is None
-    assert "Item" in aws["jobs_table"].get_item(Key=job_key("1", REPORT))  # still stored
+    assert "Item" in aws.jobs_table.get_item(Key=job_key("1", REPORT))  # still stored
     _, created = store.start("1", REPORT, {})
     assert created
 

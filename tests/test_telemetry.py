@@ -21,6 +21,7 @@ from chalicelib.jobs.progress import ProgressReporter
 from chalicelib.runtime import Runtime
 from tests.api_support import Api, api_under_test
 from tests.fakes import FakeClock, put_bank
+from tests.moto_account import Aws
 from tests.telemetry_support import emf_points, log_lines, named
 
 BANK = "9900001"
@@ -52,8 +53,8 @@ class Stages:
         return {"url": f"/api/research/{job.idrssd}/report"}
 
 
-def api_with(aws: dict[str, Any], ending: str) -> Iterator[Api]:
-    put_bank(aws["banks_table"], BANK)
+def api_with(aws: Aws, ending: str) -> Iterator[Api]:
+    put_bank(aws.banks_table, BANK)
 
     def pipelines(built: Runtime) -> dict[JobType, Any]:
         return {JobType.REPORT: Stages(built.clock, ending)}
@@ -63,17 +64,17 @@ def api_with(aws: dict[str, Any], ending: str) -> Iterator[Api]:
 
 
 @pytest.fixture
-def completing(aws: dict[str, Any]) -> Iterator[Api]:
+def completing(aws: Aws) -> Iterator[Api]:
     yield from api_with(aws, "complete")
 
 
 @pytest.fixture
-def failing(aws: dict[str, Any]) -> Iterator[Api]:
+def failing(aws: Aws) -> Iterator[Api]:
     yield from api_with(aws, "fail")
 
 
 @pytest.fixture
-def flaky(aws: dict[str, Any]) -> Iterator[Api]:
+def flaky(aws: Aws) -> Iterator[Api]:
     yield from api_with(aws, "throttled-once")
 
 

@@ -25,6 +25,7 @@ from chalicelib.runtime import Runtime
 from ingest.importer import BankImporter
 from tests.api_support import Api, api_under_test
 from tests.fakes import converse_answer, put_bank, stubbed_bedrock
+from tests.moto_account import Aws
 from tests.telemetry_support import emf_points, log_lines, named
 from tests.test_telemetry import START, Stages
 
@@ -33,8 +34,8 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "ffiec"
 
 
 @pytest.fixture
-def api(aws: dict[str, Any]) -> Iterator[Api]:
-    put_bank(aws["banks_table"], BANK)
+def api(aws: Aws) -> Iterator[Api]:
+    put_bank(aws.banks_table, BANK)
 
     def pipelines(built: Runtime) -> dict[JobType, Any]:
         return {JobType.REPORT: Stages(built.clock)}
@@ -152,9 +153,9 @@ def test_polly_calls_are_timed_and_throttles_counted(capsys: pytest.CaptureFixtu
 
 
 def test_an_import_reports_its_rows_banks_and_duration(
-    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    aws: Aws, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    summary = BankImporter(aws["banks_table"]).import_path(SAMPLE)
+    summary = BankImporter(aws.banks_table).import_path(SAMPLE)
     points = emf_points(capsys.readouterr().out)
     assert [p.total for p in named(points, "ImportRows")] == [summary.rows_read] != [0]
     assert [p.total for p in named(points, "ImportBanks")] == [summary.banks]

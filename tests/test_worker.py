@@ -19,6 +19,7 @@ from chalicelib.jobs.store import JobStore
 from chalicelib.jobs.worker import UNEXPECTED, JobRunner
 from chalicelib.logs import get_logger
 from tests.fakes import FakeClock, delivery
+from tests.moto_account import Aws
 
 REPORT = JobType.REPORT
 
@@ -29,8 +30,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def store(aws: dict[str, Any], clock: FakeClock) -> JobStore:
-    return JobStore(aws["jobs_table"], clock)
+def store(aws: Aws, clock: FakeClock) -> JobStore:
+    return JobStore(aws.jobs_table, clock)
 
 
 @pytest.fixture
@@ -224,11 +225,9 @@ def test_a_superseded_worker_stops_and_leaves_the_new_job_alone(
     assert seen is not None and seen.job_id == new_ids[0] and seen.status is Status.PENDING
 
 
-def test_progress_writes_are_coalesced(
-    store: JobStore, clock: FakeClock, aws: dict[str, Any]
-) -> None:
+def test_progress_writes_are_coalesced(store: JobStore, clock: FakeClock, aws: Aws) -> None:
     writes: list[str] = []
-    aws["jobs_table"].meta.client.meta.events.register(
+    aws.jobs_table.meta.client.meta.events.register(
         "before-call.dynamodb.UpdateItem", lambda params, **_: writes.append("update")
     )
     # 4 stages x 250 reports, 10 ms apart: 10 s of work reporting 1 000 times.
@@ -262,9 +261,9 @@ def test_progress_reports_never_go_backwards(store: JobStore, clock: FakeClock) 
 
 
 def test_the_artifact_is_stored_before_the_job_says_completed(
-    store: JobStore, clock: FakeClock, aws: dict[str, Any]
+    store: JobStore, clock: FakeClock, aws: Aws
 ) -> None:
-    s3, bucket = aws["s3"], aws["bucket"]
+    s3, bucket = aws.s3, aws.bucket
     seen_at_completion: list[bool] = []
     original = store.complete
 
@@ -285,10 +284,10 @@ def test_the_artifact_is_stored_before_the_job_says_completed(
 
 
 def test_a_failed_artifact_write_never_completes_the_job(
-    store: JobStore, clock: FakeClock, aws: dict[str, Any]
+    store: JobStore, clock: FakeClock, aws: Aws
 ) -> None:
     def pipeline(job: Job, progress: ProgressReporter) -> dict[str, Any]:
-        aws["s3"].put_object(Bucket="no-such-bucket", Key="x", Body=b"{}")
+        aws.s3.put_object(Bucket="no-such-bucket", Key="x", Body=b"{}")
         return {"url": "/never"}
 
     job, _ = store.start("1", REPORT, {})

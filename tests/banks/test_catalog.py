@@ -7,7 +7,6 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import boto3
 import pytest
@@ -21,6 +20,7 @@ from chalicelib.banks.table import BanksTable
 from ingest.importer import BankImporter
 from ingest.reference import ReferenceBank, read_reference_banks
 from tests.fakes import CallLog, counting_calls
+from tests.moto_account import Aws
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
 
@@ -44,14 +44,14 @@ class Counted:
 
 
 @pytest.fixture
-def counted(aws: dict[str, Any]) -> Iterator[Counted]:
-    importer = BankImporter(aws["banks_table"])
+def counted(aws: Aws) -> Iterator[Counted]:
+    importer = BankImporter(aws.banks_table)
     importer.import_path(SAMPLE)
     importer.load_reference_banks()
     session = boto3.session.Session()
     clock = FakeClock()
     with counting_calls(session) as calls:  # before the client: it copies the session's events
-        banks = BanksTable(session.resource("dynamodb").Table(aws["names"].banks_table))
+        banks = BanksTable(session.resource("dynamodb").Table(aws.names.banks_table))
         yield Counted(BankCatalog(banks, SearchIndex(banks, clock=clock)), banks, clock, calls)
 
 
@@ -113,8 +113,8 @@ def test_control_characters_are_rejected(catalog: BankCatalog, text: str) -> Non
         catalog.search(text)
 
 
-def test_at_most_fifty_results(aws: dict[str, Any]) -> None:
-    banks = BanksTable(aws["banks_table"])
+def test_at_most_fifty_results(aws: Aws) -> None:
+    banks = BanksTable(aws.banks_table)
     banks.write_index(IndexEntry(str(i), f"Bank {i:03d}", "X", "KS") for i in range(1, 121))
     catalog = BankCatalog(banks)
     assert len(catalog.search("bank")) == 50
@@ -155,13 +155,13 @@ def test_profile_errors(catalog: BankCatalog) -> None:
 
 
 def test_a_profile_imported_by_an_older_importer_asks_for_a_new_import(
-    aws: dict[str, Any],
+    aws: Aws,
 ) -> None:
-    aws["banks_table"].put_item(
+    aws.banks_table.put_item(
         Item={"pk": "BANK#5", "sk": "PROFILE", "idrssd": "5", "name": "Old Bank",
               "data": "loaded", "latestQuarter": "20241231", "latestMetrics": {"roa": 1}}
     )  # fmt: skip
-    banks = BanksTable(aws["banks_table"])
+    banks = BanksTable(aws.banks_table)
     profile = BankCatalog(banks).profile("5")
     assert profile["data"] == "none" and "loaded again" in profile["message"]
     with pytest.raises(NoBankData, match="Old Bank"):
@@ -192,7 +192,7 @@ def test_a_start_checks_the_bank_with_one_get_item(counted: Counted) -> None:
 
 
 def test_a_warm_search_makes_no_call_until_an_import_moves_the_version(
-    counted: Counted, aws: dict[str, Any]
+    counted: Counted, aws: Aws
 ) -> None:
     catalog, calls, clock = counted.catalog, counted.calls, counted.clock
     calls.clear()
@@ -208,7 +208,7 @@ def test_a_warm_search_makes_no_call_until_an_import_moves_the_version(
     assert calls.operations() == ["GetItem"]  # the version, unchanged: nothing reloaded
     # An import (here: a new reference bank) moves the version; the next check reloads.
     new_bank = ReferenceBank("1234567", "Brand New National Bank", "Town", "KS")
-    BankImporter(aws["banks_table"]).load_reference_banks([*read_reference_banks(), new_bank])
+    BankImporter(aws.banks_table).load_reference_banks([*read_reference_banks(), new_bank])
     calls.clear()
     assert catalog.search("brand new") == []  # until the next check, the old index answers
     assert calls.operations() == []
@@ -217,9 +217,7 @@ def test_a_warm_search_makes_no_call_until_an_import_moves_the_version(
     assert calls.operations() == ["GetItem", "BatchGetItem"]
 
 
-def test_reimporting_the_same_files_keeps_the_version(
-    counted: Counted, aws: dict[str, Any]
-) -> None:
+def test_reimporting_the_same_files_keeps_the_version(counted: Counted, aws: Aws) -> None:
     before = counted.banks.index_version()
-    BankImporter(aws["banks_table"]).import_path(SAMPLE)
+    BankImporter(aws.banks_table).import_path(SAMPLE)
     assert counted.banks.index_version() == before

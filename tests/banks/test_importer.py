@@ -16,6 +16,7 @@ from ingest.errors import FFIECFormatError, ImportIncomplete, SyntheticUnderReal
 from ingest.importer import BankImporter
 from ingest.reference import ReferenceBank, read_reference_banks
 from tests.banks.builders import bank_values, simple_quarter
+from tests.moto_account import Aws
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
 
@@ -35,8 +36,8 @@ def _get(table: Any, pk: str, sk: str) -> dict[str, Any] | None:
     return table.get_item(Key={"pk": pk, "sk": sk}).get("Item")
 
 
-def test_sample_import_is_idempotent(aws: dict[str, Any]) -> None:
-    table = aws["banks_table"]
+def test_sample_import_is_idempotent(aws: Aws) -> None:
+    table = aws.banks_table
     importer = BankImporter(table, real_ids=set())
     summary = importer.import_path(SAMPLE)
     assert summary.banks == 25
@@ -61,8 +62,8 @@ def test_sample_import_is_idempotent(aws: dict[str, Any]) -> None:
     )
 
 
-def test_newer_file_replaces_the_quarter(aws: dict[str, Any], tmp_path: Path) -> None:
-    table = aws["banks_table"]
+def test_newer_file_replaces_the_quarter(aws: Aws, tmp_path: Path) -> None:
+    table = aws.banks_table
     importer = BankImporter(table, real_ids=set())
     simple_quarter(tmp_path / "v1", "20240331", {"11": bank_values(), "12": bank_values()})
     importer.import_path(tmp_path / "v1")
@@ -75,8 +76,8 @@ def test_newer_file_replaces_the_quarter(aws: dict[str, Any], tmp_path: Path) ->
     assert marker["status"] == "complete" and json.loads(marker["ids"]) == ["11"]
 
 
-def test_later_quarter_alone_uses_stored_year_to_date(aws: dict[str, Any], tmp_path: Path) -> None:
-    table = aws["banks_table"]
+def test_later_quarter_alone_uses_stored_year_to_date(aws: Aws, tmp_path: Path) -> None:
+    table = aws.banks_table
     importer = BankImporter(table, real_ids=set())
     simple_quarter(tmp_path / "q1", "20240331", {"21": bank_values(net_income_ytd=10)})
     simple_quarter(tmp_path / "q2", "20240630", {"21": bank_values(net_income_ytd=25)})
@@ -95,8 +96,8 @@ def test_later_quarter_alone_uses_stored_year_to_date(aws: dict[str, Any], tmp_p
     assert _get(table, "BANK#21", "PROFILE")["latestQuarter"] == "20241231"
 
 
-def test_malformed_file_writes_nothing(aws: dict[str, Any], tmp_path: Path) -> None:
-    table = aws["banks_table"]
+def test_malformed_file_writes_nothing(aws: Aws, tmp_path: Path) -> None:
+    table = aws.banks_table
     simple_quarter(tmp_path / "a", "20240331", {"31": bank_values()})
     simple_quarter(tmp_path / "b", "20240630", {"31": bank_values(RCON2170="12x")})
     with pytest.raises(FFIECFormatError) as caught:
@@ -143,8 +144,8 @@ class _FlakyTable:
         return _FailingBatch(real, 1) if self.batches == 2 else real
 
 
-def test_failed_write_names_the_incomplete_quarter(aws: dict[str, Any], tmp_path: Path) -> None:
-    table = aws["banks_table"]
+def test_failed_write_names_the_incomplete_quarter(aws: Aws, tmp_path: Path) -> None:
+    table = aws.banks_table
     simple_quarter(tmp_path / "a", "20240331", {"41": bank_values(), "42": bank_values()})
     simple_quarter(tmp_path / "b", "20240630", {"41": bank_values(), "42": bank_values()})
     flaky = _FlakyTable(table)
@@ -162,10 +163,8 @@ def test_failed_write_names_the_incomplete_quarter(aws: dict[str, Any], tmp_path
     assert _get(table, "BANK#42", "Q#20240630") is not None
 
 
-def test_reference_banks_have_no_data_until_real_import(
-    aws: dict[str, Any], tmp_path: Path
-) -> None:
-    table = aws["banks_table"]
+def test_reference_banks_have_no_data_until_real_import(aws: Aws, tmp_path: Path) -> None:
+    table = aws.banks_table
     importer = BankImporter(table)
     written = importer.load_reference_banks()
     references = read_reference_banks()
@@ -184,18 +183,16 @@ def test_reference_banks_have_no_data_until_real_import(
     assert _get(table, "BANK#852218", "PROFILE")["data"] == "loaded"
 
 
-def test_synthetic_figures_never_go_under_a_real_id(aws: dict[str, Any], tmp_path: Path) -> None:
-    table = aws["banks_table"]
+def test_synthetic_figures_never_go_under_a_real_id(aws: Aws, tmp_path: Path) -> None:
+    table = aws.banks_table
     simple_quarter(tmp_path, "20240331", {"480228": bank_values()})  # named "(SYNTHETIC)"
     with pytest.raises(SyntheticUnderRealId, match="480228"):
         BankImporter(table).import_path(tmp_path)
     assert _everything(table) == []
 
 
-def test_real_figures_remove_earlier_synthetic_quarters(
-    aws: dict[str, Any], tmp_path: Path
-) -> None:
-    table = aws["banks_table"]
+def test_real_figures_remove_earlier_synthetic_quarters(aws: Aws, tmp_path: Path) -> None:
+    table = aws.banks_table
     importer = BankImporter(table, real_ids=set())
     simple_quarter(tmp_path / "fake", "20231231", {"77": bank_values()})
     importer.import_path(tmp_path / "fake")
@@ -207,9 +204,9 @@ def test_real_figures_remove_earlier_synthetic_quarters(
 
 
 def test_cli_imports_with_progress_and_summary(
-    aws: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    aws: Aws, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status = import_cli.main([str(SAMPLE), "--table", aws["names"].banks_table])
+    status = import_cli.main([str(SAMPLE), "--table", aws.names.banks_table])
     assert status == 0
     err = capsys.readouterr().err
     assert "100% quarter 20241231" in err
@@ -218,9 +215,9 @@ def test_cli_imports_with_progress_and_summary(
 
 
 def test_cli_reports_bad_data_as_a_sentence(
-    aws: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    aws: Aws, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status = import_cli.main([str(tmp_path), "--table", aws["names"].banks_table])
+    status = import_cli.main([str(tmp_path), "--table", aws.names.banks_table])
     assert status == 1
     assert "error:" in capsys.readouterr().err
 
@@ -252,10 +249,10 @@ def _must(table: Any, pk: str, sk: str) -> dict[str, Any]:
     return item
 
 
-def test_many_banks_stream_in_chunks_with_context(aws: dict[str, Any], tmp_path: Path) -> None:
+def test_many_banks_stream_in_chunks_with_context(aws: Aws, tmp_path: Path) -> None:
     """More banks than one BatchGetItem or staging page: flows and metrics use the right
     previous quarter, from the same run (Q2) or from the table (Q3 imported later)."""
-    table = aws["banks_table"]
+    table = aws.banks_table
     importer = BankImporter(table, real_ids=set())
     ids = [str(1000 + number * 7) for number in range(230)]
     simple_quarter(tmp_path / "q1", "20240331", {i: bank_values(net_income_ytd=10) for i in ids})
@@ -283,8 +280,8 @@ def test_many_banks_stream_in_chunks_with_context(aws: dict[str, Any], tmp_path:
     assert json.loads(marker["ids"]) == sorted(ids, key=int)
 
 
-def test_a_missing_index_is_rebuilt_from_the_profiles(aws: dict[str, Any]) -> None:
-    table = aws["banks_table"]
+def test_a_missing_index_is_rebuilt_from_the_profiles(aws: Aws) -> None:
+    table = aws.banks_table
     with BanksTable(table).batch() as batch:
         batch.put_profile(Profile("5", "Lone Profile Bank", "Town", "KS"))
     assert BanksTable(table).index() is None
@@ -299,10 +296,8 @@ def _profile(table: Any, idrssd: str) -> Profile:
     return profile
 
 
-def test_profiles_carry_their_view_and_their_bands_peers(
-    aws: dict[str, Any], tmp_path: Path
-) -> None:
-    table = aws["banks_table"]
+def test_profiles_carry_their_view_and_their_bands_peers(aws: Aws, tmp_path: Path) -> None:
+    table = aws.banks_table
     importer = BankImporter(table, real_ids=set())
     simple_quarter(tmp_path / "q1", "20240331", {"51": bank_values(), "52": bank_values()})
     importer.import_path(tmp_path / "q1")
@@ -319,10 +314,8 @@ def test_profiles_carry_their_view_and_their_bands_peers(
     assert moved.view == first.view  # its own figures did not change
 
 
-def test_an_older_quarter_imported_later_joins_the_series(
-    aws: dict[str, Any], tmp_path: Path
-) -> None:
-    table = aws["banks_table"]
+def test_an_older_quarter_imported_later_joins_the_series(aws: Aws, tmp_path: Path) -> None:
+    table = aws.banks_table
     importer = BankImporter(table, real_ids=set())
     simple_quarter(tmp_path / "q2", "20240630", {"61": bank_values(net_income_ytd=25)})
     simple_quarter(tmp_path / "q1", "20240331", {"61": bank_values(net_income_ytd=10)})
@@ -336,9 +329,9 @@ def test_an_older_quarter_imported_later_joins_the_series(
 
 
 def test_a_bank_removed_from_its_latest_quarter_falls_back_or_loses_its_figures(
-    aws: dict[str, Any], tmp_path: Path
+    aws: Aws, tmp_path: Path
 ) -> None:
-    table = aws["banks_table"]
+    table = aws.banks_table
     importer = BankImporter(table, real_ids=set())
     simple_quarter(tmp_path / "q1", "20240331", {"71": bank_values(), "72": bank_values()})
     simple_quarter(tmp_path / "q2", "20240630", {"71": bank_values(), "72": bank_values()})

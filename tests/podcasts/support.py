@@ -24,20 +24,21 @@ from chalicelib.reports.archive import ReportArchive
 from chalicelib.runtime import Runtime, shipped_pipelines
 from tests.api_support import Api
 from tests.fakes import T0, FakeClock
+from tests.moto_account import Aws
 
 
-def put_report(aws: dict[str, Any], idrssd: str, job_id: str | None = None) -> str:
+def put_report(aws: Aws, idrssd: str, job_id: str | None = None) -> str:
     """A minimal published report (its object and its publication items), enough for a
     podcast start to be accepted; returns its job id."""
     job_id = job_id or new_job_id(T0)
     job = Job(job_id, idrssd, JobType.REPORT, Status.RUNNING, 90, "save", "", 1, T0, T0, 0)
     archive = ReportArchive(
-        ArtifactBucket(aws["s3"], aws["bucket"]), JobStore(aws["jobs_table"], FakeClock())
+        ArtifactBucket(aws.s3, aws.bucket), JobStore(aws.jobs_table, FakeClock())
     )
     document = {"idrssd": idrssd, "jobId": job_id, "asOf": "20241231", "sections": []}
     publication = archive.store(job, document)
-    aws["jobs_table"].put_item(Item=latest_item(publication))
-    aws["jobs_table"].put_item(Item=history_item(publication, T0))
+    aws.jobs_table.put_item(Item=latest_item(publication))
+    aws.jobs_table.put_item(Item=history_item(publication, T0))
     return job_id
 
 

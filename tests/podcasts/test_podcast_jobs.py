@@ -21,6 +21,7 @@ from chalicelib.podcasts.pipeline import REPORT_GONE
 from chalicelib.runtime import shipped_pipelines
 from tests.api_support import Api, api_under_test
 from tests.faults import FaultInjector, key_ends_with
+from tests.moto_account import Aws
 from tests.podcasts.support import ToneEngine, podcast_pipelines, run_job
 from tests.reports.conftest import STRONG
 
@@ -37,7 +38,7 @@ def mp3_frames_ok(data: bytes) -> bool:
 
 
 @pytest.fixture
-def espeak_api(sample: dict[str, Any]) -> Iterator[tuple[Api, list[Clip]]]:
+def espeak_api(sample: Aws) -> Iterator[tuple[Api, list[Clip]]]:
     """The shipped pipelines with eSpeak NG as the voice engine, recording the PCM encoded."""
     encoded: list[Clip] = []
 
@@ -83,19 +84,19 @@ def test_report_then_podcast_with_espeak_plays_a_real_mp3(
     location = audio.headers["Location"]
     assert f"podcasts/{STRONG}/{job['jobId']}.mp3" in location and "X-Amz-Signature" in location
     assert "X-Amz-Expires=300" in location  # at most five minutes
-    bucket = api.aws["bucket"]
-    mp3 = api.aws["s3"].get_object(Bucket=bucket, Key=f"podcasts/{STRONG}/{job['jobId']}.mp3")
+    bucket = api.aws.bucket
+    mp3 = api.aws.s3.get_object(Bucket=bucket, Key=f"podcasts/{STRONG}/{job['jobId']}.mp3")
     assert mp3["ContentType"] == "audio/mpeg"
     data = mp3["Body"].read()
     assert mp3_frames_ok(data)
     info: Any = MP3(io.BytesIO(data)).info
     assert info.length >= 60 and info.channels == 1 and info.bitrate == 64_000
     assert abs(info.length - podcast["durationSeconds"]) < 1.0
-    beside = api.aws["s3"].get_object(Bucket=bucket, Key=f"podcasts/{STRONG}/{job['jobId']}.json")
+    beside = api.aws.s3.get_object(Bucket=bucket, Key=f"podcasts/{STRONG}/{job['jobId']}.json")
     assert json.loads(beside["Body"].read())["jobId"] == job["jobId"]
 
 
-def test_a_podcast_needs_a_finished_report(sample: dict[str, Any]) -> None:
+def test_a_podcast_needs_a_finished_report(sample: Aws) -> None:
     with api_under_test(sample, pipelines=shipped_pipelines) as api:
         response = api.post(
             f"/api/research/{STRONG}/podcast/generate-background",
@@ -114,7 +115,7 @@ def test_a_podcast_needs_a_finished_report(sample: dict[str, Any]) -> None:
         assert bad.status_code == 400
 
 
-def test_no_podcast_yet_is_404_on_both_routes(sample: dict[str, Any]) -> None:
+def test_no_podcast_yet_is_404_on_both_routes(sample: Aws) -> None:
     with api_under_test(sample, pipelines=shipped_pipelines) as api:
         for path in ("podcast", "podcast/audio"):
             response = api.get(f"/api/research/{STRONG}/{path}")
@@ -124,7 +125,7 @@ def test_no_podcast_yet_is_404_on_both_routes(sample: dict[str, Any]) -> None:
 
 
 def test_a_report_that_vanished_before_the_worker_ran_fails_the_job(
-    sample: dict[str, Any],
+    sample: Aws,
 ) -> None:
     with api_under_test(sample, pipelines=podcast_pipelines(ToneEngine)) as api:
         run_job(api, STRONG, "report")
@@ -132,14 +133,14 @@ def test_a_report_that_vanished_before_the_worker_ran_fails_the_job(
             f"/api/research/{STRONG}/podcast/generate-background", '{"experts": ["credit"]}'
         )
         assert started.status_code == 202
-        sample["jobs_table"].delete_item(Key=latest_key(STRONG, JobType.REPORT))
+        sample.jobs_table.delete_item(Key=latest_key(STRONG, JobType.REPORT))
         api.runtime.runner.handle(api.invoker.events[-1].to_payload(), api.runtime.delivery(None))
         job = body(api.get(f"/api/research/{STRONG}/job-status?type=podcast"))["job"]
         assert job["status"] == "failed" and job["error"] == REPORT_GONE
         assert job["errorCode"] == "report_required"
 
 
-def test_no_voice_engine_fails_the_job_with_a_sentence_for_people(sample: dict[str, Any]) -> None:
+def test_no_voice_engine_fails_the_job_with_a_sentence_for_people(sample: Aws) -> None:
     def nothing_installed() -> Any:
         return find_espeak(loader_paths=lambda: None, which=lambda _: None)
 
@@ -152,7 +153,7 @@ def test_no_voice_engine_fails_the_job_with_a_sentence_for_people(sample: dict[s
         assert api.get(f"/api/research/{STRONG}/podcast").status_code == 404
 
 
-def test_silent_audio_is_never_published(sample: dict[str, Any]) -> None:
+def test_silent_audio_is_never_published(sample: Aws) -> None:
     class Mute(ToneEngine):
         def synthesize(self, text: str, voice: Any) -> Clip:
             return Clip(bytes(8), 16000)  # what moto's Polly returns
@@ -165,7 +166,7 @@ def test_silent_audio_is_never_published(sample: dict[str, Any]) -> None:
 
 
 def test_a_failure_mid_synthesis_keeps_the_previous_podcast_playable(
-    sample: dict[str, Any],
+    sample: Aws,
 ) -> None:
     with api_under_test(sample, pipelines=podcast_pipelines(ToneEngine)) as api:
         run_job(api, STRONG, "report")
@@ -185,11 +186,11 @@ def test_a_failure_mid_synthesis_keeps_the_previous_podcast_playable(
         assert kept["jobId"] == first["jobId"]
         audio = api.get(f"/api/research/{STRONG}/podcast/audio")
         assert audio.status_code == 302 and first["jobId"] in audio.headers["Location"]
-    keys = [o["Key"] for o in sample["s3"].list_objects_v2(Bucket=sample["bucket"])["Contents"]]
+    keys = [o["Key"] for o in sample.s3.list_objects_v2(Bucket=sample.bucket)["Contents"]]
     assert not any(job["jobId"] in key for key in keys)  # nothing half-written
 
 
-def test_cancelling_mid_synthesis_stops_it(sample: dict[str, Any]) -> None:
+def test_cancelling_mid_synthesis_stops_it(sample: Aws) -> None:
     holder: list[Api] = []
 
     def cancel_at_line_three(count: int, _: str) -> None:
@@ -209,7 +210,7 @@ def test_cancelling_mid_synthesis_stops_it(sample: dict[str, Any]) -> None:
         assert api.get(f"/api/research/{STRONG}/podcast").status_code == 404
 
 
-def test_progress_is_reported_per_line_and_never_goes_down(sample: dict[str, Any]) -> None:
+def test_progress_is_reported_per_line_and_never_goes_down(sample: Aws) -> None:
     holder: list[Api] = []
     engine = ToneEngine(lambda _count, _text: holder[0].clock.advance(1.5))
     with api_under_test(sample, pipelines=podcast_pipelines(lambda: engine)) as api:
@@ -235,13 +236,13 @@ def test_progress_is_reported_per_line_and_never_goes_down(sample: dict[str, Any
         assert values == sorted(values)
 
 
-def _podcast_objects(sample: dict[str, Any], job_id: str) -> list[str]:
-    listing = sample["s3"].list_objects_v2(Bucket=sample["bucket"], Prefix="podcasts/")
+def _podcast_objects(sample: Aws, job_id: str) -> list[str]:
+    listing = sample.s3.list_objects_v2(Bucket=sample.bucket, Prefix="podcasts/")
     return [item["Key"] for item in listing.get("Contents", []) if job_id in item["Key"]]
 
 
 def test_the_mp3_and_the_script_are_stored_before_the_completion_publishes_them(
-    sample: dict[str, Any],
+    sample: Aws,
 ) -> None:
     with api_under_test(sample, pipelines=podcast_pipelines(ToneEngine)) as api:
         run_job(api, STRONG, "report")
@@ -260,7 +261,7 @@ def test_the_mp3_and_the_script_are_stored_before_the_completion_publishes_them(
 
 @pytest.mark.parametrize("failing", [".mp3", ".json"])
 def test_a_refused_write_at_either_step_publishes_nothing_and_leaves_nothing(
-    sample: dict[str, Any], failing: str
+    sample: Aws, failing: str
 ) -> None:
     with api_under_test(sample, pipelines=podcast_pipelines(ToneEngine)) as api:
         faults = FaultInjector().attach(api.runtime.session)
@@ -275,7 +276,7 @@ def test_a_refused_write_at_either_step_publishes_nothing_and_leaves_nothing(
 
 @pytest.mark.parametrize("failing", [".mp3", ".json"])
 def test_a_throttled_write_at_either_step_hands_the_job_back_and_the_retry_publishes(
-    sample: dict[str, Any], failing: str
+    sample: Aws, failing: str
 ) -> None:
     with api_under_test(sample, pipelines=podcast_pipelines(ToneEngine)) as api:
         faults = FaultInjector().attach(api.runtime.session)

@@ -33,6 +33,7 @@ from chalicelib.podcasts.polly import MAX_CHARS, PollyEngine
 from chalicelib.podcasts.script import split_at_sentences
 from chalicelib.podcasts.template_writer import TemplateScriptWriter
 from tests.api_support import api_under_test
+from tests.moto_account import Aws
 from tests.podcasts.support import podcast_pipelines, run_job, tone
 from tests.reports.conftest import STRONG
 
@@ -106,7 +107,7 @@ def test_a_failed_polly_call_is_a_sentence_with_its_detail_apart(
 
 
 def polly_job(
-    sample: dict[str, Any], stubber_setup: Any, experts: list[str]
+    sample: Aws, stubber_setup: Any, experts: list[str]
 ) -> tuple[dict[str, Any], Stubber, list[float]]:
     """A podcast job whose Polly is a Stubber prepared by ``stubber_setup(stubber, lines)``."""
     client = boto3.client("polly", region_name="us-east-1")
@@ -127,7 +128,7 @@ def polly_job(
         return job, stubber, sleeps
 
 
-def test_a_polly_podcast_uses_each_speakers_voice(sample: dict[str, Any]) -> None:
+def test_a_polly_podcast_uses_each_speakers_voice(sample: Aws) -> None:
     def setup(stubber: Stubber, lines: Any) -> None:
         for line in lines:
             speaker = HOST if line.speaker == "host" else expert_by_id(line.speaker)
@@ -152,7 +153,7 @@ def test_a_polly_podcast_uses_each_speakers_voice(sample: dict[str, Any]) -> Non
     stubber.assert_no_pending_responses()
 
 
-def test_a_throttled_polly_call_is_retried_within_the_job(sample: dict[str, Any]) -> None:
+def test_a_throttled_polly_call_is_retried_within_the_job(sample: Aws) -> None:
     def setup(stubber: Stubber, lines: Any) -> None:
         stubber.add_client_error("synthesize_speech", "ThrottlingException", http_status_code=400)
         for _ in lines:
@@ -163,7 +164,7 @@ def test_a_throttled_polly_call_is_retried_within_the_job(sample: dict[str, Any]
     stubber.assert_no_pending_responses()
 
 
-def test_a_failed_polly_call_fails_the_job_with_a_sentence(sample: dict[str, Any]) -> None:
+def test_a_failed_polly_call_fails_the_job_with_a_sentence(sample: Aws) -> None:
     def setup(stubber: Stubber, lines: Any) -> None:
         stubber.add_response("synthesize_speech", audio(tone(0.05)))
         stubber.add_client_error("synthesize_speech", "AccessDeniedException", http_status_code=403)
@@ -173,7 +174,7 @@ def test_a_failed_polly_call_fails_the_job_with_a_sentence(sample: dict[str, Any
     assert job["error"] == VOICES_REFUSED  # the role's missing permission is the log's
 
 
-def test_mocked_polly_silence_fails_the_job(sample: dict[str, Any]) -> None:
+def test_mocked_polly_silence_fails_the_job(sample: Aws) -> None:
     """moto's Polly answers 8 zero bytes: the job must say so, never publish silence."""
     from chalicelib.runtime import shipped_pipelines
 

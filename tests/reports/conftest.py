@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -11,22 +10,23 @@ from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.table import BanksTable
 from chalicelib.reports.facts import ReportFacts
 from ingest.importer import BankImporter
+from tests.moto_account import Aws
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
 STRONG, STRESSED = "9900001", "9900002"
 
 
 @pytest.fixture
-def sample(aws: dict[str, Any]) -> dict[str, Any]:
-    importer = BankImporter(aws["banks_table"])
+def sample(aws: Aws) -> Aws:
+    importer = BankImporter(aws.banks_table)
     importer.import_path(SAMPLE)
     importer.load_reference_banks()
     return aws
 
 
 @pytest.fixture
-def catalog(sample: dict[str, Any]) -> BankCatalog:
-    return BankCatalog(BanksTable(sample["banks_table"]))
+def catalog(sample: Aws) -> BankCatalog:
+    return BankCatalog(BanksTable(sample.banks_table))
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from chalicelib.artifacts import ArtifactBucket
@@ -14,6 +12,7 @@ from chalicelib.reports.archive import ReportArchive
 from chalicelib.reports.errors import NoReport
 from chalicelib.reports.render import md_text, to_safe_html
 from tests.fakes import T0, FakeClock
+from tests.moto_account import Aws
 
 
 @pytest.mark.parametrize(
@@ -48,17 +47,17 @@ def test_text_from_data_shows_as_written() -> None:
     assert "<img" not in html and "<em>" not in html and "<a " not in html
 
 
-def published(aws: dict[str, Any], archive: ReportArchive, job_id: str) -> Publication:
+def published(aws: Aws, archive: ReportArchive, job_id: str) -> Publication:
     job = Job(job_id, "1", JobType.REPORT, Status.RUNNING, 95, "save", "", 1, T0, T0, 0)
     publication = archive.store(job, {"idrssd": "1", "jobId": job_id, "sections": []})
-    aws["jobs_table"].put_item(Item=latest_item(publication))
-    aws["jobs_table"].put_item(Item=history_item(publication, T0))
+    aws.jobs_table.put_item(Item=latest_item(publication))
+    aws.jobs_table.put_item(Item=history_item(publication, T0))
     return publication
 
 
-def test_a_stored_report_is_served_only_once_published(aws: dict[str, Any]) -> None:
+def test_a_stored_report_is_served_only_once_published(aws: Aws) -> None:
     archive = ReportArchive(
-        ArtifactBucket(aws["s3"], aws["bucket"]), JobStore(aws["jobs_table"], FakeClock())
+        ArtifactBucket(aws.s3, aws.bucket), JobStore(aws.jobs_table, FakeClock())
     )
     with pytest.raises(NoReport, match="no finished research report"):
         archive.latest("1")

@@ -18,6 +18,7 @@ from chalicelib.reports.template_writer import TemplateWriter
 from chalicelib.runtime import Runtime, shipped_pipelines
 from tests.api_support import Api, api_under_test
 from tests.fakes import converse_answer, counting_client_calls, stubbed_bedrock
+from tests.moto_account import Aws
 from tests.reports.conftest import STRESSED, STRONG
 
 PipelinesFactory = Callable[[Runtime], PipelineRegistry]
@@ -36,7 +37,7 @@ def with_writer(make_writer: Callable[[Runtime], ReportWriter]) -> PipelinesFact
 
 
 @pytest.fixture
-def api(sample: dict[str, Any]) -> Iterator[Api]:
+def api(sample: Aws) -> Iterator[Api]:
     with api_under_test(sample, pipelines=shipped_pipelines) as under_test:
         yield under_test
 
@@ -123,7 +124,7 @@ class FailingWriter:
         return self._inner.write(section, facts)
 
 
-def test_a_writer_failure_keeps_the_previous_report(sample: dict[str, Any]) -> None:
+def test_a_writer_failure_keeps_the_previous_report(sample: Aws) -> None:
     with api_under_test(sample, pipelines=shipped_pipelines) as api:
         first, _ = run_report(api, STRONG)
         assert first["status"] == "completed"
@@ -138,7 +139,7 @@ def test_a_writer_failure_keeps_the_previous_report(sample: dict[str, Any]) -> N
 
 
 def test_an_s3_failure_fails_the_job_and_keeps_the_previous_report(
-    sample: dict[str, Any],
+    sample: Aws,
 ) -> None:
     with api_under_test(sample, pipelines=shipped_pipelines) as api:
         first, _ = run_report(api, STRONG)
@@ -161,7 +162,7 @@ def with_bedrock(client: Any) -> PipelinesFactory:
     return with_writer(lambda _: BedrockWriter(lambda: client, "model-x", sleep=lambda _: None))
 
 
-def test_model_output_with_script_is_sanitized(sample: dict[str, Any]) -> None:
+def test_model_output_with_script_is_sanitized(sample: Aws) -> None:
     hostile = "Solid quarter. <script>alert('x')</script> **Capital** is ample; ROA 0.95%."
     with (
         stubbed_bedrock() as (client, stubber),
@@ -181,7 +182,7 @@ def test_model_output_with_script_is_sanitized(sample: dict[str, Any]) -> None:
 
 
 def test_cancelling_mid_report_stops_and_keeps_the_previous_report(
-    sample: dict[str, Any],
+    sample: Aws,
 ) -> None:
     with api_under_test(sample, pipelines=shipped_pipelines) as api:
         first, _ = run_report(api, STRONG)
@@ -208,7 +209,7 @@ def test_cancelling_mid_report_stops_and_keeps_the_previous_report(
     ("text", "needle"), [("", "empty answer"), ("x" * 7_000, "too long to use")]
 )
 def test_an_unusable_model_answer_fails_the_job_with_a_sentence(
-    sample: dict[str, Any], text: str, needle: str
+    sample: Aws, text: str, needle: str
 ) -> None:
     with (
         stubbed_bedrock() as (client, stubber),
