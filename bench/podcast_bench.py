@@ -50,14 +50,7 @@ def main() -> None:
     parser.add_argument("--experts", default="credit,capital,profitability,markets")
     args = parser.parse_args()
     experts = args.experts.split(",")
-    os.environ.update(
-        {"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1"}
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    make_dynamodb_writes_atomic()
-    from chalicelib.logs import get_logger
-
-    get_logger().setLevel(logging.WARNING)
+    _isolate()
 
     from chalicelib.config import Settings
     from chalicelib.jobs.model import JobType, WorkerEvent
@@ -103,10 +96,34 @@ def main() -> None:
             walls.append(time.perf_counter() - started)
         podcast = runtime.podcasts.latest(BANK)
 
+    _print_figures(podcast, walls, experts, engine.name, script, speech, encoding)
+
+
+def _isolate() -> None:
+    """moto only, never a real account or the local stack; the job's logs kept quiet."""
+    os.environ.update(
+        {"AWS_ACCESS_KEY_ID": "b", "AWS_SECRET_ACCESS_KEY": "b", "AWS_DEFAULT_REGION": "us-east-1"}
+    )
+    os.environ.pop("AWS_ENDPOINT_URL", None)
+    make_dynamodb_writes_atomic()
+    from chalicelib.logs import get_logger
+
+    get_logger().setLevel(logging.WARNING)
+
+
+def _print_figures(
+    podcast: dict[str, Any],
+    walls: list[float],
+    experts: list[str],
+    engine: str,
+    script: Timed,
+    speech: Timed,
+    encoding: Timed,
+) -> None:
     seconds = float(podcast["durationSeconds"])
     wall = statistics.median(walls)
-    jobs = args.jobs
-    print(f"podcast job, {len(experts)} experts ({', '.join(experts)}), engine {engine.name}:")
+    jobs = len(walls)
+    print(f"podcast job, {len(experts)} experts ({', '.join(experts)}), engine {engine}:")
     print(f"  script         {len(podcast['script'])} lines, {podcast['words']} words")
     print(f"  audio          {seconds:.1f} s ({seconds / 60:.1f} min)")
     print(f"  wall time      p50 {wall:.2f} s  (min {min(walls):.2f} s over {jobs} jobs)")

@@ -185,18 +185,23 @@ def api_alarms() -> dict[str, Json]:
     }
 
 
-def notification_resources() -> dict[str, Json]:
-    """The encrypted topic the alarms send to, its key, and the optional e-mail."""
+_CLOUDWATCH = {"Service": "cloudwatch.amazonaws.com"}
+
+
+def _from_our_alarms() -> Json:
+    """The condition that lets only this stack's alarms use the key and the topic."""
     alarm_arns = {
         "Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:"
         "alarm:${AWS::StackName}-*"
     }
-    cloudwatch = {"Service": "cloudwatch.amazonaws.com"}
-    from_our_alarms = {
+    return {
         "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
         "ArnLike": {"aws:SourceArn": alarm_arns},
     }
-    key_policy = {
+
+
+def _alarm_key_policy() -> Json:
+    return {
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -211,26 +216,34 @@ def notification_resources() -> dict[str, Json]:
             {
                 "Sid": "ThisStacksAlarmsPublishToTheEncryptedTopic",
                 "Effect": "Allow",
-                "Principal": cloudwatch,
+                "Principal": _CLOUDWATCH,
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
                 "Resource": "*",
-                "Condition": from_our_alarms,
+                "Condition": _from_our_alarms(),
             },
         ],
     }
-    topic_policy = {
+
+
+def _alarm_topic_policy() -> Json:
+    return {
         "Version": "2012-10-17",
         "Statement": [
             {
                 "Sid": "ThisStacksAlarmsPublish",
                 "Effect": "Allow",
-                "Principal": cloudwatch,
+                "Principal": _CLOUDWATCH,
                 "Action": "sns:Publish",
                 "Resource": TOPIC,
-                "Condition": from_our_alarms,
+                "Condition": _from_our_alarms(),
             }
         ],
     }
+
+
+def notification_resources() -> dict[str, Json]:
+    """The encrypted topic the alarms send to, its key, and the optional e-mail."""
+    key_policy, topic_policy = _alarm_key_policy(), _alarm_topic_policy()
     return {
         "AlarmTopicKey": {
             "Type": "AWS::KMS::Key",

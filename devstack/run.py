@@ -275,26 +275,45 @@ def serve_app(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen
     )  # fmt: skip
 
 
-def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> int:
-    args = parse_args(argv)
+def _settings_or_problem(args: argparse.Namespace) -> LambdaSettings | str:
+    """The local Lambda's settings, or a sentence saying why the stack cannot start."""
     problem = busy_port(args)
-    if problem is None:
-        try:
-            settings = LambdaSettings.from_env(os.environ)
-        except SettingError as error:
-            problem = str(error)
     if problem is not None:
-        say(problem)
-        return 2
+        return problem
+    try:
+        return LambdaSettings.from_env(os.environ)
+    except SettingError as error:
+        return str(error)
 
-    _stop_on_signals()
-    stage_env = local_stage_env()
-    names = ResourceNames(
+
+def _stack_names(stage_env: dict[str, str]) -> ResourceNames:
+    return ResourceNames(
         jobs_table=stage_env["JOBS_TABLE"],
         banks_table=stage_env["BANKS_TABLE"],
         artifacts_bucket=stage_env["ARTIFACTS_BUCKET"],
         failed_events_queue=stage_env.get("FAILED_EVENTS_QUEUE", ResourceNames.failed_events_queue),
     )
+
+
+def _stop_app(child: subprocess.Popen[bytes] | None) -> None:
+    if child is not None and child.poll() is None:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+
+
+def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> int:
+    args = parse_args(argv)
+    settings = _settings_or_problem(args)
+    if isinstance(settings, str):
+        say(settings)
+        return 2
+
+    _stop_on_signals()
+    stage_env = local_stage_env()
+    names = _stack_names(stage_env)
     emulator = Emulator(args.emulator_port)
     endpoint = emulator.start()
     telemetry = LocalTelemetry(HOST).start()  # EMF lines out of the output: metrics, summaries
@@ -325,12 +344,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         say("Stopping…")
         return 0
     finally:
-        if child is not None and child.poll() is None:
-            child.send_signal(signal.SIGINT)
-            try:
-                child.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        _stop_app(child)
         if lambda_endpoint is not None:
             lambda_endpoint.stop()
         emulator.stop()
