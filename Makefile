@@ -55,8 +55,11 @@ browser:
 	    exit 2; \
 	  fi; }
 
+# Two workers (pytest-xdist): the stack's end-to-end tests on one, in turn, the rest
+# shared out (tests/conftest.py). TEST_WORKERS=0 runs everything in this process.
+TEST_WORKERS ?= 2
 test: lint typecheck browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # The job state machine's property test with many more examples than `make test` runs.
 soak: install
