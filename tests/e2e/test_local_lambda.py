@@ -113,6 +113,7 @@ def test_a_report_job_runs_through_the_local_lambda(stack: Stack) -> None:
         "idrssd": "9900001",
         "type": "report",
         "params": {},
+        "correlationId": done["correlationId"],  # the start's request, on every worker line
     }
     line = f"local lambda: {REPORT_WORKER} request {delivery['requestId']} attempt 1: ok in "
     assert line in stack.log()
