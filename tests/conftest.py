@@ -23,7 +23,8 @@ settings.register_profile(
     suppress_health_check=_SLOW_IS_FINE,
 )  # fmt: skip
 settings.register_profile(
-    "soak", max_examples=5_000, stateful_step_count=60, deadline=None,
+    "soak", max_examples=int(os.environ.get("SOAK_EXAMPLES") or 5_000), stateful_step_count=60,
+    deadline=None,
     suppress_health_check=_SLOW_IS_FINE,
 )  # fmt: skip
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
