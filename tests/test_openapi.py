@@ -5,9 +5,6 @@ documented path is a route: tests/test_api_jobs.py.)"""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,8 +12,8 @@ import pytest
 from chalicelib import openapi
 from chalicelib.jobs.model import API_FIELDS, Job, JobType, Status
 from tests.fakes import T0
+from tests.fresh_app import printed_by_app
 
-PROJECT = Path(__file__).resolve().parents[1]
 OPEN_PATHS = {"/", "/assets/{name}", "/api/openapi.json"}
 DOCUMENT = openapi.openapi_document()
 
@@ -113,17 +110,7 @@ def test_the_documents_security_is_the_mode_the_app_was_imported_with(
     env: dict[str, str], security: list[dict[str, list[str]]]
 ) -> None:
     script = "import json, app; print(json.dumps(app.openapi_document()['security']))"
-    environment = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", **env}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout.strip().splitlines()[-1]) == security
+    assert printed_by_app(script, env) == security
     schemes = DOCUMENT["components"]["securitySchemes"]
     assert (
         schemes["apiKey"]["name"] == "x-api-key" and schemes["cognito"]["name"] == "Authorization"

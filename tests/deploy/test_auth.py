@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +11,7 @@ from chalice.deploy.swagger import CFNSwaggerGenerator
 
 from chalicelib.auth import route_auth
 from chalicelib.errors import ConfigError
+from tests.fresh_app import printed_by_app
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
 PROJECT = Path(__file__).resolve().parents[2]
@@ -94,17 +92,7 @@ def _routes_of_app(env: dict[str, str]) -> dict[str, dict[str, Any]]:
         " 'authorizer': getattr(e.authorizer, 'name', None)}"
         " for p, ms in app.app.routes.items() for m, e in ms.items()}))\n"
     )
-    environment = {"PATH": "/usr/bin:/bin", "AWS_DEFAULT_REGION": "us-east-1", **env}
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=PROJECT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    routes: dict[str, dict[str, Any]] = json.loads(result.stdout.strip().splitlines()[-1])
+    routes: dict[str, dict[str, Any]] = printed_by_app(script, env)
     return routes
 
 
