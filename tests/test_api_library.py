@@ -27,7 +27,7 @@ def report_pipeline(runtime: Runtime) -> Any:
     def run(job: Job, progress: ProgressReporter) -> Completion:
         progress.report(50, "write", "Writing")
         figures = {"totalAssets": 1_000 + int(runtime.clock.now()) % 1_000}
-        document = {
+        document: dict[str, Any] = {
             "idrssd": job.idrssd, "jobId": job.job_id, "asOf": "20241231",
             "generatedAt": "2026-01-01T00:00:00.000Z", "writer": "template", "model": None,
             "synthetic": True, "keyFigures": figures, "sections": [],

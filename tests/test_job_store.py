@@ -394,7 +394,7 @@ def test_an_older_job_never_replaces_a_newer_artifact(
 
 
 def test_the_library_lists_newest_first_and_finds_one(store: JobStore, clock: FakeClock) -> None:
-    ids = []
+    ids: list[str] = []
     for _ in range(3):
         running = started_and_claimed_again(store) if ids else started_and_claimed(store)
         store.complete(running, {}, "done", publication(running))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from botocore.exceptions import ClientError
@@ -57,7 +57,7 @@ def api_with(aws: Aws, ending: str) -> Iterator[Api]:
     put_bank(aws.banks_table, BANK)
 
     def pipelines(built: Runtime) -> dict[JobType, Any]:
-        return {JobType.REPORT: Stages(built.clock, ending)}
+        return {JobType.REPORT: Stages(cast(FakeClock, built.clock), ending)}
 
     with api_under_test(aws, pipelines=pipelines) as api:
         yield api

@@ -9,7 +9,7 @@ import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import boto3
 import pytest
@@ -24,7 +24,7 @@ from chalicelib.podcasts.polly import PollyEngine
 from chalicelib.runtime import Runtime
 from ingest.importer import BankImporter
 from tests.api_support import Api, api_under_test
-from tests.fakes import converse_answer, put_bank, stubbed_bedrock
+from tests.fakes import FakeClock, converse_answer, put_bank, stubbed_bedrock
 from tests.moto_account import Aws
 from tests.telemetry_support import emf_points, log_lines, named
 from tests.test_telemetry import START, Stages
@@ -38,7 +38,7 @@ def api(aws: Aws) -> Iterator[Api]:
     put_bank(aws.banks_table, BANK)
 
     def pipelines(built: Runtime) -> dict[JobType, Any]:
-        return {JobType.REPORT: Stages(built.clock)}
+        return {JobType.REPORT: Stages(cast(FakeClock, built.clock))}
 
     with api_under_test(aws, pipelines=pipelines) as under_test:
         yield under_test

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from chalice.test import Client
+from chalice.test import Client, HTTPResponse
 
 from app import app
 from chalicelib.web.routes import STATIC, assets_version
@@ -25,7 +25,7 @@ def client() -> Iterator[Client]:
         yield test_client
 
 
-def get(client: Client, path: str, **headers: str) -> object:
+def get(client: Client, path: str, **headers: str) -> HTTPResponse:
     return client.http.get(path, headers=headers)
 
 

@@ -251,9 +251,9 @@ def test_progress_reports_never_go_backwards(store: JobStore, clock: FakeClock) 
     steps: list[int] = []
     original = store.report_progress
 
-    def spy(job: Job, value: int, stage: str, message: str) -> None:
-        steps.append(value)
-        original(job, value, stage, message)
+    def spy(job: Job, progress: int, stage: str, message: str) -> None:
+        steps.append(progress)
+        original(job, progress, stage, message)
 
     store.report_progress = spy  # type: ignore[method-assign]
     JobRunner(store, {REPORT: pipeline}, clock).handle(event_for(job), delivery(clock))

@@ -21,9 +21,10 @@ class Completion:
 
 class Pipeline(Protocol):
     """Does a job's work: reports progress, raises ``JobFailed`` with a sentence on an
-    expected failure, stores its immutable artifacts, and returns their ``Completion``."""
+    expected failure, stores its immutable artifacts, and returns their ``Completion`` (or
+    a plain result, when it stored none)."""
 
-    def __call__(self, job: Job, progress: ProgressReporter) -> Completion: ...
+    def __call__(self, job: Job, progress: ProgressReporter) -> Completion | Mapping[str, Any]: ...
 
 
 PipelineRegistry = Mapping[JobType, Pipeline]

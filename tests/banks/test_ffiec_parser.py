@@ -29,7 +29,10 @@ def test_sample_has_eight_quarters_of_25_synthetic_banks() -> None:
             assert 9_900_001 <= int(bank.idrssd) <= 9_900_025
             values = bank.values
             # The balance sheet balances in every quarter.
-            assert values["totalAssets"] == values["totalLiabilities"] + values["totalEquity"]
+            assets, liabilities = values["totalAssets"], values["totalLiabilities"]
+            equity = values["totalEquity"]
+            assert assets is not None and liabilities is not None and equity is not None
+            assert assets == liabilities + equity
 
 
 def test_sample_quirks_are_read_correctly() -> None:

@@ -32,7 +32,8 @@ def _everything(table: Any) -> list[dict[str, Any]]:
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
 
-def _get(table: Any, pk: str, sk: str) -> dict[str, Any] | None:
+def _get(table: Any, pk: str, sk: str) -> Any:
+    """The item as boto3 reads it, or None."""
     return table.get_item(Key={"pk": pk, "sk": sk}).get("Item")
 
 

@@ -25,7 +25,7 @@ from devstack.lambda_local.functions import build_catalog, invoke_configs, load_
 from devstack.lambda_local.worker import ROOT
 from devstack.resources import INFRA_TEMPLATE, ResourceNames, create_queues, load_template
 
-DESCRIPTION = {
+DESCRIPTION: dict[str, Any] = {
     "appName": "bank-research",
     "functions": [
         {"name": "report_worker", "handler": "app.report_worker"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -29,9 +30,10 @@ ADEQUATE_VALUES = {"roa": 0.8, "nim": 3.0, "efficiencyRatio": 60.0, "nonaccrualR
 
 
 def facts_with(
-    metrics: dict[str, float | None], series: list[dict[str, Any]] | None = None
+    metrics: Mapping[str, float | None], series: Sequence[Mapping[str, Any]] | None = None
 ) -> ReportFacts:
-    return ReportFacts("1", "A Bank", "Town", "KS", "20241231", False, {}, metrics, series or [])
+    rows = [dict(row) for row in series or []]
+    return ReportFacts("1", "A Bank", "Town", "KS", "20241231", False, {}, dict(metrics), rows)
 
 
 def mixture(strong: list[str], weak: list[str]) -> dict[str, float | None]:
@@ -76,8 +78,12 @@ def test_losing_money_outweighs_everything_else() -> None:
 
 
 def test_risks_come_from_levels_and_moves_over_the_year() -> None:
-    year_ago = {"quarter": "20231231", "nim": 3.6, "nonaccrualRatio": 0.2}
-    series = [year_ago, *({"quarter": f"q{n}"} for n in range(3)), {"quarter": "20241231"}]
+    year_ago: dict[str, Any] = {"quarter": "20231231", "nim": 3.6, "nonaccrualRatio": 0.2}
+    series: list[dict[str, Any]] = [
+        year_ago,
+        *({"quarter": f"q{n}"} for n in range(3)),
+        {"quarter": "20241231"},
+    ]
     metrics = {**ADEQUATE_VALUES, "nim": 3.3, "nonaccrualRatio": 0.6, "loanToDeposit": 104.0,
                "depositGrowthYoY": -5.0, "assetGrowthYoY": 20.0,
                "allowanceCoverage": 60.0}  # fmt: skip

@@ -18,8 +18,12 @@ def section(facts: ReportFacts, section_id: str) -> str:
 
 
 def test_the_two_banks_are_what_the_test_assumes(strong: ReportFacts, stressed: ReportFacts):
-    assert strong.metric("roa") > rules.ROA.weak and strong.metric("nonaccrualRatio") < 0.5
-    assert stressed.metric("roa") < 0 and stressed.metric("nonaccrualRatio") > rules.NONACCRUAL.weak
+    roa, nonaccrual = strong.metric("roa"), strong.metric("nonaccrualRatio")
+    assert roa is not None and nonaccrual is not None
+    assert roa > rules.ROA.weak and nonaccrual < 0.5
+    roa, nonaccrual = stressed.metric("roa"), stressed.metric("nonaccrualRatio")
+    assert roa is not None and nonaccrual is not None
+    assert roa < 0 and nonaccrual > rules.NONACCRUAL.weak
 
 
 def test_contrasting_banks_get_contrasting_judgements(
