@@ -38,7 +38,6 @@ import socket
 import sys
 import urllib.error
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 from chalice.cli.factory import CLIFactory
@@ -53,6 +52,7 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
+from devstack.resources import load_template
 from devstack.stage import ROOT, STAGE, overrides
 
 LOCAL_PREFIX = "/_local/"
@@ -94,11 +94,11 @@ class NoDelayServer(ThreadedHTTPServer):
         return connection, address
 
 
-def minimum_compression_size(template: Path = ROOT / "infra/resources.json") -> int:
+def minimum_compression_size() -> int:
     """The deployed API's ``MinimumCompressionSize``, read from the template it is deployed
     with, so that the local server compresses exactly what API Gateway would."""
-    resources = json.loads(template.read_text())["Resources"]
-    return int(resources["RestAPI"]["Properties"]["MinimumCompressionSize"])
+    api = load_template()["Resources"]["RestAPI"]
+    return int(api["Properties"]["MinimumCompressionSize"])
 
 
 class CompressingHandler(ChaliceRequestHandler):
