@@ -55,11 +55,11 @@ browser:
 	    exit 2; \
 	  fi; }
 
-# Two workers (pytest-xdist): the stack's end-to-end tests on one, in turn, the rest
-# shared out (tests/conftest.py). TEST_WORKERS=0 runs everything in this process.
+# Two workers (pytest-xdist), a test file at a time on one of them: a browser file shares
+# one local stack. TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= 2
 test: lint typecheck browser
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The job state machine's property test with many more examples than `make test` runs
 # (5 000 of 60 steps; `make soak SOAK_EXAMPLES=1000` for fewer).

@@ -18,12 +18,14 @@ imports the app exactly as it was packaged (its CORS headers, its OpenAPI docume
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -122,26 +124,41 @@ def drop_bytecode(root: Path = PROJECT / "chalicelib") -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def _one_packaging_at_a_time() -> Iterator[None]:
+    """``chalice package`` keeps one build cache per project (``.chalice/deployments``):
+    a second run that starts while the first writes it copies a half-written zip. Two runs
+    at once (two test workers, two terminals) wait for each other instead."""
+    lock_path = PROJECT / ".chalice" / "package.lock"
+    with lock_path.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
 def build(
     out_dir: Path, stage: str = "dev", env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Package the app into ``out_dir``; output is captured for the caller to show.
 
     Raises ``ConfigError`` when the packaging settings are wrong (before packaging)."""
-    drop_bytecode()
     environment = dict(os.environ if env is None else env)
     settings = packaged_settings(environment)
     # As the shell's ${AWS_DEFAULT_REGION:-us-east-1}: unset or empty means the default.
     environment["AWS_DEFAULT_REGION"] = environment.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     environment["FAILED_EVENTS_QUEUE"] = FAILED_EVENTS_QUEUE
-    packaged = subprocess.run(
-        package_command(out_dir, stage, merged_template(out_dir)),
-        cwd=PROJECT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    with _one_packaging_at_a_time():
+        drop_bytecode()
+        packaged = subprocess.run(
+            package_command(out_dir, stage, merged_template(out_dir)),
+            cwd=PROJECT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     if packaged.returncode == 0:
         record_settings(out_dir / "sam.json", settings)
     return packaged

@@ -30,18 +30,6 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """`make test` runs on two xdist workers (``--dist loadgroup``): the tests that start
-    the real local stack go to one worker, one after the other, so that two stacks never
-    compete for the machine; the template tests to one worker, which packages the app once
-    (two ``chalice package`` runs would share its build cache); the rest share out."""
-    for item in items:
-        if item.get_closest_marker("e2e"):
-            item.add_marker(pytest.mark.xdist_group("stack"))
-        elif "deploy" in item.path.parts:
-            item.add_marker(pytest.mark.xdist_group("package"))
-
-
 NAMES = ResourceNames(
     jobs_table="test-jobs", banks_table="test-banks", artifacts_bucket="test-artifacts"
 )
