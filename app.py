@@ -15,6 +15,7 @@ from chalice.app import Request, SQSEvent
 from chalicelib import runtime, telemetry
 from chalicelib.auth import route_auth
 from chalicelib.aws_errors import is_transient
+from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
 from chalicelib.errors import ConfigError, DomainError
 from chalicelib.experts import panel_to_api
 from chalicelib.http import (
@@ -204,8 +205,8 @@ def podcast_audio(idrssd: str) -> Response:
 @app.route("/api/banks", methods=["GET"], **AUTH)
 @api
 def search_banks() -> Response:
-    banks = runtime.current().catalog.search(_query("q") or "")
-    return json_response({"banks": banks, "count": len(banks)})
+    search = parse_search({name: _query(name) for name in SEARCH_PARAMETERS})
+    return json_response(runtime.current().catalog.search(search))
 
 
 @app.route("/api/banks/{idrssd}", methods=["GET"], **AUTH)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.auth import API_KEY_HEADER, TOKEN_HEADER, auth_mode
-from chalicelib.banks.search import MAX_QUERY_LENGTH
+from chalicelib.banks.search import MAX_AMOUNT_DIGITS, MAX_QUERY_LENGTH, SORTS
 from chalicelib.experts import MAX_EXPERTS, PANEL
 from chalicelib.jobs.model import API_FIELDS, JobField, JobType
 from chalicelib.podcasts.archive import AUDIO_URL_SECONDS
@@ -135,6 +135,49 @@ PARAMETERS = {
         "description": f"Search text (at most {MAX_QUERY_LENGTH} characters); empty lists "
         "the first page.",
         "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+    },
+    "state": {
+        "name": "state",
+        "in": "query",
+        "required": False,
+        "description": "Only banks of this state or territory (two-letter code, e.g. NY).",
+        "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+    },
+    "minAssets": {
+        "name": "minAssets",
+        "in": "query",
+        "required": False,
+        "description": "Only banks with at least these total assets, in thousands of dollars.",
+        "schema": {"type": "string", "pattern": f"^[0-9]{{1,{MAX_AMOUNT_DIGITS}}}$"},
+    },
+    "maxAssets": {
+        "name": "maxAssets",
+        "in": "query",
+        "required": False,
+        "description": "Only banks with at most these total assets, in thousands of dollars.",
+        "schema": {"type": "string", "pattern": f"^[0-9]{{1,{MAX_AMOUNT_DIGITS}}}$"},
+    },
+    "hasData": {
+        "name": "hasData",
+        "in": "query",
+        "required": False,
+        "description": "true: banks with figures; false: banks known by name only.",
+        "schema": {"enum": ["true", "false"]},
+    },
+    "sort": {
+        "name": "sort",
+        "in": "query",
+        "required": False,
+        "description": "name (banks with figures first, then by name; the default) or "
+        "assets (largest first).",
+        "schema": {"enum": list(SORTS)},
+    },
+    "bankCursor": {
+        "name": "cursor",
+        "in": "query",
+        "required": False,
+        "description": "The nextCursor of the previous page of the same search.",
+        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
     },
     "ifNoneMatch": {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
     "asset": {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
@@ -354,11 +397,20 @@ PATHS: dict[str, Any] = {
     },
     "/api/banks": {
         "get": {
-            "summary": "Find banks by name, city, state or the start of an RSSD ID.",
-            "parameters": [_parameter("q")],
+            "summary": "Find banks by name (or a former name), city, state, the start of an "
+            "RSSD ID or an FDIC certificate; filter by state, total assets and whether "
+            "figures are loaded; sort by name or total assets.",
+            "parameters": [
+                _parameter(name)
+                for name in ("q", "state", "minAssets", "maxAssets", "hasData", "sort")
+            ]
+            + [_parameter("bankCursor")],
             "responses": {
-                "200": _json(_ref("BankList"), "At most 50 banks, by name."),
-                "400": _error("Unusable search text (code invalid_query)."),
+                "200": _json(_ref("BankList"), "At most 50 banks; nextCursor for more."),
+                "400": _error(
+                    "Unusable search text, filter, sort or cursor (codes invalid_query, "
+                    "invalid_filter, invalid_sort, invalid_cursor)."
+                ),
                 **GUARDED,
             },
         }
@@ -514,16 +566,34 @@ SCHEMAS: dict[str, Any] = {
             "state": {"type": "string"},
             "synthetic": {"type": "boolean"},
             "hasData": {"type": "boolean"},
+            "data": {"enum": ["loaded", "none"]},
             "latestQuarter": {"type": ["string", "null"]},
-            "totalAssets": {"type": ["number", "null"]},
+            "stoppedFiling": {
+                "type": "boolean",
+                "description": "Its latest quarter is older than the newest one held.",
+            },
+            "totalAssets": {"type": ["number", "null"], "description": "Thousands of dollars."},
+            "fdicCert": {"type": ["string", "null"]},
+            "formerNames": {"type": "array", "items": {"type": "string"}},
         },
     },
     "BankList": {
         "type": "object",
-        "required": ["banks", "count"],
+        "required": ["banks", "count", "total", "nextCursor"],
         "properties": {
             "banks": {"type": "array", "items": _ref("BankSummary")},
-            "count": {"type": "integer"},
+            "count": {"type": "integer", "description": "Banks on this page."},
+            "total": {"type": "integer", "description": "Banks that match."},
+            "nextCursor": {"type": ["string", "null"]},
+        },
+    },
+    "BankLink": {
+        "type": "object",
+        "description": "Another RSSD ID the bank's FDIC certificate was filed under.",
+        "properties": {
+            "idrssd": {"type": "string"},
+            "name": {"type": "string"},
+            "lastQuarter": {"type": "string", "description": "Its last quarter filed."},
         },
     },
     "BankProfile": {
@@ -541,7 +611,28 @@ SCHEMAS: dict[str, Any] = {
             "figures": {"type": ["object", "null"]},
             "metrics": {"type": ["object", "null"]},
             "series": {"type": "array", "items": {"type": "object"}},
-            "peers": {"type": ["object", "null"]},
+            "peers": {
+                "type": ["object", "null"],
+                "description": "Its peer group in its latest quarter: banks of the same size "
+                "band (bucket, label) and kind, how many (banks), the group's medians and "
+                "the bank's percentile on each metric (0 lowest, 100 highest).",
+            },
+            "notes": {"type": "array", "items": {"type": "string"}},
+            "source": {
+                "type": ["object", "null"],
+                "description": "Where the figures come from: kind (ffiec_cdr or synthetic), "
+                "title, quarter, producedAt (when FFIEC's CDR produced the file).",
+            },
+            "reporting": {
+                "type": ["object", "null"],
+                "description": "status current or stopped (it filed no later call report), "
+                "firstQuarter, lastQuarter, newestQuarter held.",
+            },
+            "fdicCert": {"type": ["string", "null"]},
+            "filingType": {"type": ["string", "null"]},
+            "formerNames": {"type": "array", "items": {"type": "string"}},
+            "successor": {"oneOf": [_ref("BankLink"), {"type": "null"}]},
+            "predecessors": {"type": "array", "items": _ref("BankLink")},
             "research": {
                 "type": "object",
                 "description": "Which finished research exists for the bank.",

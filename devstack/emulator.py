@@ -10,12 +10,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import socket
 import threading
 from typing import Any
 
 _WRITE_METHODS = ("put_item", "update_item", "delete_item", "transact_write_items")
 _lock = threading.RLock()
 _patched = False
+
+
+def write_lock() -> threading.RLock:
+    """The lock every emulated DynamoDB write holds (for writing to the backend directly)."""
+    return _lock
 
 
 def make_dynamodb_writes_atomic() -> None:
@@ -37,6 +43,30 @@ def make_dynamodb_writes_atomic() -> None:
     _patched = True
 
 
+def keep_connections_alive() -> None:
+    """Let moto's server keep a connection open between requests, as AWS's endpoints do.
+
+    Werkzeug's handler speaks HTTP/1.0 by default and closes every connection after one
+    answer, so each AWS call paid a TCP connect and the server a new thread (a tenth of an
+    eight-quarter import's time went there). With HTTP/1.1 it keeps the connection (moto
+    sends a Content-Length); ``TCP_NODELAY`` stops Nagle's algorithm from holding the body,
+    which Werkzeug writes apart from the headers, for a delayed ACK.
+    """
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    if getattr(MotoRequestHandler, "_kept_alive", False):
+        return
+    setup = MotoRequestHandler.setup
+
+    def setup_without_delay(self: Any) -> None:
+        setup(self)
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    MotoRequestHandler.protocol_version = "HTTP/1.1"
+    MotoRequestHandler.setup = setup_without_delay  # type: ignore[method-assign]
+    MotoRequestHandler._kept_alive = True  # type: ignore[attr-defined]
+
+
 class Emulator:
     """moto's threaded server on 127.0.0.1, started and stopped by its owner."""
 
@@ -44,6 +74,7 @@ class Emulator:
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
         make_dynamodb_writes_atomic()
+        keep_connections_alive()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 

@@ -26,7 +26,7 @@ from pathlib import Path
 import boto3
 
 from chalicelib.jobs.rules import Timing
-from devstack import stage
+from devstack import bank_data, stage
 from devstack.emulator import Emulator
 from devstack.lambda_local.endpoint import LambdaEndpoint
 from devstack.lambda_local.functions import (
@@ -40,10 +40,9 @@ from devstack.lambda_local.service import LocalLambda
 from devstack.lambda_local.settings import LambdaSettings, SettingError
 from devstack.metrics_local import LocalTelemetry
 from devstack.resources import INFRA_TEMPLATE, ResourceNames, create_all
-from ingest.importer import BankImporter
+from ingest.cli import IMPORT_CONFIG
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "data" / "sample" / "ffiec"
 HOST = "127.0.0.1"
 REGION = "us-east-1"
 PR_SET_PDEATHSIG = 1  # prctl option: signal this process when its parent dies
@@ -94,8 +93,11 @@ def aws_session() -> boto3.session.Session:
     )
 
 
-def prepare_resources(endpoint: str, names: ResourceNames, say: Callable[[str], None]) -> None:
-    """Create the tables, bucket and queue; load the synthetic sample into an empty table."""
+def prepare_resources(
+    endpoint: str, names: ResourceNames, say: Callable[[str], None], data: str = "real"
+) -> None:
+    """Create the tables, bucket and queue; load ``data`` (``BANK_DATA``) into an empty
+    Banks table."""
     session = aws_session()
     create_all(
         session.client("dynamodb", endpoint_url=endpoint),
@@ -103,12 +105,12 @@ def prepare_resources(endpoint: str, names: ResourceNames, say: Callable[[str], 
         names,
         sqs_client=session.client("sqs", endpoint_url=endpoint),
     )
-    banks = session.resource("dynamodb", endpoint_url=endpoint).Table(names.banks_table)
+    banks = session.resource("dynamodb", endpoint_url=endpoint, config=IMPORT_CONFIG).Table(
+        names.banks_table
+    )
     if not banks.scan(Limit=1).get("Items"):
-        importer = BankImporter(banks)
-        summary = importer.import_path(SAMPLE)
-        references = importer.load_reference_banks()
-        say(f"{summary.sentence()} Also {references} real banks by identifier only.")
+        emulated = bank_data.EmulatedTable(names.banks_table)
+        say(bank_data.load(data, banks, emulated, os.environ, say).sentence)
 
 
 def start_describing(env: dict[str, str]) -> subprocess.Popen[str]:
@@ -281,8 +283,9 @@ def _settings_or_problem(args: argparse.Namespace) -> LambdaSettings | str:
     if problem is not None:
         return problem
     try:
+        bank_data.choice(os.environ)
         return LambdaSettings.from_env(os.environ)
-    except SettingError as error:
+    except (SettingError, bank_data.BankDataError) as error:
         return str(error)
 
 
@@ -329,7 +332,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         # reaches them before the line saying the stack is running.
         describing = start_describing(env)
         child = serve_app(args, env)
-        prepare_resources(endpoint, names, say)
+        prepare_resources(endpoint, names, say, bank_data.choice(os.environ))
         say(f"AWS emulator ready at {endpoint} (in memory; state is gone when you stop)")
         catalog = read_catalog(describing, names)
         lambda_endpoint = start_local_lambda(

@@ -1,77 +1,131 @@
-"""The peer medians of every size band, computed in the staging database.
+"""Peer groups: banks of one kind and size band in one quarter, their medians and each
+member's percentile, computed in the staging database.
 
-A median needs every value of its band; SQLite sorts them on disk (an index on band,
-metric and value), so memory does not grow with the number of banks. The medians are
-those of :func:`ingest.metrics.peer_medians`, rounded the same way.
+A group is the real (or the synthetic: the two are never mixed) banks whose total assets
+put them in one band of :data:`ingest.metrics.SIZE_BUCKETS` in one quarter. Every bank that
+filed a quarter is in the run that imports it, so a quarter's groups are whole when the run
+computes them; a bank's profile shows the group of its latest quarter, so a bank that
+stopped filing keeps the peers of its last quarter. The members' values wait in the staging
+database; one group at a time is read back in order and ranked in memory (a few hundred
+kilobytes for the largest), so memory grows with the largest group, not with the number
+of quarters or groups. Medians are those of :func:`ingest.metrics.peer_medians`, rounded
+the same way.
+
+A bank's percentile on a metric is the share of the other members reporting it whose value
+is lower, ties counting half: 0 is the lowest, 100 the highest, None alone in its group.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Iterator
+import bisect
+import itertools
+import math
+import statistics
+from collections.abc import Callable
 from typing import Any
 
-from chalicelib.banks.records import IndexEntry
 from ingest import metrics
 from ingest.staging import Staging
 
-Bands = dict[str, dict[str, Any]]
-
-_SCHEMA = """
+_COLUMNS = tuple(f"m{number}" for number in range(len(metrics.PEER_METRICS)))
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS peer_values (
-    band TEXT NOT NULL, metric TEXT NOT NULL, value REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS peer_values_in_order ON peer_values (band, metric, value)
+    quarter TEXT NOT NULL, kind TEXT NOT NULL, band TEXT NOT NULL, idrssd INTEGER NOT NULL,
+    {", ".join(f"{column} REAL" for column in _COLUMNS)},
+    PRIMARY KEY (quarter, idrssd)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS peer_ranks (
+    quarter TEXT NOT NULL, idrssd INTEGER NOT NULL,
+    {", ".join(f"{column} INTEGER" for column in _COLUMNS)},
+    PRIMARY KEY (quarter, idrssd)
+) WITHOUT ROWID
 """
+# One row per bank and quarter, a column per metric (NULL: not known). A metric's group is
+# its quarter, kind and band among the members that know it.
+_GROUP = "quarter, kind, band"
 
 
-def band_peers(stage: Staging, entries: Iterable[IndexEntry]) -> Bands:
-    """Per size band: ``{"bucket", "label", "banks", "medians"}`` over the banks with figures
-    (each in the band of its total assets)."""
-    stage.create(_SCHEMA)
-    stage.db.execute("DELETE FROM peer_values")
-    counts: Counter[str] = Counter()
+def _ranked(values: list[float]) -> tuple[list[float], Callable[[float], int | None]]:
+    """The values sorted, and a value's percentile among them (itself left out)."""
+    ordered = sorted(values)
+    others = len(ordered) - 1
 
-    def values() -> Iterator[tuple[str, str, float]]:
-        for entry in entries:
-            bucket = metrics.size_bucket(entry.assets) if entry.has_data else None
-            if bucket is None:
-                continue
-            counts[bucket.name] += 1
-            for name in metrics.PEER_METRICS:
-                value = entry.metrics.get(name)
-                if value is not None:
-                    yield bucket.name, name, float(value)
+    def percentile(value: float) -> int | None:
+        if others < 1:
+            return None
+        below = bisect.bisect_left(ordered, value)
+        ties = bisect.bisect_right(ordered, value) - below - 1
+        return math.floor((below + ties / 2) * 100 / others + 0.5)  # halves round up
 
-    stage.insert("INSERT INTO peer_values VALUES (?, ?, ?)", values())
-    return {
-        bucket.name: {
-            "bucket": bucket.name,
-            "label": bucket.label,
-            "banks": counts[bucket.name],
-            "medians": {name: _median(stage, bucket.name, name) for name in metrics.PEER_METRICS},
-        }
-        for bucket in metrics.SIZE_BUCKETS
-    }
+    return ordered, percentile
 
 
-def peers_of(total_assets: Any, bands: Bands) -> dict[str, Any] | None:
-    """The peers a profile shows for a bank of this size; None when its size is unknown."""
-    bucket = metrics.size_bucket(total_assets)
-    return None if bucket is None else bands[bucket.name]
+def kind_of(synthetic: bool) -> str:
+    return "synthetic" if synthetic else "real"
 
 
-def _median(stage: Staging, band: str, metric: str) -> float | None:
-    where = "FROM peer_values WHERE band = ? AND metric = ?"
-    (count,) = stage.db.execute(f"SELECT COUNT(*) {where}", (band, metric)).fetchone()
-    if count == 0:
-        return None
-    # The middle value, or the two middle ones of an even count (as statistics.median).
-    middle = [
-        value
-        for (value,) in stage.db.execute(
-            f"SELECT value {where} ORDER BY value LIMIT ? OFFSET ?",
-            (band, metric, 2 - count % 2, (count - 1) // 2),
+class PeerGroups:
+    """The peer groups of the quarters a run imports: fill with :meth:`add`, then
+    :meth:`compute`, then read a member's group with :meth:`peers_of`."""
+
+    def __init__(self, stage: Staging) -> None:
+        self._stage = stage
+        stage.create(_SCHEMA)
+        self._groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+
+    def add(
+        self, idrssd: str, quarter: str, synthetic: bool, total_assets: Any,
+        values: dict[str, float],
+    ) -> None:  # fmt: skip
+        """One bank's peer metrics in one quarter (a bank of unknown size is in no group)."""
+        bucket = metrics.size_bucket(total_assets)
+        if bucket is None:
+            return
+        row = [values.get(name) for name in metrics.PEER_METRICS]
+        self._stage.db.execute(
+            f"INSERT OR REPLACE INTO peer_values VALUES (?, ?, ?, ?{', ?' * len(row)})",
+            (quarter, kind_of(synthetic), bucket.name, int(idrssd), *row),
         )
-    ]
-    return round(sum(middle) / len(middle), 4)
+
+    def compute(self) -> None:
+        """Each group's size and medians, and every member's percentiles: one group in
+        memory at a time (the largest, a quarter's banks under $1 billion, is ~3 800 rows)."""
+        columns = ", ".join(_COLUMNS)
+        rows = self._stage.rows(
+            f"SELECT {_GROUP}, idrssd, {columns} FROM peer_values ORDER BY {_GROUP}"
+        )
+        for (quarter, kind, band), members in itertools.groupby(rows, key=lambda r: r[:3]):
+            self._compute_group(quarter, kind, band, [row[3:] for row in members])
+
+    def _compute_group(self, quarter: str, kind: str, band: str, rows: list[Any]) -> None:
+        bucket = next(b for b in metrics.SIZE_BUCKETS if b.name == band)
+        medians: dict[str, float | None] = {}
+        ranks: list[list[Any]] = [[quarter, row[0]] for row in rows]
+        for position, name in enumerate(metrics.PEER_METRICS, start=1):
+            known = [row[position] for row in rows if row[position] is not None]
+            ordered, percentile = _ranked(known)
+            medians[name] = round(statistics.median(ordered), 4) if ordered else None
+            for rank, row in zip(ranks, rows, strict=True):
+                value = row[position]
+                rank.append(None if value is None else percentile(value))
+        self._groups[(quarter, kind, band)] = {
+            "bucket": band, "label": bucket.label, "banks": len(rows), "quarter": quarter,
+            "medians": medians,
+        }  # fmt: skip
+        marks = ", ".join("?" * (len(_COLUMNS) + 2))
+        self._stage.insert(f"INSERT OR REPLACE INTO peer_ranks VALUES ({marks})", ranks)
+
+    def peers_of(self, idrssd: str, quarter: str) -> dict[str, Any] | None:
+        """The group of a member in ``quarter`` with its percentiles; None if not a member."""
+        found = self._stage.db.execute(
+            f"SELECT v.kind, v.band, {', '.join(f'r.{c}' for c in _COLUMNS)} "
+            "FROM peer_values AS v JOIN peer_ranks AS r USING (quarter, idrssd) "
+            "WHERE v.quarter = ? AND v.idrssd = ?",
+            (quarter, int(idrssd)),
+        ).fetchone()
+        if found is None:
+            return None
+        kind, band, *ranks = found
+        group = self._groups[(quarter, kind, band)]
+        percentiles = dict(zip(metrics.PEER_METRICS, ranks, strict=True))
+        return {**group, "medians": dict(group["medians"]), "percentiles": percentiles}

@@ -50,6 +50,11 @@ _NAME = re.compile(
     re.IGNORECASE,
 )
 _INTEGER = re.compile(r"^-?\d+$")
+# FFIEC's readme says when CDR produced the files: "... processed by the FFIEC Central Data
+# Repository (CDR) as of 2024-09-15T04:30:02 ...".
+_PRODUCED = re.compile(rb"\bas of (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})")
+_README = re.compile(r"^readme(\.\w+)?$", re.IGNORECASE)
+_README_BYTES = 1 << 14  # the sentence is in the first lines
 _READ_CHUNK = 1 << 16  # bytes read at a time to check the encoding
 _DECIMAL = re.compile(r"^-?(?:\d+\.?\d*|\.\d+)$")
 
@@ -66,11 +71,13 @@ _POR_COLUMNS = {
 
 @dataclass(frozen=True)
 class Source:
-    """One bulk file: where it is (for messages) and how to open it as a byte stream."""
+    """One bulk file: where it is (for messages), how to open it as a byte stream, and the
+    zip or folder it came in (a readme there speaks for the files beside it)."""
 
     label: str
     basename: str
     open: Callable[[], IO[bytes]]
+    container: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,8 @@ class QuarterFiles:
     por: Source | None = None
     schedules: dict[str, dict[int, Source]] = field(default_factory=dict)
     parts: dict[str, int] = field(default_factory=dict)
+    produced_at: str | None = None  # when CDR produced the files, from their readme
+    unknown: list[str] = field(default_factory=list)  # schedule names we do not know
 
 
 @dataclass
@@ -130,6 +139,8 @@ class StagedQuarter:
     skipped: list[Skipped]
     files: list[str]
     rows: int
+    produced_at: str | None = None
+    unknown: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -166,7 +177,7 @@ def discover(path: str | Path) -> list[Source]:
     if root.is_file():
         if zipfile.is_zipfile(root):
             return _zip_sources(root)
-        return [Source(str(root), root.name, _file_opener(root))]
+        return [Source(str(root), root.name, _file_opener(root), str(root.parent))]
     sources: list[Source] = []
     for child in sorted(root.rglob("*")):
         if not child.is_file():
@@ -174,7 +185,7 @@ def discover(path: str | Path) -> list[Source]:
         if child.suffix.lower() == ".zip":
             sources.extend(_zip_sources(child))
         else:
-            sources.append(Source(str(child), child.name, _file_opener(child)))
+            sources.append(Source(str(child), child.name, _file_opener(child), str(child.parent)))
     return sources
 
 
@@ -200,15 +211,31 @@ def _zip_sources(archive: Path) -> list[Source]:
 
         return open_member
 
-    return [Source(f"{archive}:{member}", Path(member).name, reader(member)) for member in members]
+    return [
+        Source(f"{archive}:{m}", Path(m).name, reader(m), _container(archive, m)) for m in members
+    ]
+
+
+def _container(archive: Path, member: str) -> str:
+    return f"{archive}:{Path(member).parent}"
+
+
+def produced_at(source: Source) -> str | None:
+    """When CDR produced the files, as FFIEC's readme says it (ISO 8601), if it does."""
+    with source.open() as stream:
+        match = _PRODUCED.search(stream.read(_README_BYTES))
+    return match[1].decode() if match else None
 
 
 def group_by_quarter(sources: list[Source], origin: str) -> dict[str, QuarterFiles]:
     """Sort the bulk files into quarters and check each quarter has what it needs."""
     quarters: dict[str, QuarterFiles] = {}
+    readmes: dict[str, Source] = {}
     for source in sources:
         name = parse_file_name(source.basename)
         if name is None:
+            if _README.match(source.basename):
+                readmes.setdefault(source.container, source)
             continue
         if not quarter_ends.is_quarter_end(name.quarter):
             raise FFIECFormatError(
@@ -223,12 +250,9 @@ def group_by_quarter(sources: list[Source], origin: str) -> dict[str, QuarterFil
             files.por = source
             continue
         if name.schedule not in mdrm.KNOWN_SCHEDULES:
-            raise FFIECFormatError(
-                source.label,
-                None,
-                f"unknown schedule {name.schedule!r} in the file name (known: RC, RI, RCN, "
-                "RCRI, RIBI, RCK and the other Call Report schedules)",
-            )
+            # A schedule FFIEC added, or a typo: read nothing from it, and say so.
+            files.unknown.append(source.basename)
+            continue
         if name.schedule not in mdrm.USED_SCHEDULES:
             continue
         parts = files.schedules.setdefault(name.schedule, {})
@@ -248,6 +272,9 @@ def group_by_quarter(sources: list[Source], origin: str) -> dict[str, QuarterFil
         )
     for files in quarters.values():
         _check_complete(files, origin)
+        assert files.por is not None  # _check_complete made sure
+        readme = readmes.get(files.por.container)
+        files.produced_at = produced_at(readme) if readme else None
     return dict(sorted(quarters.items()))
 
 
@@ -534,7 +561,9 @@ def stage_quarter(files: QuarterFiles, stage: Staging) -> StagedQuarter:
             skipped.append(Skipped(str(idrssd), quarter, "no balance sheet (schedule RC) row"))
         else:
             banks += 1
-    return StagedQuarter(quarter, banks, skipped, labels, rows)
+    return StagedQuarter(
+        quarter, banks, skipped, labels, rows, files.produced_at, list(files.unknown)
+    )
 
 
 _IMPORTABLE = """

@@ -13,17 +13,20 @@ Guarantees:
   between raises :class:`ImportIncomplete` naming the quarter and how to re-run.
 * Synthetic banks (names ending "(SYNTHETIC)") are refused under a real bank's id, and real
   figures for an id that held synthetic ones first remove the synthetic quarters.
-* What a profile shows (latest figures, the metric series, the peer medians of its band) is
-  recomputed for every bank the import touched, and the peer medians of every band it moved
-  (:mod:`ingest.refresh`); the search index is written last, as a new version.
+* * What a profile shows (latest figures, the metric series, its peer group in its latest
+  quarter) is recomputed for every bank the import touched (:mod:`ingest.refresh`); the
+  search index is written last, as a new version.
+
+Cost: a bank costs, per run, one read (its ``RECENT`` item, :mod:`ingest.recent`) and one
+write per quarter imported plus two (its profile and ``RECENT`` item), whatever the number
+of quarters the table already holds. Writes go out in parallel ``BatchWriteItem`` calls.
 
 Memory: parsing, the join of a quarter's files on IDRSSD, the previous-quarter and year-ago
-context and the recomputed profiles all live in a temporary SQLite database
-(:mod:`ingest.staging`); banks are streamed through in IDRSSD order, 100 at a time (one
-BatchGetItem), so memory does not grow with the number of banks. Two things do, by design
-of the table: the search index (read and written whole, one small entry per bank; the band
-medians are computed from it), and the ``IMPORT`` marker's list of ids (one JSON string,
-about 10 bytes a bank).
+context, the peer groups and the recomputed profiles all live in a temporary SQLite
+database (:mod:`ingest.staging`); banks are streamed through in IDRSSD order, 100 at a time
+(one BatchGetItem), so memory does not grow with the number of banks. Two things do, by
+design of the table: the search index (read and written whole, one small entry per bank),
+and the ``IMPORT`` marker's list of ids (one JSON string, about 10 bytes a bank).
 """
 
 from __future__ import annotations
@@ -36,10 +39,11 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import telemetry
-from chalicelib.banks.records import ImportMarker, Profile, QuarterRecord
-from chalicelib.banks.table import BanksTable
+from chalicelib.banks.records import Held, ImportMarker, Profile, QuarterRecord
+from chalicelib.banks.table import BanksTable, held_of
 from ingest import ffiec, mdrm, quarters
 from ingest.errors import ImportIncomplete, SyntheticUnderRealId
+from ingest.recent import RecentCache, covers
 from ingest.reference import REFERENCE_FILE, ReferenceBank, read_reference_banks, reference_ids
 from ingest.refresh import ProfileRefresh, entry_of, is_synthetic, known_status, load_known
 from ingest.staging import Staging, dump, load
@@ -49,26 +53,28 @@ _BATCH_GET = 100
 Progress = Callable[[int, int, str], None]
 
 # The importer's staging tables (the parsed rows are in ffiec's): the bank index as loaded
-# and then updated, ids whose synthetic quarters are purged, the ids the IMPORT marker of the
-# quarter being written listed, the items written in this run (panel, figures, year-to-date,
-# note), the banks removed from a quarter, and the profiles recomputed (see ingest.refresh).
+# and then updated (with the columns the refresh selects on), ids whose synthetic quarters
+# are purged, the ids the IMPORT marker of the quarter being written listed, the items
+# written in this run (panel, and the quarter as a profile reads it), the banks removed from
+# a quarter, and the profiles and RECENT items recomputed (see ingest.refresh).
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS known (
     id TEXT PRIMARY KEY, data INTEGER NOT NULL, synthetic INTEGER NOT NULL, q TEXT,
-    entry BLOB NOT NULL
+    cert TEXT NOT NULL, successor TEXT, entry BLOB NOT NULL
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS known_by_quarter ON known (q);
+CREATE INDEX IF NOT EXISTS known_by_successor ON known (successor);
 CREATE TABLE IF NOT EXISTS purge (idrssd INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS old_ids (idrssd INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS written (
-    quarter TEXT NOT NULL, idrssd INTEGER NOT NULL, panel BLOB NOT NULL,
-    figures BLOB NOT NULL, ytd BLOB NOT NULL, note TEXT,
+    quarter TEXT NOT NULL, idrssd INTEGER NOT NULL, panel BLOB NOT NULL, held BLOB NOT NULL,
     PRIMARY KEY (quarter, idrssd)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS written_by_bank ON written (idrssd);
 CREATE TABLE IF NOT EXISTS stale (
     idrssd INTEGER NOT NULL, quarter TEXT NOT NULL, PRIMARY KEY (idrssd, quarter)
 ) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS views (idrssd INTEGER PRIMARY KEY, profile BLOB NOT NULL)
+CREATE TABLE IF NOT EXISTS views (idrssd INTEGER PRIMARY KEY, profile BLOB NOT NULL, recent BLOB)
 """
 # An id in the marker's JSON list; ids are digits, so this reads the list without loading it.
 _ID_IN_JSON = re.compile(r'"(\d+)"')
@@ -156,9 +162,12 @@ class BankImporter:
                 self._check_synthetic(stage, staged)
                 staged_quarters.append(staged)
             summary = ImportSummary(origin)
-            summary.items_deleted += self._purge(stage)
-            self._write_quarters(stage, staged_quarters, summary)
-            summary.items_written += self._refresh(stage, summary)
+            cache = RecentCache(self._banks, stage)
+            summary.items_deleted += self._purge(stage, cache)
+            self._write_quarters(stage, staged_quarters, summary, cache)
+            summary.items_written += self._refresh(stage, summary, cache)
+            for staged in staged_quarters:
+                self._banks.put_marker(self._marker(stage, staged, "complete", summary.source))
             summary.banks = stage.db.execute(
                 "SELECT COUNT(DISTINCT idrssd) FROM written"
             ).fetchone()[0]
@@ -171,8 +180,9 @@ class BankImporter:
         load_known(self._banks, stage)
 
     def _write_quarters(
-        self, stage: Staging, staged_quarters: list[ffiec.StagedQuarter], summary: ImportSummary
-    ) -> None:
+        self, stage: Staging, staged_quarters: list[ffiec.StagedQuarter], summary: ImportSummary,
+        cache: RecentCache,
+    ) -> None:  # fmt: skip
         """Pass 2: write quarter by quarter, oldest first, streaming banks in IDRSSD order."""
         total = sum(staged.banks for staged in staged_quarters)
         done = 0
@@ -181,7 +191,12 @@ class BankImporter:
         for staged in staged_quarters:
             summary.rows_read += staged.rows
             summary.skipped.extend(staged.skipped)
-            done, missing = self._write_quarter(stage, staged, in_run, summary, done, total)
+            summary.notes.extend(
+                f"{name} is not a schedule this importer knows; nothing was read from it"
+                for name in staged.unknown
+            )
+            context = _Context(stage, staged, in_run, cache)
+            done, missing = self._write_quarter(context, summary, done, total)
             missing_income += missing
             in_run.add(staged.quarter)
             summary.quarters.append(staged.quarter)
@@ -191,9 +206,9 @@ class BankImporter:
                 "previous quarter of the same year was not imported; import it too"
             )
 
-    def _refresh(self, stage: Staging, summary: ImportSummary) -> int:
+    def _refresh(self, stage: Staging, summary: ImportSummary, cache: RecentCache) -> int:
         try:
-            return ProfileRefresh(self._banks, stage, summary.quarters).run()
+            return ProfileRefresh(self._banks, stage, summary.quarters, cache).run()
         except Exception as error:
             last = summary.quarters[-1] if summary.quarters else "?"
             total = stage.db.execute("SELECT COUNT(DISTINCT idrssd) FROM written").fetchone()[0]
@@ -210,43 +225,49 @@ class BankImporter:
             if not synthetic and has_data and was_synthetic:
                 stage.db.execute("INSERT OR IGNORE INTO purge VALUES (?)", (int(panel.idrssd),))
 
+    def _marker(
+        self, stage: Staging, staged: ffiec.StagedQuarter, status: str, source: str
+    ) -> ImportMarker:
+        """The quarter's ``IMPORT`` item; its ids as one JSON string (about 10 bytes a bank),
+        the id lists themselves stay in the staging database."""
+        ids = _json_ids(panel.idrssd for panel in ffiec.iter_panel(stage, staged.quarter))
+        return ImportMarker(staged.quarter, status, source, ids)
+
     def _write_quarter(
-        self,
-        stage: Staging,
-        staged: ffiec.StagedQuarter,
-        in_run: set[str],
-        summary: ImportSummary,
-        done: int,
-        total: int,
+        self, context: _Context, summary: ImportSummary, done: int, total: int
     ) -> tuple[int, int]:
-        """Write one quarter's items; return (bank-quarters done, banks without income)."""
+        """Write one quarter's items; return (bank-quarters done, banks without income).
+
+        Its marker says ``writing`` until the whole run, profiles included, is done."""
+        stage, staged = context.stage, context.staged
         quarter = staged.quarter
-        # The marker lists the quarter's ids as one JSON string (about 10 bytes a bank); the
-        # id lists themselves stay in the staging database.
-        new_ids = _json_ids(panel.idrssd for panel in ffiec.iter_panel(stage, quarter))
         source_files = [Path(label.split(":")[-1]).name for label in staged.files]
         written = missing_income = 0
+        writer = None
         try:
             self._note_old_ids(stage, quarter)
-            self._banks.put_marker(ImportMarker(quarter, "writing", summary.source, new_ids))
+            self._banks.put_marker(self._marker(stage, staged, "writing", summary.source))
             with self._banks.batch() as batch:
+                writer = batch
                 for chunk in _chunks(ffiec.iter_banks(stage, quarter), _BATCH_GET):
-                    ytd_before = self._ytd_before(stage, quarter, chunk, in_run)
+                    ytd_before = context.ytd_before(chunk, self._banks)
                     rows: list[tuple[Any, ...]] = []
                     for bank in chunk:
-                        record = _record(bank, ytd_before.get(bank.idrssd), source_files)
+                        record = _record(
+                            bank, ytd_before.get(bank.idrssd), source_files, staged.produced_at
+                        )
                         missing_income += record.note is not None
                         batch.put_quarter(record)
                         written += 1
                         if written % 250 == 0 or written == staged.banks:
                             self._progress(done + written, total, quarter)
                         rows.append(_staged_row(bank, record))
-                    stage.insert("INSERT OR REPLACE INTO written VALUES (?, ?, ?, ?, ?, ?)", rows)
+                    stage.insert("INSERT OR REPLACE INTO written VALUES (?, ?, ?, ?)", rows)
                 summary.items_deleted += self._delete_stale(stage, quarter, batch)
-            self._banks.put_marker(ImportMarker(quarter, "complete", summary.source, new_ids))
         except Exception as error:
+            landed = min(writer.landed, written) if writer is not None else 0
             raise ImportIncomplete(
-                quarter, written, staged.banks, summary.source, _describe(error)
+                quarter, landed, staged.banks, summary.source, _describe(error)
             ) from error
         summary.items_written += written
         return done + written, missing_income
@@ -274,38 +295,17 @@ class BankImporter:
             stale += 1
         return stale
 
-    def _ytd_before(
-        self, stage: Staging, quarter: str, banks: Sequence[ffiec.BankQuarter], in_run: set[str]
-    ) -> dict[str, dict[str, Any]]:
-        """Year-to-date flows of the previous quarter of the same year, for these banks."""
-        if quarter.endswith("0331"):
-            return {}
-        previous = quarters.previous(quarter)
-        ids = [bank.idrssd for bank in banks]
-        if previous in in_run:
-            marks = ", ".join("?" * len(ids))
-            return {
-                str(idrssd): load(blob)
-                for idrssd, blob in stage.db.execute(
-                    f"SELECT idrssd, ytd FROM written WHERE quarter = ? AND idrssd IN ({marks})",
-                    (previous, *(int(i) for i in ids)),
-                )
-            }
-        return {
-            key: record.ytd for key, record in self._banks.quarter_records(previous, ids).items()
-        }
-
-    def _purge(self, stage: Staging) -> int:
+    def _purge(self, stage: Staging, cache: RecentCache) -> int:
         """Remove the synthetic quarters of ids about to receive real figures."""
+        ids = [str(number) for (number,) in stage.rows("SELECT idrssd FROM purge ORDER BY idrssd")]
         doomed = [
-            (str(number), quarter)
-            for (number,) in stage.rows("SELECT idrssd FROM purge ORDER BY idrssd")
-            for quarter in self._banks.quarters_of(str(number))
+            (idrssd, quarter) for idrssd in ids for quarter in self._banks.quarters_of(idrssd)
         ]
         if doomed:
             with self._banks.batch() as batch:
                 for idrssd, quarter in doomed:
                     batch.delete_quarter(idrssd, quarter)
+        cache.forget(ids)
         return len(doomed)
 
     # -- reference banks -------------------------------------------------------------
@@ -336,9 +336,56 @@ class BankImporter:
         return written
 
 
+class _Context:
+    """What writing one quarter needs to know of the quarter before it."""
+
+    def __init__(
+        self, stage: Staging, staged: ffiec.StagedQuarter, in_run: set[str], cache: RecentCache
+    ) -> None:
+        self.stage = stage
+        self.staged = staged
+        self._in_run = in_run
+        self._cache = cache
+
+    def ytd_before(
+        self, banks: Sequence[ffiec.BankQuarter], table: BanksTable
+    ) -> dict[str, dict[str, Any]]:
+        """Year-to-date flows of the previous quarter of the same year, for these banks:
+        from this run, else from their ``RECENT`` items, else (a quarter older than what
+        those cover) from the table."""
+        quarter = self.staged.quarter
+        if quarter.endswith("0331"):
+            return {}
+        previous = quarters.previous(quarter)
+        ids = [bank.idrssd for bank in banks]
+        if previous in self._in_run:
+            marks = ", ".join("?" * len(ids))
+            return {
+                str(idrssd): load(blob).ytd
+                for idrssd, blob in self.stage.db.execute(
+                    f"SELECT idrssd, held FROM written WHERE quarter = ? AND idrssd IN ({marks})",
+                    (previous, *(int(i) for i in ids)),
+                )
+            }
+        known = {i: status[2] for i in ids if (status := known_status(self.stage, i)) and status[0]}
+        recents = self._cache.get(ids, known)
+        found: dict[str, dict[str, Any]] = {}
+        older: list[str] = []
+        for idrssd in ids:
+            recent = recents.get(idrssd)
+            if not covers(recent, previous):
+                older.append(idrssd)
+            elif recent is not None and previous in recent.quarters:
+                found[idrssd] = dict(recent.quarters[previous].ytd)
+        for idrssd, record in table.quarter_records(previous, older).items():
+            found[idrssd] = dict(held_of(record).ytd)
+        return found
+
+
 def _record(
-    bank: ffiec.BankQuarter, ytd_before: dict[str, Any] | None, source_files: list[str]
-) -> QuarterRecord:
+    bank: ffiec.BankQuarter, ytd_before: dict[str, Any] | None, source_files: list[str],
+    produced_at: str | None,
+) -> QuarterRecord:  # fmt: skip
     """The quarter item of one bank: quarterly flows from its year-to-date ones."""
     ytd = {name: bank.values.get(name) for name in mdrm.FLOW_FIELDS}
     flows, note = ffiec.quarterly_flows(bank.quarter, ytd, ytd_before)
@@ -349,15 +396,15 @@ def _record(
         idrssd=bank.idrssd, quarter=bank.quarter, figures=figures, ytd=ytd,
         filing_type=bank.panel.filing_type, synthetic=is_synthetic(bank.panel.name),
         source_files=source_files, confidential=bank.confidential, note=note,
+        produced_at=produced_at,
     )  # fmt: skip
 
 
 def _staged_row(bank: ffiec.BankQuarter, record: QuarterRecord) -> tuple[Any, ...]:
-    """A row of the staging table ``written``."""
-    return (
-        record.quarter, int(bank.idrssd), dump(bank.panel), dump(record.figures),
-        dump(record.ytd), record.note,
-    )  # fmt: skip
+    """A row of the staging table ``written``: the panel, and the quarter as a profile
+    reads it."""
+    held: Held = held_of(record)
+    return (record.quarter, int(bank.idrssd), dump(bank.panel), dump(held))
 
 
 def _json_ids(ids: Iterable[str]) -> str:

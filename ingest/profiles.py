@@ -2,31 +2,23 @@
 
 The profile is read with one ``GetItem`` (:mod:`chalicelib.banks.table`), so the importer
 stores on it what it shows: the latest figures and metrics, the metric series of the last
-:data:`SERIES_QUARTERS` quarter-ends and the data notes of those quarters; the medians of
-its peer band come from :mod:`ingest.bands`.
+:data:`SERIES_QUARTERS` quarter-ends, the data notes of those quarters and where the latest
+figures come from; its peer group comes from :mod:`ingest.bands`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.banks.records import ProfileView
+from chalicelib.banks.records import WINDOW, Held, ProfileView
 from chalicelib.banks.table import plain
 from ingest import metrics, quarters
 
 SERIES_QUARTERS = 8
-# The series' oldest quarter needs its year-ago quarter for the year-on-year growth rates.
-WINDOW_QUARTERS = SERIES_QUARTERS + 4
-
-
-@dataclass(frozen=True)
-class Stored:
-    """One quarter of one bank, as the view needs it."""
-
-    figures: Mapping[str, Any]
-    note: str | None = None
+WINDOW_QUARTERS = WINDOW  # the series' oldest quarter needs its year-ago quarter too
+CDR_TITLE = "FFIEC Central Data Repository, Call Reports -- Single Period bulk files"
+SYNTHETIC_TITLE = "Synthetic sample in the FFIEC bulk-file format (invented banks)"
 
 
 def window(latest: str) -> list[str]:
@@ -34,7 +26,17 @@ def window(latest: str) -> list[str]:
     return quarters.window(latest, WINDOW_QUARTERS)
 
 
-def view_of(latest: str, stored: Mapping[str, Stored]) -> ProfileView:
+def source_of(latest: str, held: Held, synthetic: bool) -> dict[str, Any]:
+    """Where a quarter's figures come from, as the profile and the page say it."""
+    return {
+        "kind": "synthetic" if synthetic else "ffiec_cdr",
+        "title": SYNTHETIC_TITLE if synthetic else CDR_TITLE,
+        "quarter": latest,
+        "producedAt": held.produced_at,
+    }
+
+
+def view_of(latest: str, stored: Mapping[str, Held], synthetic: bool = False) -> ProfileView:
     """The view from the bank's quarters in :func:`window` (``stored[latest]`` must exist);
     a quarter missing from ``stored`` leaves None in the metrics that need it."""
     shown = {quarter: stored[quarter] for quarter in window(latest) if quarter in stored}
@@ -49,13 +51,25 @@ def view_of(latest: str, stored: Mapping[str, Stored]) -> ProfileView:
         metrics={name: latest_row[name] for name in metrics.METRIC_NAMES},
         series=series,
         notes=sorted({item.note for item in shown.values() if item.note}),
+        source=source_of(latest, stored[latest], synthetic),
     )
 
 
-def peer_metrics(view: ProfileView) -> dict[str, float]:
-    """The metrics the search index keeps of a bank, for its band's medians."""
+def peer_values(
+    quarter: str, stored: Mapping[str, Held], shown: Mapping[str, Any] | None = None
+) -> dict[str, float]:
+    """The metrics a bank is compared with its peers on, in ``quarter`` (which it holds):
+    from its series row when the view shows that quarter, else computed."""
+    row = shown or metrics.quarter_metrics(
+        stored[quarter].figures,
+        _figures(stored, quarters.previous(quarter)),
+        _figures(stored, quarters.year_ago(quarter)),
+    )
     return {
-        name: value
-        for name in metrics.PEER_METRICS
-        if (value := view.metrics.get(name)) is not None
+        name: float(value) for name in metrics.PEER_METRICS if (value := row.get(name)) is not None
     }
+
+
+def _figures(stored: Mapping[str, Held], quarter: str) -> Mapping[str, Any] | None:
+    held = stored.get(quarter)
+    return None if held is None else held.figures

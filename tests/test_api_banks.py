@@ -117,11 +117,93 @@ def test_a_profile_reads_the_banks_table_once_and_a_warm_search_not_at_all(
             for call in calls.calls
             if call.params.get("TableName") == aws.names.banks_table
         ]
-        assert banks_calls == ["GetItem"]
+        # The profile, and (cold: at most every few seconds) the index's version, which
+        # says the newest quarter held: whether the bank still files.
+        assert banks_calls == ["GetItem", "GetItem"]
         # The other call is the research flags' read of the latest publications (Jobs table).
-        assert calls.operations() == ["GetItem", "BatchGetItem"]
+        assert sorted(calls.operations()) == ["BatchGetItem", "GetItem", "GetItem"]
+        calls.clear()
+        assert get(api, f"/api/banks/{STRONG}")[0] == 200  # warm: the profile alone
+        assert sorted(calls.operations()) == ["BatchGetItem", "GetItem"]
         assert get(api, "/api/banks?q=granite")[1]["count"] == 1  # loads the index
         calls.clear()
         for query in ("bank", "trust", "99000"):
             assert get(api, f"/api/banks?q={query}")[0] == 200
         assert calls.operations() == []
+
+
+# -- filters, order and pages ---------------------------------------------------------------------
+
+
+def test_filters_by_state_size_and_figures(api: Api) -> None:
+    _, every = get(api, "/api/banks?hasData=true")
+    assert every["total"] == 25 and all(bank["hasData"] for bank in every["banks"])
+    _, named = get(api, "/api/banks?hasData=false")
+    assert named["total"] == 23 and not any(bank["hasData"] for bank in named["banks"])
+    _, texas = get(api, "/api/banks?state=tx")  # the code in either case
+    assert texas["total"] >= 1 and {bank["state"] for bank in texas["banks"]} == {"TX"}
+    _, large = get(api, "/api/banks?minAssets=10000000")
+    assert large["total"] >= 1
+    assert all(bank["totalAssets"] >= 10_000_000 for bank in large["banks"])
+    _, band = get(api, "/api/banks?minAssets=1000000&maxAssets=10000000&q=bank")
+    assert band["banks"] and all(
+        1_000_000 <= bank["totalAssets"] <= 10_000_000 for bank in band["banks"]
+    )
+
+
+def test_sort_by_assets_is_largest_first_unknown_last(api: Api) -> None:
+    _, data = get(api, "/api/banks?sort=assets")
+    assets = [bank["totalAssets"] for bank in data["banks"]]
+    known = [value for value in assets if value is not None]
+    assert known == sorted(known, reverse=True) and known
+    assert assets[: len(known)] == known  # the banks without figures come after
+
+
+def test_a_cursor_walks_every_match_once(aws: Aws) -> None:
+    from chalicelib.banks.records import IndexEntry
+    from chalicelib.banks.table import BanksTable
+
+    BanksTable(aws.banks_table).write_index(
+        IndexEntry(str(i), f"Bank {i:03d}", "X", "KS", has_data=True, quarter="20240630",
+                   assets=1000 * i)
+        for i in range(1, 121)
+    )  # fmt: skip
+    with api_under_test(aws) as api:
+        seen: list[str] = []
+        path = "/api/banks?q=bank&sort=assets"
+        while True:
+            status, page = get(api, path)
+            assert status == 200 and page["total"] == 120 and page["count"] <= 50
+            seen += [bank["idrssd"] for bank in page["banks"]]
+            if page["nextCursor"] is None:
+                break
+            path = f"/api/banks?q=bank&sort=assets&cursor={page['nextCursor']}"
+        assert seen == [str(i) for i in range(120, 0, -1)]
+        # A cursor continues only the search it came from.
+        _, first = get(api, "/api/banks?q=bank")
+        status, body = get(api, f"/api/banks?q=bank&sort=assets&cursor={first['nextCursor']}")
+        assert status == 400 and body["code"] == "invalid_cursor"
+
+
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("state=NYC", "invalid_filter"),
+        ("state=N1", "invalid_filter"),
+        ("minAssets=" + quote("١٢"), "invalid_filter"),  # digits, but not ASCII ones
+        ("minAssets=" + quote("²"), "invalid_filter"),
+        ("minAssets=1e6", "invalid_filter"),
+        ("minAssets=-5", "invalid_filter"),
+        ("maxAssets=" + "9" * 5000, "invalid_filter"),
+        ("minAssets=10&maxAssets=5", "invalid_filter"),
+        ("hasData=yes", "invalid_filter"),
+        ("sort=size", "invalid_sort"),
+        ("cursor=not-a-cursor", "invalid_cursor"),
+        ("cursor=" + "A" * 65, "invalid_cursor"),
+        ("cursor=" + quote("MTA6ZGVhZGJlZWYwMDAw=="), "invalid_cursor"),
+    ],
+)
+def test_bad_filters_get_a_sentence(api: Api, query: str, code: str) -> None:
+    status, body = get(api, f"/api/banks?{query}")
+    assert status == 400 and body["code"] == code, body
+    assert body["error"].endswith(".") and len(body["error"]) > 30

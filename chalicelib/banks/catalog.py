@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
-from chalicelib.banks.records import Profile
-from chalicelib.banks.search import SearchIndex
+from chalicelib.banks.records import Link, Profile
+from chalicelib.banks.search import Search, SearchIndex
 from chalicelib.banks.table import BanksTable
 
 SYNTHETIC_MESSAGE = (
@@ -34,13 +34,15 @@ class BankCatalog:
         self._banks = banks
         self._index = index or SearchIndex(banks)
 
-    def search(self, q: str) -> list[dict[str, Any]]:
+    def search(self, search: Search | str) -> dict[str, Any]:
         """See :meth:`SearchIndex.search`."""
-        return self._index.search(q)
+        return self._index.search(search)
 
     def profile(self, idrssd: str) -> dict[str, Any]:
-        """One bank: who it is, its latest figures and metrics, the quarterly series of its
-        metrics and the medians of its peers.
+        """One bank: who it is (and the names and RSSD IDs it filed under before), its
+        latest figures and metrics, the quarterly series of its metrics, its peer group in
+        its latest quarter (medians, its percentiles), where the figures come from, and
+        whether it still files (``reporting``: a bank that stopped keeps its history).
 
         ``idrssd`` is a validated RSSD ID (``chalicelib.validation.parse_idrssd``).
         """
@@ -55,6 +57,9 @@ class BankCatalog:
             "fdicCert": profile.fdic_cert or None,
             "filingType": profile.filing_type or None,
             "synthetic": profile.synthetic,
+            "formerNames": list(profile.former_names),
+            "successor": _link(profile.successor) if profile.successor else None,
+            "predecessors": [_link(link) for link in profile.predecessors],
         }
         if profile.view is None or not profile.has_data:
             return {**base, **_without_figures(profile)}
@@ -68,10 +73,29 @@ class BankCatalog:
             "series": view.series,
             "peers": profile.peers,
             "notes": view.notes,
+            "source": view.source,
+            "reporting": self._reporting(profile),
         }
         if profile.synthetic:
             result["message"] = SYNTHETIC_MESSAGE
         return result
+
+    def _reporting(self, profile: Profile) -> dict[str, Any]:
+        """Whether the bank still files: its first and last quarter held, and the newest
+        quarter held of banks of its kind (when its own is older, it stopped filing)."""
+        newest = self._index.newest().get("synthetic" if profile.synthetic else "real")
+        last = profile.latest_quarter
+        stopped = bool(newest and last and last < newest)
+        return {
+            "status": "stopped" if stopped else "current",
+            "firstQuarter": profile.first_quarter,
+            "lastQuarter": last,
+            "newestQuarter": newest or last,
+        }
+
+
+def _link(link: Link) -> dict[str, str]:
+    return {"idrssd": link.idrssd, "name": link.name, "lastQuarter": link.quarter}
 
 
 def _without_figures(profile: Profile) -> dict[str, Any]:
@@ -83,4 +107,6 @@ def _without_figures(profile: Profile) -> dict[str, Any]:
         "metrics": None,
         "series": [],
         "peers": None,
+        "source": None,
+        "reporting": None,
     }

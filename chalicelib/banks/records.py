@@ -19,12 +19,27 @@ class BankStatus:
 
 @dataclass(frozen=True)
 class ProfileView:
-    """What a bank's profile shows of its figures, computed by the importer."""
+    """What a bank's profile shows of its figures, computed by the importer.
+
+    ``source`` says where the latest quarter's figures come from: ``kind`` (``ffiec_cdr``
+    or ``synthetic``), ``title``, ``quarter`` and ``producedAt`` (when FFIEC's CDR
+    produced the bulk file, if its readme says). The file names are on the quarter's item.
+    """
 
     figures: dict[str, Any]
     metrics: dict[str, float | None]
     series: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
+    source: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Link:
+    """Another RSSD ID under which the same institution (its FDIC certificate) filed."""
+
+    idrssd: str
+    name: str
+    quarter: str  # the successor's first quarter with the certificate, or the predecessor's last
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,10 @@ class Profile:
     latest_quarter: str | None = None
     view: ProfileView | None = None
     peers: dict[str, Any] | None = None
+    first_quarter: str | None = None
+    former_names: tuple[str, ...] = ()
+    successor: Link | None = None
+    predecessors: tuple[Link, ...] = ()
 
     @property
     def has_data(self) -> bool:
@@ -54,7 +73,9 @@ class Profile:
 
 @dataclass(frozen=True)
 class IndexEntry:
-    """One bank in the search index; ``metrics`` are its latest peer metrics."""
+    """One bank in the search index: what a search shows and filters on, and what the
+    importer needs to know of a bank it does not touch (its latest quarter, certificate
+    and successor)."""
 
     idrssd: str
     name: str
@@ -64,18 +85,29 @@ class IndexEntry:
     has_data: bool = False
     quarter: str | None = None
     assets: int | float | None = None
-    metrics: dict[str, float] = field(default_factory=dict)
+    fdic_cert: str = ""
+    former_names: tuple[str, ...] = ()
+    first_quarter: str | None = None
+    successor: str | None = None
 
 
 @dataclass(frozen=True)
 class IndexVersion:
+    """The index's version, its shard count and the newest quarter held of each kind of
+    bank (``real``, ``synthetic``): a bank whose latest quarter is older stopped filing."""
+
     number: int
     shards: int
+    newest: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
 class QuarterRecord:
-    """A ``Q#`` item: one bank's figures for one quarter."""
+    """A ``Q#`` item: one bank's figures for one quarter.
+
+    ``produced_at`` is when FFIEC's CDR produced the bulk file (its readme says so), when
+    known.
+    """
 
     idrssd: str
     quarter: str
@@ -86,6 +118,32 @@ class QuarterRecord:
     source_files: list[str] = field(default_factory=list)
     confidential: tuple[str, ...] = ()
     note: str | None = None
+    produced_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Held:
+    """One quarter of a bank as a profile is computed from it."""
+
+    figures: dict[str, Any]
+    ytd: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None
+    produced_at: str | None = None
+
+
+@dataclass(frozen=True)
+class Recent:
+    """A ``RECENT`` item: what the next import needs of a bank without reading its quarters
+    back: the quarters it holds among the last :data:`WINDOW` quarter-ends up to its latest,
+    and the names it has filed under (name, first quarter, last quarter), oldest first."""
+
+    quarters: dict[str, Held]
+    names: tuple[tuple[str, str, str], ...] = ()
+
+
+# Quarter-ends a profile is computed from: the 8 it shows and the 4 before the oldest of
+# them (its year-on-year growth).
+WINDOW = 12
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,24 @@
 A warm process answers searches from memory: no AWS call. At most every
 ``check_seconds`` it reads the index's version number (one small ``GetItem``) and reloads
 the shards (one ``BatchGetItem``) only when an import has moved it. Matching is a linear
-pass over pre-normalised strings, a few milliseconds for thousands of banks.
+pass over pre-normalised strings and numbers, a few milliseconds for thousands of banks;
+both orders (by name, by total assets) are sorted once per load.
+
+A page holds at most 50 banks; when more match, ``nextCursor`` continues the same search
+(the cursor carries the position and a fingerprint of the search it belongs to).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import re
 import threading
 import time
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from chalicelib.banks.errors import InvalidQuery
@@ -22,6 +30,13 @@ from chalicelib.banks.table import BanksTable
 MAX_QUERY_LENGTH = 100
 MAX_RESULTS = 50
 CHECK_SECONDS = 5.0
+MAX_AMOUNT_DIGITS = 13  # thousands of dollars: up to $10 quadrillion, far above any bank
+SORTS = ("name", "assets")
+SEARCH_PARAMETERS = ("q", "state", "minAssets", "maxAssets", "hasData", "sort", "cursor")
+_STATE = re.compile(r"[A-Za-z]{2}")
+_AMOUNT = re.compile(rf"[0-9]{{1,{MAX_AMOUNT_DIGITS}}}")
+_CURSOR = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_CURSOR_TEXT = re.compile(r"(?P<offset>[0-9]{1,6}):(?P<search>[0-9a-f]{12})")
 
 
 def normalise(text: str) -> str:
@@ -53,40 +68,182 @@ def validate_query(q: Any) -> str:
     return q.strip()
 
 
-def summary(entry: IndexEntry) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Search:
+    """What a person asked for: text, filters, an order and where the page begins."""
+
+    q: str = ""
+    state: str | None = None
+    min_assets: int | None = None
+    max_assets: int | None = None
+    has_data: bool | None = None
+    sort: str = "name"
+    offset: int = 0
+
+    def fingerprint(self) -> str:
+        """Which search a cursor belongs to (everything but the position)."""
+        text = repr(
+            (self.q, self.state, self.min_assets, self.max_assets, self.has_data, self.sort)
+        )
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _amount(raw: str, name: str) -> int:
+    if not _AMOUNT.fullmatch(raw):
+        raise InvalidQuery(
+            f"{name} must be a whole number of thousands of dollars, digits 0-9 only, at most "
+            f"{MAX_AMOUNT_DIGITS} of them (for example {name}=1000000 for $1 billion).",
+            "invalid_filter",
+        )
+    return int(raw)
+
+
+def _has_data(raw: str) -> bool:
+    if raw not in ("true", "false"):
+        raise InvalidQuery(
+            "hasData must be true (banks with figures) or false (banks known by name only).",
+            "invalid_filter",
+        )
+    return raw == "true"
+
+
+def parse_search(params: Mapping[str, str | None]) -> Search:
+    """A search from the query string; raises InvalidQuery with a sentence for a bad part."""
+
+    def given(name: str) -> str | None:
+        value = params.get(name)
+        return None if value is None or value == "" else value
+
+    state = given("state")
+    if state is not None and not _STATE.fullmatch(state):
+        raise InvalidQuery(
+            "state must be a two-letter U.S. state or territory code, such as NY or PR.",
+            "invalid_filter",
+        )
+    sort = given("sort") or "name"
+    if sort not in SORTS:
+        raise InvalidQuery("sort must be name or assets (largest first).", "invalid_sort")
+    search = Search(
+        q=validate_query(params.get("q")),
+        state=state.upper() if state else None,
+        min_assets=_amount(raw, "minAssets") if (raw := given("minAssets")) else None,
+        max_assets=_amount(raw, "maxAssets") if (raw := given("maxAssets")) else None,
+        has_data=_has_data(raw) if (raw := given("hasData")) else None,
+        sort=sort,
+    )
+    low, high = search.min_assets, search.max_assets
+    if low is not None and high is not None and low > high:
+        raise InvalidQuery(
+            "minAssets is above maxAssets: give the smaller amount as minAssets.",
+            "invalid_filter",
+        )
+    cursor = given("cursor")
+    return search if cursor is None else _continue(search, cursor)
+
+
+def _continue(search: Search, cursor: str) -> Search:
+    """The search at the position ``cursor`` gave; only cursors of this very search."""
+    refused = InvalidQuery(
+        "This cursor does not continue this search: repeat the search without a cursor, "
+        "then pass the nextCursor it gives.",
+        "invalid_cursor",
+    )
+    if not _CURSOR.fullmatch(cursor):
+        raise refused
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError) as error:
+        raise refused from error
+    match = _CURSOR_TEXT.fullmatch(text)
+    if match is None or match["search"] != search.fingerprint():
+        raise refused
+    offset = int(match["offset"])
+    return Search(**{**search.__dict__, "offset": offset})
+
+
+def _cursor(search: Search, offset: int) -> str:
+    text = f"{offset}:{search.fingerprint()}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def summary(entry: IndexEntry, newest: Mapping[str, str]) -> dict[str, Any]:
     """One search result as the API shows it."""
+    kind = "synthetic" if entry.synthetic else "real"
+    stopped = bool(entry.has_data and entry.quarter and entry.quarter < newest.get(kind, ""))
     return {
         "idrssd": entry.idrssd,
         "name": entry.name,
         "city": entry.city,
         "state": entry.state,
+        "fdicCert": entry.fdic_cert or None,
+        "formerNames": list(entry.former_names),
         "synthetic": entry.synthetic,
         "data": "loaded" if entry.has_data else "none",
         "hasData": entry.has_data,
         "latestQuarter": entry.quarter,
+        "stoppedFiling": stopped,
         "totalAssets": entry.assets,
     }
 
 
 @dataclass(frozen=True)
+class _Bank:
+    """One bank as a search meets it: what it matches on and what it shows."""
+
+    idrssd: str
+    cert: str
+    haystack: str
+    state: str
+    assets: float | None
+    has_data: bool
+    result: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class _Loaded:
     version: IndexVersion | None
-    ranked: tuple[tuple[str, str, dict[str, Any]], ...]  # (id, haystack, result)
+    by_name: tuple[_Bank, ...] = ()
+    by_assets: tuple[_Bank, ...] = ()
+    newest: dict[str, str] = field(default_factory=dict)
 
 
-def _rank(entries: dict[str, IndexEntry], version: IndexVersion | None) -> _Loaded:
-    """Banks with figures first, then by name: the order results are shown in."""
-    keyed = sorted(
-        ((not entry.has_data, normalise(entry.name), entry.idrssd), entry)
+def _load(entries: dict[str, IndexEntry], version: IndexVersion | None) -> _Loaded:
+    """Both orders, sorted once: banks with figures first, then by name; or by total assets,
+    largest first (unknown last)."""
+    newest = dict(version.newest) if version else {}
+    banks = [
+        _Bank(
+            entry.idrssd,
+            entry.fdic_cert,
+            normalise(" ".join((entry.name, *entry.former_names, entry.city, entry.state))),
+            entry.state.upper(),
+            None if entry.assets is None else float(entry.assets),
+            entry.has_data,
+            summary(entry, newest),
+        )
         for entry in entries.values()
+    ]
+    by_name = sorted(banks, key=lambda b: (not b.has_data, b.result["name"].casefold(), b.idrssd))
+    by_assets = sorted(
+        banks, key=lambda b: (b.assets is None, -(b.assets or 0), b.result["name"].casefold())
     )
-    return _Loaded(
-        version,
-        tuple(
-            (entry.idrssd, normalise(f"{entry.name} {entry.city} {entry.state}"), summary(entry))
-            for _, entry in keyed
-        ),
-    )
+    return _Loaded(version, tuple(by_name), tuple(by_assets), newest)
+
+
+def _matches(bank: _Bank, search: Search, terms: list[str], digits: bool) -> bool:
+    if search.state is not None and bank.state != search.state:
+        return False
+    if search.has_data is not None and bank.has_data != search.has_data:
+        return False
+    if search.min_assets is not None and (bank.assets is None or bank.assets < search.min_assets):
+        return False
+    if search.max_assets is not None and (bank.assets is None or bank.assets > search.max_assets):
+        return False
+    if not terms:
+        return True
+    if digits and (bank.idrssd.startswith(search.q) or bank.cert == search.q):
+        return True
+    return all(term in bank.haystack for term in terms)
 
 
 class SearchIndex:
@@ -104,41 +261,58 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._loaded: _Loaded | None = None
         self._checked_at = 0.0
+        self._checked = False
+        self._seen: IndexVersion | None = None
 
-    def search(self, q: str) -> list[dict[str, Any]]:
-        """Banks whose name, city or state contains every word of ``q``, or whose RSSD id
-        starts with ``q`` (digits); case- and accent-insensitive; banks with figures first,
-        then by name; at most 50. An empty ``q`` lists the first 50. Every character is
-        literal text."""
-        text = validate_query(q)
-        terms = normalise(text).split()
-        digits = text.isdigit()
-        results: list[dict[str, Any]] = []
-        for idrssd, haystack, result in self._current().ranked:
-            if terms and not (
-                (digits and idrssd.startswith(text)) or all(term in haystack for term in terms)
-            ):
-                continue
-            results.append(dict(result))
-            if len(results) == MAX_RESULTS:
-                break
-        return results
+    def search(self, search: Search | str) -> dict[str, Any]:
+        """A page of the banks that match: whose name (or a former name), city or state
+        holds every word of ``q``, or whose RSSD ID starts with ``q`` or FDIC certificate is
+        ``q`` (digits); case- and accent-insensitive; then the filters. Every character is
+        literal text. ``{"banks", "count", "total", "nextCursor"}``."""
+        if isinstance(search, str):
+            search = Search(q=validate_query(search))
+        loaded = self._current()
+        ranked = loaded.by_assets if search.sort == "assets" else loaded.by_name
+        terms = normalise(search.q).split()
+        digits = search.q.isascii() and search.q.isdigit()
+        found = [bank for bank in ranked if _matches(bank, search, terms, digits)]
+        page = found[search.offset : search.offset + MAX_RESULTS]
+        end = search.offset + len(page)
+        return {
+            "banks": [dict(bank.result) for bank in page],
+            "count": len(page),
+            "total": len(found),
+            "nextCursor": _cursor(search, end) if end < len(found) else None,
+        }
+
+    def newest(self) -> dict[str, str]:
+        """The newest quarter held of real and of synthetic banks: the index's version item,
+        read at most every ``check_seconds`` (the shards are not loaded for it)."""
+        with self._lock:
+            version = self._version()
+        return dict(version.newest) if version else {}
+
+    def _version(self) -> IndexVersion | None:
+        """The index's version, read again when the last read is ``check_seconds`` old
+        (the caller holds the lock)."""
+        now = self._clock()
+        if not self._checked or now - self._checked_at >= self._check_seconds:
+            self._checked_at, self._checked = now, True
+            self._seen = self._banks.index_version()
+        return self._seen
 
     def _current(self) -> _Loaded:
         with self._lock:
-            now = self._clock()
+            version = self._version()
             loaded = self._loaded
-            if loaded is None or now - self._checked_at >= self._check_seconds:
-                self._checked_at = now
-                version = self._banks.index_version()
-                if loaded is None or version != loaded.version:
-                    loaded = self._loaded = self._load(version, loaded)
+            if loaded is None or version != loaded.version:
+                loaded = self._loaded = self._reload(version, loaded)
             return loaded
 
-    def _load(self, version: IndexVersion | None, previous: _Loaded | None) -> _Loaded:
+    def _reload(self, version: IndexVersion | None, previous: _Loaded | None) -> _Loaded:
         if version is None:
-            return _rank({}, None)
+            return _load({}, None)
         entries = self._banks.index_entries(version)
         if entries is None:  # an import replaced this version meanwhile: next check reloads
-            return previous or _rank({}, None)
-        return _rank(entries, version)
+            return previous or _load({}, None)
+        return _load(entries, version)

@@ -4,16 +4,22 @@ Items (docs/ARCHITECTURE.md, "Banks table")::
 
     pk=BANK#{idrssd}  sk=PROFILE          who the bank is and what its profile shows: the
                                           latest figures and metrics, the metric series of the
-                                          last 8 quarters (``view``) and the medians of its
-                                          peer band (``peers``), JSON strings that the
+                                          last 8 quarters and where the figures come from
+                                          (``view``), its peer group in its latest quarter
+                                          (``peers``: the band's medians and the bank's
+                                          percentiles), former names and the RSSD IDs its FDIC
+                                          certificate passed from or to; JSON strings the
                                           importer recomputes whenever they change
     pk=BANK#{idrssd}  sk=Q#{yyyymmdd}     one quarter's figures (thousands of dollars, income
-                                          for the quarter alone) and its year-to-date income
-    pk=INDEX          sk=VERSION          the search index's version number and shard count
+                                          for the quarter alone) and its year-to-date income,
+                                          as JSON strings
+    pk=BANK#{idrssd}  sk=RECENT           what the next import needs of the bank: its quarters
+                                          among the last 12 quarter-ends up to its latest, and
+                                          the names it filed under (one read, not twelve)
+    pk=INDEX          sk=VERSION          the search index's version number, shard count and
+                                          the newest quarter held of real and synthetic banks
     pk=INDEX          sk=SHARD#{v}#{n}    version v of the search index, 500 banks a shard:
-                                          what a search shows of each bank
-    pk=INDEX          sk=PEERS#{v}#{n}    the same banks' latest peer metrics, which only
-                                          the importer reads (for the band medians)
+                                          what a search shows and filters on of each bank
     pk=IMPORT         sk=Q#{yyyymmdd}     which banks a quarter's last import wrote, and
                                           whether that import finished
 
@@ -22,13 +28,20 @@ warm search reads the ``VERSION`` item now and then and the shards only when the
 moved (an import writes the new shards first and moves the version last, so a reader never
 sees half an index). Everything returned is plain Python: str, int, float, bool, None, lists
 and dicts, never ``Decimal``.
+
+Figures travel as JSON strings rather than DynamoDB maps: nothing queries inside them, and
+one string attribute costs a fraction of forty numbers to write, read and (in the local
+emulator, whose response serializer walks every attribute) serialize.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -38,31 +51,38 @@ from botocore.exceptions import ClientError
 
 from chalicelib.banks.records import (
     BankStatus,
+    Held,
     ImportMarker,
     IndexEntry,
     IndexVersion,
+    Link,
     Profile,
     ProfileView,
     QuarterRecord,
+    Recent,
 )
 
 PROFILE_SK = "PROFILE"
 QUARTER_PREFIX = "Q#"
+RECENT_SK = "RECENT"
 INDEX_PK = "INDEX"
 VERSION_SK = "VERSION"
 SHARD_PREFIX = "SHARD#"
-PEERS_PREFIX = "PEERS#"
 SHARD_SIZE = 500  # a few hundred bytes a bank: far below DynamoDB's 400 KB item limit
 IMPORT_PK = "IMPORT"
-# Profiles written before the profile carried its view have no ``layout``: they count as
-# holding no figures until they are imported again.
-PROFILE_LAYOUT = 2
+# Profiles written before the profile carried its peer group per quarter (layout 3) count
+# as holding no figures until they are imported again.
+PROFILE_LAYOUT = 3
 _BATCH_KEYS = 100  # BatchGetItem's limit
-_BATCH_ROUNDS = 6  # rounds of UnprocessedKeys before giving up
+_BATCH_PUTS = 25  # BatchWriteItem's limit
+_BATCH_ROUNDS = 8  # rounds of unprocessed keys or items before giving up
+# BatchWriteItem calls in flight at once: DynamoDB takes them in parallel; past a few, the
+# local emulator (one Python process) only queues them.
+WRITE_THREADS = 4
 _THROTTLED: Any = {
     "Error": {
         "Code": "ProvisionedThroughputExceededException",
-        "Message": "DynamoDB left keys of a BatchGetItem unprocessed after several rounds",
+        "Message": "DynamoDB left keys or items of a batch unprocessed after several rounds",
     }
 }
 
@@ -86,20 +106,35 @@ def plain(value: Any) -> Any:
     return value
 
 
-def _number(value: Any) -> Any:
-    """Numbers as DynamoDB stores them: int or Decimal, never float."""
-    if isinstance(value, float):
-        return Decimal(str(value))
-    return value
-
-
 def _dumps(value: Any) -> str:
     return json.dumps(
         value, default=plain, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     )
 
 
+def _json(item: Mapping[str, Any], name: str, empty: Any) -> Any:
+    """A JSON-string attribute read back (a map written by an older importer as it is)."""
+    value = item.get(name)
+    if value is None:
+        return empty
+    return json.loads(value) if isinstance(value, str) else plain(value)
+
+
+def unprocessed_backoff(round_number: int) -> float:
+    """Seconds before resending what a batch call left unprocessed (DynamoDB asks for
+    backoff there): 0.1, 0.2, 0.4 … 6.4."""
+    return 0.05 * 2**round_number
+
+
 # -- item mapping -------------------------------------------------------------------------------
+
+
+def _link_json(link: Link) -> dict[str, str]:
+    return {"idrssd": link.idrssd, "name": link.name, "quarter": link.quarter}
+
+
+def _link_from(data: Mapping[str, Any]) -> Link:
+    return Link(str(data["idrssd"]), str(data.get("name", "")), str(data.get("quarter", "")))
 
 
 def _profile_item(profile: Profile) -> dict[str, Any]:
@@ -114,20 +149,29 @@ def _profile_item(profile: Profile) -> dict[str, Any]:
         item["reference"] = True
     if profile.latest_quarter:
         item["latestQuarter"] = profile.latest_quarter
+    if profile.first_quarter:
+        item["firstQuarter"] = profile.first_quarter
     if profile.view is not None:
         view = profile.view  # not dataclasses.asdict: it deep-copies every value, slowly
         item["view"] = _dumps(
             {"figures": view.figures, "metrics": view.metrics, "series": view.series,
-             "notes": view.notes}
+             "notes": view.notes, "source": view.source}
         )  # fmt: skip
     if profile.peers is not None:
         item["peers"] = _dumps(profile.peers)
+    if profile.former_names:
+        item["formerNames"] = list(profile.former_names)
+    if profile.successor is not None:
+        item["successor"] = _dumps(_link_json(profile.successor))
+    if profile.predecessors:
+        item["predecessors"] = _dumps([_link_json(link) for link in profile.predecessors])
     return item
 
 
 def _profile_from(item: Mapping[str, Any]) -> Profile:
     current = plain(item.get("layout")) == PROFILE_LAYOUT and "view" in item
     view = ProfileView(**json.loads(item["view"])) if current else None
+    successor = _json(item, "successor", None)
     return Profile(
         idrssd=str(item.get("idrssd") or str(item["pk"]).removeprefix("BANK#")),
         name=str(item.get("name", "")),
@@ -140,24 +184,35 @@ def _profile_from(item: Mapping[str, Any]) -> Profile:
         latest_quarter=item.get("latestQuarter") if item.get("data") != "none" else None,
         view=view,
         peers=json.loads(item["peers"]) if current and item.get("peers") else None,
+        first_quarter=item.get("firstQuarter"),
+        former_names=tuple(item.get("formerNames") or ()),
+        successor=_link_from(successor) if successor else None,
+        predecessors=tuple(map(_link_from, _json(item, "predecessors", []))),
     )
 
 
-def _compact(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {key: _number(value) for key, value in values.items() if value is not None}
+def _flat(values: Mapping[str, Any]) -> dict[str, Any]:
+    """A flat map of figures, plain and without the unknown ones."""
+    return {
+        key: plain(value) if type(value) is Decimal else value
+        for key, value in values.items()
+        if value is not None
+    }
 
 
 def _quarter_item(record: QuarterRecord) -> dict[str, Any]:
     item: dict[str, Any] = {
         "pk": bank_pk(record.idrssd), "sk": quarter_sk(record.quarter),
         "idrssd": record.idrssd, "quarter": record.quarter, "filingType": record.filing_type,
-        "synthetic": record.synthetic, "figures": _compact(record.figures),
-        "ytd": _compact(record.ytd), "sourceFiles": list(record.source_files),
+        "synthetic": record.synthetic, "figures": _dumps(_flat(record.figures)),
+        "ytd": _dumps(_flat(record.ytd)), "sourceFiles": list(record.source_files),
     }  # fmt: skip
     if record.confidential:
         item["confidential"] = list(record.confidential)
     if record.note:
         item["note"] = record.note
+    if record.produced_at:
+        item["producedAt"] = record.produced_at
     return item
 
 
@@ -165,37 +220,191 @@ def _quarter_from(item: Mapping[str, Any]) -> QuarterRecord:
     return QuarterRecord(
         idrssd=str(item["idrssd"]),
         quarter=str(item["quarter"]),
-        figures=plain(item.get("figures") or {}),
-        ytd=plain(item.get("ytd") or {}),
+        figures=_json(item, "figures", {}),
+        ytd=_json(item, "ytd", {}),
         filing_type=str(item.get("filingType") or ""),
         synthetic=bool(item.get("synthetic", False)),
         source_files=list(item.get("sourceFiles") or []),
         confidential=tuple(item.get("confidential") or ()),
         note=item.get("note"),
+        produced_at=item.get("producedAt"),
     )
 
 
-class BatchWriter:
-    """Puts and deletes sent 25 at a time (``BatchWriteItem``), from :meth:`BanksTable.batch`."""
+def held_of(record: QuarterRecord) -> Held:
+    """What a profile needs of a stored quarter."""
+    return Held(
+        figures=_flat(record.figures), ytd=_flat(record.ytd), note=record.note,
+        produced_at=record.produced_at,
+    )  # fmt: skip
 
-    def __init__(self, batch: Any) -> None:
-        self._batch = batch
+
+def _recent_item(idrssd: str, recent: Recent) -> dict[str, Any]:
+    """Columns, not maps: each quarter's figures as a list in the order of ``fields`` (named
+    once), a third of the bytes of named values."""
+    quarters = dict(sorted(recent.quarters.items()))
+    fields = sorted({name for held in quarters.values() for name in held.figures})
+    flows = sorted({name for held in quarters.values() for name in held.ytd})
+    data = {
+        "fields": fields, "flows": flows,
+        "figures": {q: [held.figures.get(name) for name in fields] for q, held in quarters.items()},
+        "ytd": {q: [h.ytd.get(name) for name in flows] for q, h in quarters.items() if h.ytd},
+        "notes": {q: held.note for q, held in quarters.items() if held.note},
+        "producedAt": {q: held.produced_at for q, held in quarters.items() if held.produced_at},
+    }  # fmt: skip
+    return {
+        "pk": bank_pk(idrssd), "sk": RECENT_SK, "quarters": _dumps(data),
+        "names": _dumps([list(name) for name in recent.names]),
+    }  # fmt: skip
+
+
+def _columns(names: list[str], values: list[Any]) -> dict[str, Any]:
+    return {name: value for name, value in zip(names, values, strict=True) if value is not None}
+
+
+def _recent_from(item: Mapping[str, Any]) -> Recent:
+    data = json.loads(item["quarters"])
+    fields, flows, ytd = data["fields"], data["flows"], data["ytd"]
+    quarters = {
+        quarter: Held(
+            figures=_columns(fields, values),
+            ytd=_columns(flows, ytd.get(quarter) or [None] * len(flows)),
+            note=data["notes"].get(quarter),
+            produced_at=data["producedAt"].get(quarter),
+        )
+        for quarter, values in data["figures"].items()
+    }
+    names = tuple(tuple(name) for name in json.loads(item.get("names") or "[]"))
+    return Recent(quarters, names)  # type: ignore[arg-type]
+
+
+# -- writes ---------------------------------------------------------------------------------------
+
+
+class ParallelWriter:
+    """Puts and deletes sent as ``BatchWriteItem`` calls of 25 from a few threads at once.
+
+    ``client`` is a boto3 ``Table``'s client, which turns Python values into DynamoDB's (in
+    the calling thread: the writer threads share that work too).
+
+    What DynamoDB leaves unprocessed is sent again after a backoff, a few rounds, then the
+    writer fails as DynamoDB throttling would. A key given twice before its batch is sent
+    keeps its last write (as boto3's ``overwrite_by_pkeys``); callers write each key at most
+    once per writer otherwise, since batches in flight land in any order. Memory is bounded:
+    at most ``2 x threads`` batches wait. The first error is raised by the next call or by
+    :meth:`close`.
+    """
+
+    def __init__(
+        self, client: Any, table_name: str, threads: int = WRITE_THREADS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:  # fmt: skip
+        self._client = client
+        self._name = table_name
+        self._sleep = sleep
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="banks-write")
+        self._slots = threading.BoundedSemaphore(threads * 2)
+        self._pending: dict[tuple[str, str], dict[str, Any]] = {}
+        self._futures: list[Future[None]] = []
+        self._error: BaseException | None = None
+        self._lock = threading.Lock()
+        self.landed = 0  # puts and deletes DynamoDB has confirmed
+
+    def put(self, item: Mapping[str, Any]) -> None:
+        self._add((str(item["pk"]), str(item["sk"])), {"PutRequest": {"Item": dict(item)}})
+
+    def delete(self, pk: str, sk: str) -> None:
+        self._add((pk, sk), {"DeleteRequest": {"Key": {"pk": pk, "sk": sk}}})
+
+    def _add(self, key: tuple[str, str], request: dict[str, Any]) -> None:
+        self._raise_error()
+        self._pending[key] = request
+        if len(self._pending) == _BATCH_PUTS:
+            self._send()
+
+    def _send(self) -> None:
+        if not self._pending:
+            return
+        requests, self._pending = list(self._pending.values()), {}
+        self._slots.acquire()  # wait while enough batches are in flight
+        future = self._pool.submit(self._write, requests)
+        future.add_done_callback(lambda _: self._slots.release())
+        self._futures = [pending for pending in self._futures if not pending.done()]
+        self._futures.append(future)
+
+    def _write(self, requests: list[dict[str, Any]]) -> None:
+        try:
+            batch: dict[str, Any] = {self._name: requests}
+            for round_number in range(_BATCH_ROUNDS):
+                if round_number:
+                    self._sleep(unprocessed_backoff(round_number))
+                batch = self._client.batch_write_item(RequestItems=batch).get(
+                    "UnprocessedItems"
+                ) or {}  # fmt: skip
+                done = len(requests) - len(batch.get(self._name, []))
+                with self._lock:
+                    self.landed += done
+                requests = batch.get(self._name, [])
+                if not batch:
+                    return
+            raise ClientError(_THROTTLED, "BatchWriteItem")
+        except BaseException as error:
+            with self._lock:
+                self._error = self._error or error
+            raise
+
+    def _raise_error(self) -> None:
+        with self._lock:
+            error = self._error
+        if error is not None:
+            raise error
+
+    def close(self) -> None:
+        """Send what is left, wait for every batch, and raise the first error if any."""
+        try:
+            if self._error is None:
+                self._send()
+            for future in self._futures:
+                future.exception()  # waits; the error itself is kept in self._error
+        finally:
+            self._pool.shutdown(wait=True)
+        self._raise_error()
+
+
+class BatchWriter:
+    """The Banks table's items written through a :class:`ParallelWriter`, from
+    :meth:`BanksTable.batch`."""
+
+    def __init__(self, writer: ParallelWriter) -> None:
+        self._writer = writer
+
+    @property
+    def landed(self) -> int:
+        """Writes DynamoDB has confirmed so far."""
+        return self._writer.landed
 
     def put_quarter(self, record: QuarterRecord) -> None:
-        self._batch.put_item(Item=_quarter_item(record))
+        self._writer.put(_quarter_item(record))
 
     def delete_quarter(self, idrssd: str, quarter: str) -> None:
-        self._batch.delete_item(Key={"pk": bank_pk(idrssd), "sk": quarter_sk(quarter)})
+        self._writer.delete(bank_pk(idrssd), quarter_sk(quarter))
 
     def put_profile(self, profile: Profile) -> None:
-        self._batch.put_item(Item=_profile_item(profile))
+        self._writer.put(_profile_item(profile))
+
+    def put_recent(self, idrssd: str, recent: Recent) -> None:
+        self._writer.put(_recent_item(idrssd, recent))
+
+    def delete_recent(self, idrssd: str) -> None:
+        self._writer.delete(bank_pk(idrssd), RECENT_SK)
 
 
 class BanksTable:
     """The one adapter of the Banks table (a boto3 ``Table``)."""
 
-    def __init__(self, table: Any) -> None:
+    def __init__(self, table: Any, write_threads: int = WRITE_THREADS) -> None:
         self._table = table
+        self._write_threads = write_threads
 
     # -- what the API reads -----------------------------------------------------------------
 
@@ -220,26 +429,21 @@ class BanksTable:
         item = self._table.get_item(Key={"pk": INDEX_PK, "sk": VERSION_SK}).get("Item")
         if item is None:
             return None
-        return IndexVersion(int(item["version"]), int(item["shards"]))
+        newest = _json(item, "newest", {})
+        return IndexVersion(int(item["version"]), int(item["shards"]), dict(newest))
 
-    def index_entries(
-        self, version: IndexVersion, with_metrics: bool = False
-    ) -> dict[str, IndexEntry] | None:
-        """The index of ``version`` (one ``BatchGetItem``), with the peer metrics when asked
-        (the importer); None when a newer import has replaced it since the version was read."""
-        prefixes = (SHARD_PREFIX, PEERS_PREFIX) if with_metrics else (SHARD_PREFIX,)
-        keys = [_index_key(p, version.number, n) for p in prefixes for n in range(version.shards)]
+    def index_entries(self, version: IndexVersion) -> dict[str, IndexEntry] | None:
+        """The index of ``version`` (one ``BatchGetItem``); None when a newer import has
+        replaced it since the version was read."""
+        keys = [_index_key(version.number, n) for n in range(version.shards)]
         items = self._batch_get(keys)
         if len(items) < len(keys):
             return None
-        fields: dict[str, dict[str, Any]] = {}
-        metrics: dict[str, dict[str, float]] = {}
+        entries: dict[str, IndexEntry] = {}
         for item in sorted(items, key=lambda found: str(found["sk"])):
-            if str(item["sk"]).startswith(PEERS_PREFIX):
-                metrics.update(json.loads(item["entries"]))
-            else:
-                fields.update((str(data["id"]), data) for data in json.loads(item["entries"]))
-        return {key: _entry_from(data, metrics.get(key, {})) for key, data in fields.items()}
+            for data in json.loads(item["entries"]):
+                entries[str(data["id"])] = _entry_from(data)
+        return entries
 
     # -- what the importer reads -------------------------------------------------------------
 
@@ -249,7 +453,7 @@ class BanksTable:
             version = self.index_version()
             if version is None:
                 return None
-            entries = self.index_entries(version, with_metrics=True)
+            entries = self.index_entries(version)
             if entries is not None:
                 return entries
         raise RuntimeError("the bank index kept changing while it was read")
@@ -273,6 +477,11 @@ class BanksTable:
         items = self._batch_get([{"pk": bank_pk(i), "sk": quarter_sk(quarter)} for i in ids])
         return {record.idrssd: record for record in map(_quarter_from, items)}
 
+    def recents(self, ids: Sequence[str]) -> dict[str, Recent]:
+        """The ``RECENT`` items of these banks (``BatchGetItem``); absent ones are left out."""
+        items = self._batch_get([{"pk": bank_pk(i), "sk": RECENT_SK} for i in ids])
+        return {str(item["pk"]).removeprefix("BANK#"): _recent_from(item) for item in items}
+
     def quarters_of(self, idrssd: str) -> list[str]:
         """The quarters stored for one bank, oldest first."""
         condition = Key("pk").eq(bank_pk(idrssd)) & Key("sk").begins_with(QUARTER_PREFIX)
@@ -285,18 +494,48 @@ class BanksTable:
             return None
         return ImportMarker(quarter, item["status"], item.get("source", ""), item["ids"])
 
+    def markers(self) -> list[ImportMarker]:
+        """Every quarter an import has written (or started to), oldest first, without
+        the id lists (one ``Query``)."""
+        condition = Key("pk").eq(IMPORT_PK) & Key("sk").begins_with(QUARTER_PREFIX)
+        items = self._query(
+            KeyConditionExpression=condition,
+            ProjectionExpression="sk, #status, #source",
+            ExpressionAttributeNames={"#status": "status", "#source": "source"},
+        )
+        found = [
+            ImportMarker(
+                str(item["sk"]).removeprefix(QUARTER_PREFIX),
+                str(item.get("status", "")),
+                str(item.get("source", "")),
+                "",
+            )
+            for item in items
+        ]
+        return sorted(found, key=lambda marker: marker.quarter)
+
     def imported_quarters(self) -> list[str]:
         """Quarters an import has written (or started to), oldest first."""
-        condition = Key("pk").eq(IMPORT_PK) & Key("sk").begins_with(QUARTER_PREFIX)
-        items = self._query(KeyConditionExpression=condition, ProjectionExpression="sk")
-        return sorted(str(item["sk"]).removeprefix(QUARTER_PREFIX) for item in items)
+        return [marker.quarter for marker in self.markers()]
 
     # -- writes --------------------------------------------------------------------------------
 
     @contextmanager
     def batch(self) -> Iterator[BatchWriter]:
-        with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
-            yield BatchWriter(batch)
+        """Writes sent in parallel batches; all of them have landed when the block ends."""
+        with self._writer() as writer:
+            yield BatchWriter(writer)
+
+    @contextmanager
+    def _writer(self) -> Iterator[ParallelWriter]:
+        writer = ParallelWriter(self._table.meta.client, self._table.name, self._write_threads)
+        try:
+            yield writer
+        except BaseException:
+            with contextlib.suppress(Exception):  # the block's own error is the one to report
+                writer.close()
+            raise
+        writer.close()
 
     def put_marker(self, marker: ImportMarker) -> None:
         self._table.put_item(
@@ -309,31 +548,30 @@ class BanksTable:
         they are the current index already, nothing is written and its version stays."""
         ordered = sorted(entries, key=lambda entry: (len(entry.idrssd), entry.idrssd))
         current = self.index_version()
-        if current is not None and self.index_entries(current, with_metrics=True) == {
-            entry.idrssd: entry for entry in ordered
-        }:
+        newest = _newest(ordered)
+        if (
+            current is not None
+            and current.newest == newest
+            and self.index_entries(current) == {entry.idrssd: entry for entry in ordered}
+        ):
             return current
         number = (current.number if current else 0) + 1
         shards = [ordered[i : i + SHARD_SIZE] for i in range(0, len(ordered), SHARD_SIZE)]
-        with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+        with self._writer() as writer:
             for n, shard in enumerate(shards):
-                batch.put_item(
-                    Item={**_index_key(SHARD_PREFIX, number, n),
-                          "entries": _dumps([_entry_json(entry) for entry in shard])}
-                )  # fmt: skip
-                batch.put_item(
-                    Item={**_index_key(PEERS_PREFIX, number, n),
-                          "entries": _dumps({entry.idrssd: entry.metrics for entry in shard})}
+                writer.put(
+                    {**_index_key(number, n),
+                     "entries": _dumps([_entry_json(entry) for entry in shard])}
                 )  # fmt: skip
         self._table.put_item(
-            Item={"pk": INDEX_PK, "sk": VERSION_SK, "version": number,
-                  "shards": len(shards), "banks": len(ordered)}
+            Item={"pk": INDEX_PK, "sk": VERSION_SK, "version": number, "shards": len(shards),
+                  "banks": len(ordered), "newest": _dumps(newest)}
         )  # fmt: skip
         self._delete_index_before(number)
-        return IndexVersion(number, len(shards))
+        return IndexVersion(number, len(shards), newest)
 
     def _delete_index_before(self, number: int) -> None:
-        keep = tuple(f"{prefix}{number:010d}#" for prefix in (SHARD_PREFIX, PEERS_PREFIX))
+        keep = f"{SHARD_PREFIX}{number:010d}#"
         stale = [
             item["sk"]
             for item in self._query(
@@ -341,9 +579,9 @@ class BanksTable:
             )
             if item["sk"] != VERSION_SK and not str(item["sk"]).startswith(keep)
         ]
-        with self._table.batch_writer(overwrite_by_pkeys=["pk", "sk"]) as batch:
+        with self._writer() as writer:
             for sk in stale:
-                batch.delete_item(Key={"pk": INDEX_PK, "sk": sk})
+                writer.delete(INDEX_PK, str(sk))
 
     # -- paging --------------------------------------------------------------------------------
 
@@ -364,7 +602,7 @@ class BanksTable:
             request: dict[str, Any] = {name: {"Keys": list(keys[start : start + _BATCH_KEYS])}}
             for round_number in range(_BATCH_ROUNDS):
                 if round_number:
-                    time.sleep(0.05 * 2**round_number)  # DynamoDB asks for backoff here
+                    time.sleep(unprocessed_backoff(round_number))
                 response = client.batch_get_item(RequestItems=request)
                 found.extend(response.get("Responses", {}).get(name, []))
                 request = response.get("UnprocessedKeys") or {}
@@ -376,21 +614,41 @@ class BanksTable:
         return found
 
 
-def _index_key(prefix: str, version_number: int, number: int) -> dict[str, str]:
-    return {"pk": INDEX_PK, "sk": f"{prefix}{version_number:010d}#{number:04d}"}
+def _newest(entries: Iterable[IndexEntry]) -> dict[str, str]:
+    """The newest quarter any bank with figures holds, for real and for synthetic banks."""
+    newest: dict[str, str] = {}
+    for entry in entries:
+        if entry.has_data and entry.quarter:
+            kind = "synthetic" if entry.synthetic else "real"
+            newest[kind] = max(newest.get(kind, ""), entry.quarter)
+    return newest
+
+
+def _index_key(version_number: int, number: int) -> dict[str, str]:
+    return {"pk": INDEX_PK, "sk": f"{SHARD_PREFIX}{version_number:010d}#{number:04d}"}
 
 
 def _entry_json(entry: IndexEntry) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "id": entry.idrssd, "name": entry.name, "city": entry.city, "state": entry.state,
         "synthetic": entry.synthetic, "data": entry.has_data, "q": entry.quarter,
         "assets": entry.assets,
     }  # fmt: skip
+    if entry.fdic_cert:
+        data["cert"] = entry.fdic_cert
+    if entry.former_names:
+        data["formerNames"] = list(entry.former_names)
+    if entry.first_quarter:
+        data["first"] = entry.first_quarter
+    if entry.successor:
+        data["successor"] = entry.successor
+    return data
 
 
-def _entry_from(data: Mapping[str, Any], metrics: Mapping[str, float]) -> IndexEntry:
+def _entry_from(data: Mapping[str, Any]) -> IndexEntry:
     return IndexEntry(
         str(data["id"]), str(data.get("name", "")), str(data.get("city", "")),
         str(data.get("state", "")), bool(data.get("synthetic")), bool(data.get("data")),
-        data.get("q"), data.get("assets"), dict(metrics),
+        data.get("q"), data.get("assets"), str(data.get("cert") or ""),
+        tuple(data.get("formerNames") or ()), data.get("first"), data.get("successor"),
     )  # fmt: skip

@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -60,8 +61,13 @@ def catalog(counted: Counted) -> BankCatalog:
     return counted.catalog
 
 
+def _found(catalog: BankCatalog, q: str) -> list[dict[str, Any]]:
+    """The banks of a search's first page."""
+    return list(catalog.search(q)["banks"])
+
+
 def test_empty_query_lists_banks_with_figures_first_then_by_name(catalog: BankCatalog) -> None:
-    results = catalog.search("")
+    results = _found(catalog, "")
     assert len(results) == 48  # 25 synthetic + 23 reference banks
     assert [row["data"] for row in results] == ["loaded"] * 25 + ["none"] * 23
     assert all(row["hasData"] is (row["data"] == "loaded") for row in results)
@@ -72,53 +78,53 @@ def test_empty_query_lists_banks_with_figures_first_then_by_name(catalog: BankCa
 
 
 def test_search_by_name_city_and_id_prefix(catalog: BankCatalog) -> None:
-    assert [r["idrssd"] for r in catalog.search("harbor light")] == ["9900002"]
+    assert [r["idrssd"] for r in _found(catalog, "harbor light")] == ["9900002"]
     # Both are in Providence: the one with figures comes first.
-    assert [r["idrssd"] for r in catalog.search("  PROVIDENCE ")] == ["9900002", "3303298"]
-    assert [r["idrssd"] for r in catalog.search("8522")] == ["852218"]
-    jpm = catalog.search("jpmorgan")[0]
+    assert [r["idrssd"] for r in _found(catalog, "  PROVIDENCE ")] == ["9900002", "3303298"]
+    assert [r["idrssd"] for r in _found(catalog, "8522")] == ["852218"]
+    jpm = _found(catalog, "jpmorgan")[0]
     assert jpm["hasData"] is False and jpm["data"] == "none" and jpm["synthetic"] is False
 
 
 def test_search_is_accent_insensitive_both_ways(catalog: BankCatalog) -> None:
-    assert [r["idrssd"] for r in catalog.search("penasco")] == ["9900007"]
-    assert [r["idrssd"] for r in catalog.search("ESPAÑOLA")] == ["9900007"]
+    assert [r["idrssd"] for r in _found(catalog, "penasco")] == ["9900007"]
+    assert [r["idrssd"] for r in _found(catalog, "ESPAÑOLA")] == ["9900007"]
 
 
 @pytest.mark.parametrize("text", ["%", "'; DROP TABLE banks; --", ".*", "[a-z]+", "\\"])
 def test_metacharacters_are_literal_text(catalog: BankCatalog, text: str) -> None:
-    assert catalog.search(text) == []
+    assert _found(catalog, text) == []
 
 
 def test_parenthesis_matches_only_literally(catalog: BankCatalog) -> None:
     # "(" is no regex group: it finds the names that contain "(" — the synthetic ones.
-    results = catalog.search("(")
+    results = _found(catalog, "(")
     assert len(results) == 25 and all(row["synthetic"] for row in results)
-    assert catalog.search("(synthetic") == catalog.search("(")
+    assert _found(catalog, "(synthetic") == _found(catalog, "(")
 
 
 def test_quote_in_query_matches_quoted_name(catalog: BankCatalog) -> None:
-    assert [r["idrssd"] for r in catalog.search('"cooperative"')] == ["9900006"]
+    assert [r["idrssd"] for r in _found(catalog, '"cooperative"')] == ["9900006"]
 
 
 def test_long_query_is_rejected_with_a_sentence(catalog: BankCatalog) -> None:
     with pytest.raises(InvalidQuery) as caught:
-        catalog.search("a" * 1000)
+        _found(catalog, "a" * 1000)
     assert "1000 characters" in caught.value.message and "at most 100" in caught.value.message
 
 
 @pytest.mark.parametrize("text", ["bank\x00", "a\nb", "\x1b[31m", "x\u200by"])
 def test_control_characters_are_rejected(catalog: BankCatalog, text: str) -> None:
     with pytest.raises(InvalidQuery, match="control character"):
-        catalog.search(text)
+        _found(catalog, text)
 
 
 def test_at_most_fifty_results(aws: Aws) -> None:
     banks = BanksTable(aws.banks_table)
     banks.write_index(IndexEntry(str(i), f"Bank {i:03d}", "X", "KS") for i in range(1, 121))
     catalog = BankCatalog(banks)
-    assert len(catalog.search("bank")) == 50
-    assert catalog.search("bank")[0]["name"] == "Bank 001"
+    assert len(_found(catalog, "bank")) == 50
+    assert _found(catalog, "bank")[0]["name"] == "Bank 001"
 
 
 def test_profile_of_a_synthetic_bank(catalog: BankCatalog) -> None:
@@ -172,10 +178,18 @@ def test_a_profile_imported_by_an_older_importer_asks_for_a_new_import(
 
 
 def test_a_profile_is_one_get_item(counted: Counted) -> None:
+    """One GetItem, and the index's version (the newest quarter: has the bank stopped
+    filing?) at most every CHECK_SECONDS."""
     counted.calls.clear()
     profile = counted.catalog.profile("9900001")
-    assert counted.calls.operations() == ["GetItem"]
+    assert counted.calls.operations() == ["GetItem", "GetItem"]
     assert profile["peers"]["banks"] >= 5 and len(profile["series"]) == 8
+    assert profile["reporting"]["status"] == "current"
+    counted.calls.clear()
+    for step in range(10):
+        counted.clock.value = step * CHECK_SECONDS / 10
+        counted.catalog.profile("9900001")
+    assert counted.calls.operations() == ["GetItem"] * 10
 
 
 def test_a_start_checks_the_bank_with_one_get_item(counted: Counted) -> None:
@@ -196,24 +210,24 @@ def test_a_warm_search_makes_no_call_until_an_import_moves_the_version(
 ) -> None:
     catalog, calls, clock = counted.catalog, counted.calls, counted.clock
     calls.clear()
-    assert catalog.search("granite")
+    assert _found(catalog, "granite")
     assert calls.operations() == ["GetItem", "BatchGetItem"]  # the version, then the shards
     calls.clear()
     for step in range(10):
         clock.value = step * CHECK_SECONDS / 10
-        catalog.search("bank")
+        _found(catalog, "bank")
     assert calls.operations() == []
     clock.value = CHECK_SECONDS
-    catalog.search("bank")
+    _found(catalog, "bank")
     assert calls.operations() == ["GetItem"]  # the version, unchanged: nothing reloaded
     # An import (here: a new reference bank) moves the version; the next check reloads.
     new_bank = ReferenceBank("1234567", "Brand New National Bank", "Town", "KS")
     BankImporter(aws.banks_table).load_reference_banks([*read_reference_banks(), new_bank])
     calls.clear()
-    assert catalog.search("brand new") == []  # until the next check, the old index answers
+    assert _found(catalog, "brand new") == []  # until the next check, the old index answers
     assert calls.operations() == []
     clock.value = 2 * CHECK_SECONDS
-    assert [row["idrssd"] for row in catalog.search("brand new")] == ["1234567"]
+    assert [row["idrssd"] for row in _found(catalog, "brand new")] == ["1234567"]
     assert calls.operations() == ["GetItem", "BatchGetItem"]
 
 

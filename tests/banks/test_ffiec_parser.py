@@ -191,11 +191,15 @@ def test_bad_idrssd(tmp_path: Path) -> None:
         ffiec.load(tmp_path)
 
 
-def test_unknown_schedule(tmp_path: Path) -> None:
+def test_an_unknown_schedule_is_read_past_and_named(tmp_path: Path) -> None:
+    """A schedule FFIEC adds (or a typo) does not stop an import: nothing is read from it,
+    and the quarter names it so the summary can say so."""
     simple_quarter(tmp_path, "20240331", {"1": bank_values()})
     (tmp_path / "FFIEC CDR Call Schedule RCZZ 03312024.txt").write_text('"IDRSSD"\t\r\n')
-    with pytest.raises(FFIECFormatError, match="unknown schedule 'RCZZ'"):
-        ffiec.load(tmp_path)
+    files = ffiec.open_call_reports(tmp_path).quarters["20240331"]
+    assert files.unknown == ["FFIEC CDR Call Schedule RCZZ 03312024.txt"]
+    (report,) = ffiec.load(tmp_path)
+    assert set(report.banks) == {"1"}
 
 
 def test_empty_file(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """Start the real local stack the way ``make run`` does, on free ports, for a test.
 
 ``env`` adds settings as a person would on the command line (``make run
-LOCAL_LAMBDA_TIME_SCALE=0.05``): the stack passes them to the app and its workers.
+LOCAL_LAMBDA_TIME_SCALE=0.05``): the stack passes them to the app and its workers. The stack
+serves the synthetic sample (``BANK_DATA=sample``) unless ``env`` says otherwise.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ def local_stack(
     port, emulator_port, lambda_port = free_port(), free_port(), free_port()
     output = tmp_path / "stack.log"
     environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    # The tests drive the synthetic sample unless one asks for other data (BANK_DATA=real).
+    environment["BANK_DATA"] = "sample"
     environment.update(env or {})
     with output.open("w") as sink:
         process = subprocess.Popen(
