@@ -106,6 +106,12 @@ class ReportFacts:
             return None
         return self.coverage.why(name, self.quarter, self.figures)
 
+    def blanks(self) -> dict[str, str]:
+        """Every blank metric and figure of the latest quarter, with why it is blank in the
+        words the report uses ("not reported", "not available", "not applicable")."""
+        names = [*self.metrics, *self.figures]
+        return {name: why.words for name in dict.fromkeys(names) if (why := self.missing(name))}
+
     def shown(self, name: str, digits: int = 2) -> str:
         """The metric in percent, or why it is blank ("not reported", "not available")."""
         why = self.missing(name)
