@@ -138,7 +138,8 @@ class PodcastPipeline:
         facts = brief.facts
         return {
             "idrssd": job.idrssd,
-            "bank": {"name": facts.name, "city": facts.city, "state": facts.state},
+            # The name as filed (as the report keeps it); city and state as spoken.
+            "bank": {"name": facts.legal_name, "city": facts.city, "state": facts.state},
             "jobId": job.job_id,
             "generatedAt": iso(self._clock.now()),
             "asOf": brief.as_of,

@@ -525,10 +525,15 @@ def _economy(facts: ReportFacts) -> str:
         if loans is not None
         else " Without a year of history, I can't read demand for credit from them."
     )
+    paying = (
+        "some borrowers are already struggling to pay"
+        if facts.rating("netChargeOffRatio") is Rating.WEAK
+        else "borrowers are, so far, paying"
+    )
     charge_offs = (
-        f" Net charge-offs of {facts.shown('netChargeOffRatio')} tell you borrowers are, so "
-        "far, paying; in a downturn that is the first figure to move, usually a couple of "
-        "quarters after unemployment starts to rise."
+        f" Net charge-offs of {facts.shown('netChargeOffRatio')} tell you {paying}; in a "
+        "downturn that is the first figure to move, usually a couple of quarters after "
+        "unemployment starts to rise."
         if facts.metric("netChargeOffRatio") is not None
         else " In a downturn, charge-offs are the first figure to move, usually a couple of "
         "quarters after unemployment starts to rise."
