@@ -4,13 +4,20 @@ growth across a gap, "not available" for history that is not in the data)."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from chalicelib.experts import PANEL
+from chalicelib.podcasts import bedrock_writer as podcast_prompts
+from chalicelib.podcasts.brief import PodcastBrief
 from chalicelib.podcasts.script import MAX_MINUTES, MIN_MINUTES, WORDS_PER_MINUTE
+from chalicelib.reports import bedrock_writer as report_prompts
 from chalicelib.reports.numbers import money
+from chalicelib.reports.sections import SECTIONS
 from tests.reports.real_banks import (
     BLACKROCK_TRUST,
     FLAGSTAR,
@@ -150,3 +157,31 @@ def test_names_are_spoken_letter_by_letter_where_they_are_letters(made: dict[str
     assert "USAA Federal Savings Bank, based in Phoenix, Arizona" in bank.script
     spoken = " ".join(bank.spoken)
     assert "U.S.A.A Federal Savings Bank" in spoken and "USAA" not in spoken
+
+
+def prompt_data(prompt: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(prompt.split("Data:\n", 1)[1])
+    return data
+
+
+def test_the_models_are_told_why_each_blank_is_blank(made: dict[str, Made]) -> None:
+    assert report_prompts.BLANKS_RULE in report_prompts.SYSTEM_PROMPT
+    assert report_prompts.BLANKS_RULE in podcast_prompts.SYSTEM_PROMPT
+    facts = {bank: PodcastBrief.from_report(made[bank].report).facts for bank in made}
+    capital = next(section for section in SECTIONS if section.id == "capital_liquidity")
+    cblr = prompt_data(report_prompts.prompt(capital, facts[XENIA_FLORA]))
+    assert cblr["blanks"]["cet1Ratio"] == "not reported"
+    assert cblr["bank"]["communityBankLeverageRatioFramework"] is True
+    assert cblr["well_capitalized_minimums"]["leverageRatio"] == 9.0
+    no_loans = prompt_data(report_prompts.prompt(capital, facts[SUMITOMO_TRUST]))
+    assert no_loans["blanks"]["nonaccrualRatio"] == "not applicable"
+    assert no_loans["bank"]["noLoans"] is True and no_loans["bank"]["noDeposits"] is False
+    svb = prompt_data(report_prompts.prompt(SECTIONS[1], facts[SILICON_VALLEY]))
+    assert svb["blanks"]["assetGrowthYoY"] == "not available"
+    assert svb["dataNotes"][0].startswith("Income for Q2 2022 is not available")
+    assert svb["bank"]["name"] == "Silicon Valley Bank" and svb["bank"]["state"] == "California"
+    experts = [expert for expert in PANEL if expert.id in {"credit", "capital"}]
+    spoken = prompt_data(podcast_prompts.prompt(PodcastBrief.from_report(made[JPMORGAN].report),
+                                                experts))  # fmt: skip
+    assert spoken["bank"]["spokenName"] == "JPMorgan Chase Bank"
+    assert "not reported" not in json.dumps(spoken["blanks"])
