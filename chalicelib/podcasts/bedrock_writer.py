@@ -25,6 +25,9 @@ from chalicelib.podcasts.script import (
     Script,
     check_panel,
 )
+from chalicelib.podcasts.template_writer import spoken_name
+from chalicelib.reports.bedrock_writer import BLANKS_RULE
+from chalicelib.reports.template_writer import data_notes
 
 MAX_TOKENS = 4096
 SECTION_CHARS = 1500  # of each report section's prose, to keep the prompt bounded
@@ -39,7 +42,10 @@ SYSTEM_PROMPT = (
     "it in words a listener follows (for example '$9.9 billion'). Write plain spoken "
     "sentences: no markdown, no lists, no stage directions, no sound effects. The findings "
     "hold the report's verdict on the bank's condition, its strengths, concerns and risks: "
-    "the speakers state them as given and never contradict them. Answer with "
+    "the speakers state them as given and never contradict them. "
+    + BLANKS_RULE
+    + " Say the bank's name as bank.spokenName gives it (never in capitals) and the "
+    "state's name, not its code. Answer with "
     'JSON only, in the form {"lines": [{"speaker": "<id>", "text": "..."}]}.'
 )
 
@@ -87,7 +93,16 @@ def target_words(experts: Sequence[Expert]) -> int:
 def prompt(brief: PodcastBrief, experts: Sequence[Expert]) -> str:
     facts = brief.facts
     data = {
-        "bank": {"name": facts.name, "city": facts.city, "state": facts.state},
+        "bank": {
+            "name": facts.name,
+            "spokenName": spoken_name(facts),
+            "city": facts.city,
+            "state": facts.state,
+            "filingType": facts.filing_type or None,
+            "noLoans": facts.no_loans,
+            "noDeposits": facts.no_deposits,
+            "communityBankLeverageRatioFramework": facts.community_leverage,
+        },
         "quarter": facts.quarter,
         "synthetic": facts.synthetic,
         "figures_thousands_usd": facts.figures,
@@ -98,6 +113,8 @@ def prompt(brief: PodcastBrief, experts: Sequence[Expert]) -> str:
             "medians_percent": facts.peer_medians,
         },
         "findings": facts.findings.as_data(),
+        "blanks": facts.blanks(),
+        "dataNotes": data_notes(facts),
         "series_last_4_quarters": facts.series[-4:],
         "report_sections": {key: text[:SECTION_CHARS] for key, text in brief.sections.items()},
         "host": {"id": HOST.id, "name": HOST.name},

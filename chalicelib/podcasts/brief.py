@@ -13,7 +13,8 @@ _MARKDOWN_NOISE = re.compile(r"[*_`#>|]+")
 
 @dataclass(frozen=True)
 class PodcastBrief:
-    """The report's facts (same shape the report was written from) and its prose."""
+    """The report's facts (same shape the report was written from, the name, city and
+    state cased for sentences) and its prose."""
 
     facts: ReportFacts
     report_job_id: str
@@ -43,7 +44,8 @@ class PodcastBrief:
             peer_count=int(peers.get("banks") or 0),
             peer_medians=dict(peers.get("medians") or {}),
             notes=list(report.get("notes") or []),
-        )
+            filing_type=str(bank.get("filingType") or ""),
+        ).in_prose()
         sections = {
             str(section.get("id")): plain_text(str(section.get("markdown") or ""))
             for section in report.get("sections") or []

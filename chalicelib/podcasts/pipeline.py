@@ -25,6 +25,7 @@ from chalicelib.podcasts.audio import (
 )
 from chalicelib.podcasts.brief import PodcastBrief
 from chalicelib.podcasts.errors import VOICES_SILENT, SpeechError
+from chalicelib.podcasts.pronounce import speakable
 from chalicelib.podcasts.script import Script, ScriptWriter, speaker_by_id, split_at_sentences
 from chalicelib.podcasts.voices import VoiceEngine
 from chalicelib.reports.errors import NoReport
@@ -119,7 +120,9 @@ class PodcastPipeline:
             )
             progress.check_cancelled()
             for piece in split_at_sentences(line.text, engine.max_chars):
-                turns.append(Turn(line.speaker, engine.synthesize(piece, speaker.voice)))
+                # Spoken as a listener should hear it (USAA spelt out); the script keeps it.
+                clip = engine.synthesize(speakable(piece), speaker.voice)
+                turns.append(Turn(line.speaker, clip))
         return turns
 
     def _document(
@@ -135,7 +138,8 @@ class PodcastPipeline:
         facts = brief.facts
         return {
             "idrssd": job.idrssd,
-            "bank": {"name": facts.name, "city": facts.city, "state": facts.state},
+            # The name as filed (as the report keeps it); city and state as spoken.
+            "bank": {"name": facts.legal_name, "city": facts.city, "state": facts.state},
             "jobId": job.job_id,
             "generatedAt": iso(self._clock.now()),
             "asOf": brief.as_of,

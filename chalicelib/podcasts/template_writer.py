@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from chalicelib.banks import names
 from chalicelib.experts import HOST, Expert
 from chalicelib.podcasts.brief import PodcastBrief
 from chalicelib.podcasts.script import Line, Script
 from chalicelib.reports import rules
 from chalicelib.reports.facts import ReportFacts
+from chalicelib.reports.gaps import Missing
 from chalicelib.reports.numbers import growth_words, money, pct, points, quarter_end
 from chalicelib.reports.rules import Rating
 
-SYNTHETIC_WORDS = " (SYNTHETIC)"
+# Above this size (thousands of dollars) a bank lends across the country, not close to home.
+NATIONAL_BANK_ASSETS = 100_000_000
 RATING_WORDS = {
     Rating.STRONG: "strong",
     Rating.ADEQUATE: "adequate",
@@ -65,7 +68,8 @@ class TemplateScriptWriter:
 
 
 def spoken_name(facts: ReportFacts) -> str:
-    return facts.name.replace(SYNTHETIC_WORDS, "").strip()
+    """The name said in passing: "JPMorgan Chase Bank", not its legal form."""
+    return names.short_name(facts.legal_name or facts.name)
 
 
 def first_name(expert: Expert) -> str:
@@ -92,9 +96,30 @@ def _rated(facts: ReportFacts, metric: str) -> str:
 
 def _trend(facts: ReportFacts, metric: str, threshold: float) -> str:
     change = facts.change_over_year(metric)
-    if change is None or abs(change) < threshold:
+    if change is None:
+        return " The figure for a year earlier isn't available to compare it with."
+    if abs(change) < threshold:
         return " It has held steady over the past year."
     return f" That is {points(change)} from a year earlier."
+
+
+def _income_unknown(facts: ReportFacts) -> bool:
+    return facts.missing("netIncome") is Missing.NOT_DERIVED
+
+
+def _funding_costs(facts: ReportFacts) -> str:
+    return "funding costs" if facts.no_deposits else "deposit costs"
+
+
+def _national(facts: ReportFacts) -> bool:
+    return (facts.figure("totalAssets") or 0) >= NATIONAL_BANK_ASSETS
+
+
+def _over_the_year(facts: ReportFacts, metric: str, noun: str, verb: str = "are") -> str:
+    """``its assets are up 1.6% over the year`` or why that can't be said."""
+    if facts.missing(metric) is None:
+        return f"{noun} {verb} {facts.growth(metric)} over the year"
+    return f"we can't measure how {noun} moved over the year from this data"
 
 
 def _synthetic_note(facts: ReportFacts) -> str:
@@ -131,15 +156,23 @@ def _opening(facts: ReportFacts, experts: Sequence[Expert]) -> str:
 
 def _headline(facts: ReportFacts) -> str:
     income = facts.figure("netIncome")
-    result = (
-        f"a loss of {money(abs(income))}"
-        if income is not None and income < 0
-        else f"net income of {money(income)}"
+    if _income_unknown(facts):
+        result = "income for the quarter that the data can't give us, as we'll explain"
+    elif income is not None and income < 0:
+        result = f"a loss of {money(abs(income))} for the quarter"
+    else:
+        result = f"net income of {money(income)} for the quarter"
+    if facts.no_loans and facts.no_deposits:
+        return (
+            f"The headline numbers: it makes no loans and takes no deposits, and it had {result}."
+        )
+    loans = "no loans at all" if facts.no_loans else f"loans of {money(facts.figure('loans'))}"
+    deposits = (
+        "no deposits"
+        if facts.no_deposits
+        else f"deposits of {money(facts.figure('totalDeposits'))}"
     )
-    return (
-        f"The headline numbers: loans of {money(facts.figure('loans'))}, deposits of "
-        f"{money(facts.figure('totalDeposits'))}, and {result} for the quarter."
-    )
+    return f"The headline numbers: {loans}, {deposits}, and {result}."
 
 
 def _closing(facts: ReportFacts, experts: Sequence[Expert]) -> str:
@@ -196,15 +229,19 @@ def _peer_question(facts: ReportFacts, expert: Expert) -> str:
 
 def _bridge(facts: ReportFacts, expert: Expert) -> str:
     """The host brings in a figure from outside the guest's focus, for the guest to answer."""
-    if expert.id in {"profitability", "markets"}:
+    if expert.id in {"profitability", "markets"} and facts.no_loans:
+        other = "on credit, there's no loan book at all, so no loan losses either"
+    elif expert.id in {"profitability", "markets"}:
         other = (
-            f"on credit, nonaccrual loans are {pct(facts.metric('nonaccrualRatio'))} of loans "
-            f"and net charge-offs {pct(facts.metric('netChargeOffRatio'))}"
+            f"on credit, nonaccrual loans are {facts.shown('nonaccrualRatio')} of loans "
+            f"and net charge-offs {facts.shown('netChargeOffRatio')}"
         )
+    elif _income_unknown(facts):
+        other = "on earnings, the quarter's income isn't available, so we can't say what it earned"
     else:
         other = (
-            f"on earnings, the return on assets is {pct(facts.metric('roa'))} and the net "
-            f"interest margin {pct(facts.metric('nim'))}"
+            f"on earnings, the return on assets is {facts.shown('roa')} and the net "
+            f"interest margin {facts.shown('nim')}"
         )
     return (
         f"Let me bring in another part of the report, {first_name(expert)}: {other}. "
@@ -239,7 +276,13 @@ def _peer_answer(facts: ReportFacts) -> str:
 
 
 def _credit(facts: ReportFacts) -> str:
-    nonaccrual, nco = facts.metric("nonaccrualRatio"), facts.metric("netChargeOffRatio")
+    if facts.no_loans:
+        return (
+            f"Thanks, {first_name(HOST)}. This one is unusual for me: the bank reports no loans "
+            "at all. So there's no loan book to grade, no nonaccrual loans, no charge-offs, no "
+            "loan-loss reserve. Its risk sits in what it holds instead: securities, cash and "
+            "balances at other banks, and in running its business well."
+        )
     coverage = facts.metric("allowanceCoverage")
     cover = (
         f" The allowance for credit losses covers those nonaccrual loans about "
@@ -249,26 +292,50 @@ def _credit(facts: ReportFacts) -> str:
         else " The report could not measure how well the allowance covers problem loans."
     )
     return (
-        f"Thanks, {first_name(HOST)}. Nonaccrual loans, the ones the bank no longer expects to "
-        f"be paid as agreed, are {pct(nonaccrual)} of the loan book"
+        f"Thanks, {first_name(HOST)}. {_nonaccrual_said(facts)} {_charge_offs_said(facts)}"
+        f"{cover} The loan book itself is {money(facts.figure('loans'))}; "
+        f"{_over_the_year(facts, 'loanGrowthYoY', 'it', 'is')}.{_fast_growth(facts)}"
+    )
+
+
+def _nonaccrual_said(facts: ReportFacts) -> str:
+    if facts.metric("nonaccrualRatio") is None:
+        return (
+            f"Nonaccrual loans, the ones the bank no longer expects to be paid as agreed, are "
+            f"{facts.shown('nonaccrualRatio')} this quarter, so I can't grade the loan book on "
+            "them."
+        )
+    return (
+        f"Nonaccrual loans, the ones the bank no longer expects to be paid as agreed, are "
+        f"{facts.shown('nonaccrualRatio')} of the loan book"
         f"{_vs_peers(facts, 'nonaccrualRatio')}. On the report's rules that is "
         f"{_rated(facts, 'nonaccrualRatio')}."
-        f"{_trend(facts, 'nonaccrualRatio', rules.NONACCRUAL_MOVE)} Net charge-offs, the losses "
-        f"actually written off, run at an annualised {pct(nco)}"
-        f"{_vs_peers(facts, 'netChargeOffRatio')}.{cover} The loan book itself is "
-        f"{money(facts.figure('loans'))}, {growth_words(facts.metric('loanGrowthYoY'))} over "
-        f"the year.{_fast_growth(facts)}"
+        f"{_trend(facts, 'nonaccrualRatio', rules.NONACCRUAL_MOVE)}"
+    )
+
+
+def _charge_offs_said(facts: ReportFacts) -> str:
+    if facts.missing("netChargeOffRatio") is Missing.NOT_DERIVED:
+        return (
+            "Charge-offs for the quarter aren't available: like income, they're reported year "
+            "to date, and the quarter before is missing from the data."
+        )
+    return (
+        f"Net charge-offs, the losses actually written off, run at an annualised "
+        f"{facts.shown('netChargeOffRatio')}{_vs_peers(facts, 'netChargeOffRatio')}."
     )
 
 
 def _fast_growth(facts: ReportFacts) -> str:
     growth = facts.metric("loanGrowthYoY")
-    if growth is not None and growth > rules.RAPID_GROWTH:
+    if growth is None:
+        return ""
+    if growth > rules.RAPID_GROWTH:
         return (
             " Growth that fast worries me: new loans look clean for a year or two, and the "
             "problems show up later."
         )
-    if growth is not None and growth < rules.SHRINKING:
+    if growth < rules.SHRINKING:
         return (
             " A shrinking loan book often means the bank is pulling back to protect itself, "
             "which fits what the other figures say."
@@ -276,42 +343,67 @@ def _fast_growth(facts: ReportFacts) -> str:
     return " That pace doesn't worry me on its own; the quality of new lending matters more."
 
 
+CAPITAL_SAID = (
+    ("leverageRatio", "tier one leverage ratio"),
+    ("cet1Ratio", "common equity tier one ratio"),
+    ("totalCapitalRatio", "total risk-based capital ratio"),
+)
+
+
 def _capital(facts: ReportFacts) -> str:
-    parts = []
-    for metric, label in (
-        ("leverageRatio", "tier one leverage ratio"),
-        ("cet1Ratio", "common equity tier one ratio"),
-        ("totalCapitalRatio", "total risk-based capital ratio"),
-    ):
-        value, minimum = facts.metric(metric), rules.WELL_CAPITALIZED[metric]
-        if value is None:
-            parts.append(f"the {label} is not reported")
-        else:
-            parts.append(
-                f"the {label} is {pct(value)} against a well-capitalized minimum of "
-                f"{pct(minimum, 1)}"
-            )
+    if facts.community_leverage:
+        detail = (
+            f"the leverage ratio is {pct(facts.metric('leverageRatio'))}. The bank files the "
+            "short community bank call report and uses the community bank leverage ratio "
+            "framework, so it reports no risk-based ratios at all; under that framework it "
+            f"needs a leverage ratio above {pct(rules.CBLR_MINIMUM, 0)}"
+        )
+    else:
+        parts = [
+            f"the {label} is {facts.shown(metric)}"
+            if facts.metric(metric) is None
+            else f"the {label} is {pct(facts.metric(metric))} against a well-capitalized "
+            f"minimum of {pct(facts.capital_minimum(metric), 1)}"
+            for metric, label in CAPITAL_SAID
+        ]
+        detail = _listing(parts)
     return (
-        f"The short answer is: {_well_capitalized(facts)}. In detail, {_listing(parts)}. "
+        f"The short answer is: {_well_capitalized(facts)}. In detail, {detail}. "
         f"Equity is {money(facts.figure('totalEquity'))}, about "
-        f"{pct(facts.metric('equityToAssets'), 1)} of assets. {_funding(facts)}"
+        f"{facts.shown('equityToAssets', 1)} of assets. {_funding(facts)}"
     )
 
 
 def _well_capitalized(facts: ReportFacts) -> str:
-    values = {m: facts.metric(m) for m in ("leverageRatio", "cet1Ratio", "totalCapitalRatio")}
+    if facts.community_leverage:
+        leverage = facts.metric("leverageRatio") or 0.0
+        if leverage >= rules.CBLR_MINIMUM:
+            return "it is well capitalized under the community bank leverage ratio framework"
+        return "its leverage ratio is below what the community bank framework requires"
+    values = {m: facts.metric(m) for m, _ in CAPITAL_SAID}
     if any(v is None for v in values.values()):
-        return "we can't tell for sure, because some capital ratios are missing"
-    if all((v or 0.0) >= rules.WELL_CAPITALIZED[m] for m, v in values.items()):
+        return "we can't tell for sure, because some capital ratios are not reported"
+    if all((v or 0.0) >= facts.capital_minimum(m) for m, v in values.items()):
         return "it clears every well-capitalized minimum"
     return "it falls short of at least one well-capitalized minimum, which is serious"
 
 
 def _funding(facts: ReportFacts) -> str:
-    ratio = facts.metric("loanToDeposit")
+    if facts.no_deposits:
+        return (
+            "On funding, it takes no deposits, so there's no loan-to-deposit ratio to speak "
+            "of: it runs on its own equity and other liabilities."
+        )
     deposits = money(facts.figure("totalDeposits"))
+    if facts.no_loans:
+        return (
+            f"On funding, deposits total {deposits}, and since it makes no loans, that money "
+            "sits in securities, cash and balances at other banks."
+        )
+    ratio = facts.metric("loanToDeposit")
     if ratio is None:
-        return f"Deposits total {deposits}; the loan-to-deposit ratio is not reported."
+        missing = facts.shown("loanToDeposit")
+        return f"Deposits total {deposits}; the loan-to-deposit ratio is {missing}."
     if ratio > rules.LOAN_TO_DEPOSIT_HIGH:
         view = "so it lends more than it takes in and leans on other, pricier funding"
     elif ratio < rules.LOAN_TO_DEPOSIT_LOW:
@@ -325,6 +417,15 @@ def _funding(facts: ReportFacts) -> str:
 
 
 def _profitability(facts: ReportFacts) -> str:
+    if _income_unknown(facts):
+        return (
+            "I have to start with a gap. Call reports give income year to date, so a "
+            "quarter's own income is this quarter's total minus the last one's, and the "
+            "quarter before this one is missing from the data. So we don't know what the bank "
+            "earned this quarter, and the return on assets, the margin and the efficiency "
+            "ratio are unknown with it. I'd look at the quarters around it before judging "
+            "its earnings."
+        )
     roa = facts.metric("roa")
     earned = (
         f"The bank lost {money(abs(facts.figure('netIncome') or 0.0))} this quarter, so it is "
@@ -338,13 +439,13 @@ def _profitability(facts: ReportFacts) -> str:
         f"{efficiency:.0f} cents to bring in each dollar of revenue, which is "
         f"{_rated(facts, 'efficiencyRatio')}."
         if efficiency is not None
-        else " The efficiency ratio is not reported."
+        else f" The efficiency ratio is {facts.shown('efficiencyRatio')}."
     )
     return (
-        f"{earned} Annualised, that is a return on assets of {pct(roa)}"
-        f"{_vs_peers(facts, 'roa')}, and a return on equity of {pct(facts.metric('roe'), 1)}. "
+        f"{earned} Annualised, that is a return on assets of {facts.shown('roa')}"
+        f"{_vs_peers(facts, 'roa')}, and a return on equity of {facts.shown('roe', 1)}. "
         f"The report rates that {_rated(facts, 'roa')}. The engine of it is the net interest "
-        f"margin, {pct(facts.metric('nim'))}{_vs_peers(facts, 'nim')}."
+        f"margin, {facts.shown('nim')}{_vs_peers(facts, 'nim')}."
         f"{_trend(facts, 'nim', rules.NIM_MOVE)}{cents}"
     )
 
@@ -357,52 +458,103 @@ def _regulation(facts: ReportFacts) -> str:
         else "Nothing in these figures crosses the report's warning lines, so the exam would "
         "focus on the usual suspects: interest-rate risk, concentrations and controls."
     )
+    assets = (
+        "With no loans, asset quality comes down to its securities and cash."
+        if facts.no_loans
+        else f"Asset quality is {_rated(facts, 'nonaccrualRatio')} on nonaccrual loans and "
+        f"{_rated(facts, 'netChargeOffRatio')} on charge-offs."
+    )
+    earnings = (
+        "Earnings I can't rate this quarter, because its income isn't in the data."
+        if _income_unknown(facts)
+        else f"Earnings are {_rated(facts, 'roa')} on return on assets."
+    )
     return (
         "I'd go in the order examiners use: capital, asset quality, management, earnings, "
         f"liquidity and sensitivity to rates. On capital, {_well_capitalized(facts)}. "
-        f"Asset quality is {_rated(facts, 'nonaccrualRatio')} on nonaccrual loans and "
-        f"{_rated(facts, 'netChargeOffRatio')} on charge-offs. Earnings are "
-        f"{_rated(facts, 'roa')} on return on assets. {flags} A caveat: these are the report's "
-        "rules of thumb, not a supervisory rating, and examiners see far more than a call "
-        "report shows."
+        f"{assets} {earnings} {flags} A caveat: these are the report's rules of thumb, not a "
+        "supervisory rating, and examiners see far more than a call report shows."
     )
 
 
 def _markets(facts: ReportFacts) -> str:
-    growth = facts.metric("assetGrowthYoY")
     peer_growth = facts.peer("assetGrowthYoY")
     versus = (
         f", against {growth_words(peer_growth)} for the peer median"
         if peer_growth is not None and facts.peer_count >= 2
         else ""
     )
+    growth = (
+        f"Assets are {facts.growth('assetGrowthYoY')} over the year{versus}."
+        if facts.missing("assetGrowthYoY") is None
+        else "Growth over the year we can't measure: the data hold no figures from a year earlier."
+    )
+    returns = (
+        "Returns for the quarter aren't available, since its income isn't in the data."
+        if _income_unknown(facts)
+        else f"Return on equity is {facts.shown('roe', 1)}{_vs_peers(facts, 'roe')}."
+    )
+    yields = "asset yields" if facts.no_loans else "loan yields"
     return (
-        f"Investors look at two things first: growth and returns. Assets are "
-        f"{growth_words(growth)} over the year{versus}. Return on equity is "
-        f"{pct(facts.metric('roe'), 1)}{_vs_peers(facts, 'roe')}. A bank that earns a double-"
-        "digit return on equity usually earns its cost of capital; below that, growth "
-        f"destroys value rather than creating it. Then there's rate sensitivity: the margin is "
-        f"{pct(facts.metric('nim'))}.{_trend(facts, 'nim', rules.NIM_MOVE)} If rates fall, "
-        "the question is how fast deposit costs follow loan yields down."
+        f"Investors look at two things first: growth and returns. {growth} {returns} A bank "
+        "that earns a double-digit return on equity usually earns its cost of capital; below "
+        "that, growth destroys value rather than creating it. Then there's rate sensitivity: "
+        f"the margin is {facts.shown('nim')}.{_trend(facts, 'nim', rules.NIM_MOVE)} If rates "
+        f"fall, the question is how fast {_funding_costs(facts)} follow {yields} down."
     )
 
 
 def _economy(facts: ReportFacts) -> str:
-    place = facts.place or "its market"
+    market = "its markets" if _national(facts) else facts.place or "its market"
+    books = "The report carries no regional economic data, so I'll read the economy through the "
+    if facts.no_loans:
+        return (
+            f"{books}bank's own books, and here that's hard: it makes no loans, so it tells "
+            "us nothing about demand for credit. What it does show is how much business "
+            f"customers bring it: {_over_the_year(facts, 'assetGrowthYoY', 'its assets')}, "
+            f"and it earned {facts.shown('roa')} on them, annualised."
+        )
     loans = facts.metric("loanGrowthYoY")
     demand = (
         "healthy demand for credit"
         if loans is not None and loans > 3
         else "soft demand for credit, or a bank choosing to pull back"
     )
-    return (
-        "The report carries no regional economic data, so I'll read the economy through the "
-        f"bank's own books. Over the year, loans are {growth_words(loans)} and deposits "
-        f"{growth_words(facts.metric('depositGrowthYoY'))}. That points to {demand} in "
-        f"{place}. Net charge-offs of {pct(facts.metric('netChargeOffRatio'))} tell you "
-        "borrowers are, so far, paying; in a downturn that is the first figure to move, "
-        "usually a couple of quarters after unemployment starts to rise."
+    reading = (
+        f" That points to {demand} in {market}."
+        if loans is not None
+        else " Without a year of history, I can't read demand for credit from them."
     )
+    paying = (
+        "some borrowers are already struggling to pay"
+        if facts.rating("netChargeOffRatio") is Rating.WEAK
+        else "borrowers are, so far, paying"
+    )
+    charge_offs = (
+        f" Net charge-offs of {facts.shown('netChargeOffRatio')} tell you {paying}; in a "
+        "downturn that is the first figure to move, usually a couple of quarters after "
+        "unemployment starts to rise."
+        if facts.metric("netChargeOffRatio") is not None
+        else " In a downturn, charge-offs are the first figure to move, usually a couple of "
+        "quarters after unemployment starts to rise."
+    )
+    return f"{books}bank's own books. {_moves(facts)}{reading}{charge_offs}"
+
+
+def _moves(facts: ReportFacts) -> str:
+    """``Over the year, loans are up 1.6% and deposits down 0.7%.``"""
+    known = [
+        (noun, facts.growth(metric))
+        for noun, metric in (("loans", "loanGrowthYoY"), ("deposits", "depositGrowthYoY"))
+        if facts.missing(metric) is None
+    ]
+    if not known:
+        return (
+            "How loans and deposits moved over the year we can't say: the data hold no "
+            "figures from a year earlier."
+        )
+    said = [f"{known[0][0]} are {known[0][1]}"] + [f"{noun} {words}" for noun, words in known[1:]]
+    return f"Over the year, {' and '.join(said)}."
 
 
 _MAIN: dict[str, Callable[[ReportFacts], str]] = {
@@ -419,10 +571,23 @@ _MAIN: dict[str, Callable[[ReportFacts], str]] = {
 
 
 def _reply_credit(facts: ReportFacts, to: Expert) -> str:
+    if facts.no_loans:
+        return (
+            f"{first_name(to)}, from my side there's nothing to add on loans, because there "
+            "are none: no credit losses can eat into what you described. The risk to watch is "
+            "in its securities, whose value moves with interest rates."
+        )
+    if facts.metric("netChargeOffRatio") is None or facts.metric("nonaccrualRatio") is None:
+        return (
+            f"{first_name(to)}, I'd tie that back to the loan book, though the data leave gaps "
+            f"there this quarter: net charge-offs are {facts.shown('netChargeOffRatio')} and "
+            f"nonaccrual loans {facts.shown('nonaccrualRatio')}. That is the link I'd check "
+            "first next quarter."
+        )
     return (
         f"{first_name(to)}, I'd tie that back to the loan book. With net charge-offs at "
-        f"{pct(facts.metric('netChargeOffRatio'))} and nonaccrual loans at "
-        f"{pct(facts.metric('nonaccrualRatio'))}, credit losses are "
+        f"{facts.shown('netChargeOffRatio')} and nonaccrual loans at "
+        f"{facts.shown('nonaccrualRatio')}, credit losses are "
         f"{'not yet' if facts.rating('netChargeOffRatio') is not Rating.WEAK else 'already'} "
         "eating into what you described. That is the link to watch."
     )
@@ -432,7 +597,7 @@ def _reply_capital(facts: ReportFacts, to: Expert) -> str:
     leverage = facts.metric("leverageRatio")
     cushion = (
         f"a leverage ratio of {pct(leverage)} leaves "
-        f"{leverage - rules.WELL_CAPITALIZED['leverageRatio']:.1f} points above the "
+        f"{leverage - facts.capital_minimum('leverageRatio'):.1f} points above the "
         "well-capitalized line"
         if leverage is not None
         else "we can't size the cushion without a leverage ratio"
@@ -445,6 +610,12 @@ def _reply_capital(facts: ReportFacts, to: Expert) -> str:
 
 def _reply_profitability(facts: ReportFacts, to: Expert) -> str:
     income = facts.figure("netIncome")
+    if _income_unknown(facts):
+        return (
+            f"I agree with {first_name(to)}, and I'd add that earnings are the first line of "
+            "defence. This quarter we can't see that line, since its income isn't in the "
+            "data, so capital carries more of the argument than usual."
+        )
     if income is not None and income < 0:
         return (
             f"I'd add one thing to what {first_name(to)} said: earnings are the first line of "
@@ -454,7 +625,7 @@ def _reply_profitability(facts: ReportFacts, to: Expert) -> str:
     return (
         f"I agree with {first_name(to)}, and I'd add that earnings are the first line of "
         f"defence. This quarter the bank earned {money(income)} before anything touched "
-        f"capital, a return on assets of {pct(facts.metric('roa'))}."
+        f"capital, a return on assets of {facts.shown('roa')}."
     )
 
 
@@ -467,19 +638,31 @@ def _reply_regulation(facts: ReportFacts, to: Expert) -> str:
 
 
 def _reply_markets(facts: ReportFacts, to: Expert) -> str:
+    if _income_unknown(facts):
+        return (
+            f"From the market's side, {first_name(to)}, that would show up in return on "
+            "equity, and this quarter we can't see it. Investors pay for returns they believe "
+            "will last, so they'd wait for the next report."
+        )
     return (
         f"From the market's side, {first_name(to)}, that shows up in return on equity, "
-        f"{pct(facts.metric('roe'), 1)}{_vs_peers(facts, 'roe')}. Investors pay for returns "
+        f"{facts.shown('roe', 1)}{_vs_peers(facts, 'roe')}. Investors pay for returns "
         "they believe will last."
     )
 
 
 def _reply_economy(facts: ReportFacts, to: Expert) -> str:
+    market = "its markets are" if _national(facts) else "the local market is"
+    if facts.no_loans or facts.missing("depositGrowthYoY") is not None:
+        return (
+            f"{first_name(to)}, the economy sits behind all of that, even if this bank's books "
+            f"don't show it directly: {_over_the_year(facts, 'assetGrowthYoY', 'its assets')}."
+        )
     return (
         f"{first_name(to)}, the economy sits behind all of that. Loan growth of "
-        f"{growth_words(facts.metric('loanGrowthYoY'))} and deposit growth of "
-        f"{growth_words(facts.metric('depositGrowthYoY'))} over the year show what the local "
-        "market is willing to borrow and save."
+        f"{facts.growth('loanGrowthYoY')} and deposit growth of "
+        f"{facts.growth('depositGrowthYoY')} over the year show what {market} willing to "
+        "borrow and save."
     )
 
 
@@ -495,52 +678,130 @@ _REPLIES: dict[str, Callable[[ReportFacts, Expert], str]] = {
 
 # One figure to watch --------------------------------------------------------------------------
 
-_WATCH: dict[str, Callable[[ReportFacts], str]] = {
-    "credit": lambda f: (
-        f"Nonaccrual loans, now {pct(f.metric('nonaccrualRatio'))}. If that climbs while "
+
+def _watch_credit(facts: ReportFacts) -> str:
+    if facts.no_loans:
+        return (
+            "Whether it starts lending. A first loan book is where a bank like this would "
+            "take on credit risk, and I'd want to see how it builds it."
+        )
+    return (
+        f"Nonaccrual loans, now {facts.shown('nonaccrualRatio')}. If that climbs while "
         "charge-offs stay low, trouble is coming, not gone."
-    ),
+    )
+
+
+def _watch_regulation(facts: ReportFacts) -> str:
+    if facts.no_loans:
+        return (
+            "Its securities. With no loans, a fall in their market value is what would eat "
+            "into capital, so I'd read the unrealized losses closely."
+        )
+    return (
+        "Any change in the allowance for credit losses. Examiners read a falling reserve "
+        "against rising problem loans as a red flag."
+    )
+
+
+def _watch_economy(facts: ReportFacts) -> str:
+    if facts.no_deposits:
+        return (
+            f"Its assets: {_over_the_year(facts, 'assetGrowthYoY', 'they')}. With no "
+            "deposits, that is where the business its customers bring shows first."
+        )
+    if facts.missing("depositGrowthYoY") is not None:
+        return (
+            "Deposit growth, once the data hold a full year of it. When local savings slow, "
+            "lending follows."
+        )
+    return (
+        f"Deposit growth, now {facts.growth('depositGrowthYoY')} a year. When savings slow, "
+        "lending follows."
+    )
+
+
+_WATCH: dict[str, Callable[[ReportFacts], str]] = {
+    "credit": _watch_credit,
     "capital": lambda f: (
-        f"The leverage ratio, now {pct(f.metric('leverageRatio'))}. Fast growth or a loss "
+        f"The leverage ratio, now {f.shown('leverageRatio')}. Fast growth or a loss "
         "would show up there first."
     ),
     "profitability": lambda f: (
-        f"The net interest margin, now {pct(f.metric('nim'))}. It drives most of the "
+        f"The net interest margin, now {f.shown('nim')}. It drives most of the "
         "earnings, so small moves matter."
     ),
-    "regulation": lambda f: (
-        "Any change in the allowance for credit losses. Examiners read a falling reserve "
-        "against rising problem loans as a red flag."
-    ),
+    "regulation": _watch_regulation,
     "markets": lambda f: (
-        f"Return on equity, now {pct(f.metric('roe'), 1)}. That is the number the market prices."
+        f"Return on equity, now {f.shown('roe', 1)}. That is the number the market prices."
     ),
-    "economy": lambda f: (
-        f"Deposit growth, now {growth_words(f.metric('depositGrowthYoY'))} a year. When local "
-        "savings slow, lending follows."
-    ),
+    "economy": _watch_economy,
 }
 
 
 # What could go wrong ------------------------------------------------------------------------
 
-_RISKS: dict[str, Callable[[ReportFacts], str]] = {
-    "credit": lambda f: (
+
+def _risk_credit(facts: ReportFacts) -> str:
+    if facts.no_loans:
+        return (
+            "Its securities. With no loans, its risk sits in what it invests in, and rising "
+            "rates cut the market value of a securities book, as 2022 showed."
+        )
+    return (
         "Concentration. A call report doesn't show which borrowers or industries the loans "
         "go to, and a handful of large ones can turn a clean book quickly. I'd ask about "
         "commercial real estate first."
-    ),
-    "capital": lambda f: (
+    )
+
+
+def _risk_capital(facts: ReportFacts) -> str:
+    if facts.no_deposits:
+        return (
+            "Ratios are a snapshot. With no deposits, it can't suffer a run of depositors, "
+            "but I'd want to know how quickly its other liabilities could be called, and what "
+            "backs them."
+        )
+    return (
         "Ratios are a snapshot. A fast run of deposits, like the ones we saw in 2023, can "
         "drain liquidity long before capital looks thin, so I'd want to know how much of "
-        f"those {money(f.figure('totalDeposits'))} in deposits is uninsured."
-    ),
-    "profitability": lambda f: (
-        "Margins compress when deposit costs rise faster than loan yields. With an "
-        f"efficiency ratio of {pct(f.metric('efficiencyRatio'), 1)}, there is "
-        f"{'little' if f.rating('efficiencyRatio') is Rating.WEAK else 'some'} room to "
+        f"those {money(facts.figure('totalDeposits'))} in deposits is uninsured."
+    )
+
+
+def _risk_profitability(facts: ReportFacts) -> str:
+    yields = "asset yields" if facts.no_loans else "loan yields"
+    costs = _funding_costs(facts)
+    if facts.metric("efficiencyRatio") is None:
+        return f"Margins compress when {costs} rise faster than {yields}."
+    return (
+        f"Margins compress when {costs} rise faster than {yields}. With an "
+        f"efficiency ratio of {facts.shown('efficiencyRatio', 1)}, there is "
+        f"{'little' if facts.rating('efficiencyRatio') is Rating.WEAK else 'some'} room to "
         "absorb that."
-    ),
+    )
+
+
+def _risk_economy(facts: ReportFacts) -> str:
+    if facts.no_loans:
+        return (
+            "A downturn in its customers' business. With no borrowers, the economy reaches it "
+            "through the fees and balances its customers bring, and the value of what it holds."
+        )
+    if _national(facts):
+        return (
+            "A national slowdown. A bank of this size lends across the country, so rising "
+            "unemployment anywhere would reach its borrowers within a few quarters."
+        )
+    return (
+        "A local slowdown. A bank of this size lends mostly close to home, so job losses in "
+        f"{facts.place or 'its market'} would reach its borrowers within a few quarters."
+    )
+
+
+_RISKS: dict[str, Callable[[ReportFacts], str]] = {
+    "credit": _risk_credit,
+    "capital": _risk_capital,
+    "profitability": _risk_profitability,
     "regulation": lambda f: (
         "Management. The call report can't show the quality of controls, and many problem "
         "banks looked fine on paper a year before they got into trouble."
@@ -549,8 +810,5 @@ _RISKS: dict[str, Callable[[ReportFacts], str]] = {
         "Sentiment. Bank shares trade as a group, so even a sound bank's valuation falls when "
         "a peer fails. Investors would watch deposit flows very closely."
     ),
-    "economy": lambda f: (
-        "A local slowdown. A bank of this size lends mostly close to home, so job losses in "
-        f"{f.place or 'its market'} would reach its borrowers within a few quarters."
-    ),
+    "economy": _risk_economy,
 }

@@ -17,10 +17,22 @@ from chalicelib.reports import rules
 from chalicelib.reports.errors import WriterError
 from chalicelib.reports.facts import ReportFacts
 from chalicelib.reports.sections import Section
+from chalicelib.reports.template_writer import data_notes
 
 MIN_SECTION_CHARS = 40
 MAX_SECTION_CHARS = 6000
 MAX_TOKENS = 1200
+
+# How a model must speak of a blank figure, as the template writer does (also the podcast's).
+BLANKS_RULE = (
+    "A null figure is blank for the reason `blanks` gives, and must be called exactly that: "
+    "'not reported' (the bank filed the quarter but left the item out), 'not available' "
+    "(a quarter it needs is not in the data, or its income cannot be derived because call "
+    "reports give income year to date and the quarter before is missing: see dataNotes), "
+    "'not applicable' (the ratio has nothing to divide by: no loans, no deposits). Never "
+    "call history that is missing from the data 'not reported', never compute a change "
+    "across a missing quarter, and never write 0% of loans for a bank with no loans."
+)
 
 SYSTEM_PROMPT = (
     "You are a senior U.S. bank analyst writing one section of a research report for "
@@ -30,7 +42,8 @@ SYSTEM_PROMPT = (
     "headings (the section title is added for you), no HTML. Judge figures with the "
     "thresholds given. The findings hold the report's verdict on the bank's condition, its "
     "strengths, concerns and risks: state them as given and never contradict them. If the "
-    "data is synthetic, say so once."
+    "data is synthetic, say so once. " + BLANKS_RULE + " Call the bank by bank.name, as "
+    "written there (never in capitals); say the state's name, not its code."
 )
 
 
@@ -73,7 +86,16 @@ class BedrockWriter:
 def prompt(section: Section, facts: ReportFacts) -> str:
     """The section's instructions, with the figures and the report's rules as JSON."""
     data = {
-        "bank": {"name": facts.name, "city": facts.city, "state": facts.state},
+        "bank": {
+            "name": facts.name,
+            "legalName": facts.legal_name or facts.name,
+            "city": facts.city,
+            "state": facts.state,
+            "filingType": facts.filing_type or None,
+            "noLoans": facts.no_loans,
+            "noDeposits": facts.no_deposits,
+            "communityBankLeverageRatioFramework": facts.community_leverage,
+        },
         "quarter": facts.quarter,
         "synthetic": facts.synthetic,
         "figures_thousands_usd": facts.figures,
@@ -92,9 +114,13 @@ def prompt(section: Section, facts: ReportFacts) -> str:
             }
             for name, rule in rules.RULES.items()
         },
-        "well_capitalized_minimums": rules.WELL_CAPITALIZED,
+        "well_capitalized_minimums": {
+            metric: facts.capital_minimum(metric) for metric in rules.WELL_CAPITALIZED
+        },
         "findings": facts.findings.as_data(),
-        "notes": facts.notes,
+        "blanks": facts.blanks(),
+        "quartersMissingFromTheData": facts.coverage.gaps(),
+        "dataNotes": data_notes(facts),
     }
     return (
         f"Write the section '{section.title}' of a research report on {facts.name}: "

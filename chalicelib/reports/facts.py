@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
+from chalicelib.banks import names
 from chalicelib.reports.findings import Findings, judge
-from chalicelib.reports.rules import RULES, Rating
+from chalicelib.reports.gaps import Coverage, Missing, year_ago
+from chalicelib.reports.numbers import growth_words, pct
+from chalicelib.reports.rules import CBLR_MINIMUM, RULES, WELL_CAPITALIZED, Rating
+
+RISK_BASED = ("cet1Ratio", "tier1Ratio", "totalCapitalRatio")
 
 
 @dataclass(frozen=True)
@@ -27,6 +33,8 @@ class ReportFacts:
     peer_count: int = 0
     peer_medians: dict[str, float | None] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    legal_name: str = ""  # as filed; ``name`` is what sentences say (see in_prose)
+    filing_type: str = ""  # FFIEC 031, 041 or 051
 
     @classmethod
     def from_profile(cls, profile: dict[str, Any]) -> ReportFacts:
@@ -45,6 +53,20 @@ class ReportFacts:
             peer_count=int(peers.get("banks") or 0),
             peer_medians=dict(peers.get("medians") or {}),
             notes=list(profile.get("notes") or []),
+            legal_name=str(profile["name"]),
+            filing_type=str(profile.get("filingType") or ""),
+        )
+
+    def in_prose(self, escape: Callable[[str], str] = str) -> ReportFacts:
+        """The facts with the name, city and state as sentences write them ("JPMorgan Chase
+        Bank, National Association", "Columbus", "Ohio"), each passed through ``escape``;
+        the legal name stays as filed."""
+        return replace(
+            self,
+            name=escape(names.bank_name(self.name)),
+            city=escape(names.city_name(self.city)),
+            state=escape(names.state_name(self.state)),
+            legal_name=self.legal_name or self.name,
         )
 
     def metric(self, name: str) -> float | None:
@@ -63,15 +85,68 @@ class ReportFacts:
         return None if value is None else float(value)
 
     def year_ago(self, name: str) -> float | None:
-        """The metric four quarters before the latest one, when the series holds it."""
-        if len(self.series) < 5:
-            return None
-        value = self.series[-5].get(name)
+        """The metric of the same quarter a year before the latest, when the data hold it
+        (found by its date: a gap in the series must not shift the comparison)."""
+        row = self.coverage.rows.get(year_ago(self.quarter))
+        value = None if row is None else row.get(name)
         return None if value is None else float(value)
 
     def change_over_year(self, name: str) -> float | None:
         now, then = self.metric(name), self.year_ago(name)
         return None if now is None or then is None else now - then
+
+    @cached_property
+    def coverage(self) -> Coverage:
+        """Which quarters the data hold, and whose income could not be derived."""
+        return Coverage.of(self.series, self.notes)
+
+    def missing(self, name: str) -> Missing | None:
+        """Why the latest quarter's metric or figure ``name`` is blank; None when it is not."""
+        if self.metrics.get(name) is not None or self.figures.get(name) is not None:
+            return None
+        return self.coverage.why(name, self.quarter, self.figures)
+
+    def blanks(self) -> dict[str, str]:
+        """Every blank metric and figure of the latest quarter, with why it is blank in the
+        words the report uses ("not reported", "not available", "not applicable")."""
+        names = [*self.metrics, *self.figures]
+        return {name: why.words for name in dict.fromkeys(names) if (why := self.missing(name))}
+
+    def shown(self, name: str, digits: int = 2) -> str:
+        """The metric in percent, or why it is blank ("not reported", "not available")."""
+        why = self.missing(name)
+        return pct(self.metric(name), digits) if why is None else why.words
+
+    def growth(self, name: str) -> str:
+        """A growth rate in words ("up 3.8%"), or why it is blank."""
+        why = self.missing(name)
+        return growth_words(self.metric(name)) if why is None else why.words
+
+    @property
+    def no_loans(self) -> bool:
+        """The bank reports loans of zero (a trust company, a bank winding down)."""
+        return self.figures.get("loans") == 0
+
+    @property
+    def no_deposits(self) -> bool:
+        return self.figures.get("totalDeposits") == 0
+
+    @property
+    def community_leverage(self) -> bool:
+        """The bank looks like one that elected the community bank leverage ratio framework:
+        an FFIEC 051 filer reporting its leverage ratio and no risk-based ratio."""
+        return (
+            self.filing_type == "051"
+            and self.metric("leverageRatio") is not None
+            and all(self.missing(metric) is Missing.NOT_REPORTED for metric in RISK_BASED)
+        )
+
+    def capital_minimum(self, metric: str) -> float:
+        """The well-capitalized minimum of a capital ratio (the framework's for a community
+        bank using the leverage ratio framework)."""
+        if metric == "leverageRatio" and self.community_leverage:
+            return CBLR_MINIMUM
+        return WELL_CAPITALIZED[metric]
 
     @cached_property
     def findings(self) -> Findings:
@@ -80,6 +155,7 @@ class ReportFacts:
 
     @property
     def place(self) -> str:
+        """``Columbus, Ohio`` once :meth:`in_prose` has named the state."""
         return ", ".join(part for part in (self.city, self.state) if part)
 
     @property

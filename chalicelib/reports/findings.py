@@ -51,6 +51,7 @@ class RiskKind(StrEnum):
     FUNDING = "funding"
     DEPOSIT_OUTFLOWS = "deposit_outflows"
     RAPID_GROWTH = "rapid_growth"
+    SECURITIES_HEAVY = "securities_heavy"
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ class Judged(Protocol):
     """What the findings are judged from (``ReportFacts`` is one)."""
 
     def metric(self, name: str) -> float | None: ...
+
+    def figure(self, name: str) -> float | None: ...
 
     def change_over_year(self, name: str) -> float | None: ...
 
@@ -174,7 +177,19 @@ def _balance_sheet_risks(facts: Judged) -> list[Risk]:
     assets = facts.metric("assetGrowthYoY")
     if assets is not None and assets > rules.RAPID_GROWTH:
         risks.append(Risk(RiskKind.RAPID_GROWTH, "assetGrowthYoY", assets))
+    securities = securities_share(facts)
+    if securities is not None and securities > rules.SECURITIES_HEAVY:
+        risks.append(Risk(RiskKind.SECURITIES_HEAVY, "securitiesToAssets", securities))
     return risks
+
+
+def securities_share(facts: Judged) -> float | None:
+    """Securities held to maturity and available for sale, in percent of total assets."""
+    assets = facts.figure("totalAssets")
+    held = [facts.figure("securitiesHTM"), facts.figure("securitiesAFS")]
+    if not assets or assets <= 0 or all(value is None for value in held):
+        return None
+    return round(100 * sum(value for value in held if value is not None) / assets, 2)
 
 
 def _finding_data(finding: Finding) -> dict[str, Any]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-NOT_REPORTED = "not reported"
+# A blank whose cause the caller did not say: true of every blank. The writers say which
+# blank it is where they know (ReportFacts.shown: "not reported", "not available").
+MISSING = "not available"
 
 
 def money(thousands: float | None) -> str:
     """``9855651`` (thousands) → ``$9.86 billion``."""
     if thousands is None:
-        return NOT_REPORTED
+        return MISSING
     dollars = float(thousands) * 1000
     sign = "-" if dollars < 0 else ""
     dollars = abs(dollars)
@@ -23,7 +25,7 @@ def money(thousands: float | None) -> str:
 
 
 def pct(value: float | None, digits: int = 2) -> str:
-    return NOT_REPORTED if value is None else f"{value:.{digits}f}%"
+    return MISSING if value is None else f"{value:.{digits}f}%"
 
 
 def points(change: float) -> str:
@@ -37,7 +39,7 @@ def points(change: float) -> str:
 def growth_words(rate: float | None) -> str:
     """A growth rate in words: ``up 8.7%`` / ``down 6.9%`` / ``flat``."""
     if rate is None:
-        return NOT_REPORTED
+        return MISSING
     if abs(rate) < 0.05:
         return "flat"
     return f"{'up' if rate > 0 else 'down'} {abs(rate):.1f}%"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any, Protocol
 
 from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
@@ -47,10 +46,9 @@ class ReportPipeline:
             15, "metrics", f"Computing ratios and trends over {len(facts.series)} quarters"
         )
         progress.report(25, "peers", self._peer_message(facts))
-        # Data reaches the markdown as literal text; the artifact keeps the raw values.
-        prose_facts = replace(
-            facts, name=md_text(facts.name), city=md_text(facts.city), state=md_text(facts.state)
-        )
+        # The name, city and state are cased for sentences, then made literal text in the
+        # markdown; the artifact keeps them as filed.
+        prose_facts = facts.in_prose(md_text)
         sections = []
         step = (SECTIONS_END - SECTIONS_START) / len(SECTIONS)
         for index, section in enumerate(SECTIONS):
@@ -93,7 +91,12 @@ class ReportPipeline:
     ) -> dict[str, Any]:
         return {
             "idrssd": facts.idrssd,
-            "bank": {"name": facts.name, "city": facts.city, "state": facts.state},
+            "bank": {
+                "name": facts.name,
+                "city": facts.city,
+                "state": facts.state,
+                "filingType": facts.filing_type or None,
+            },
             "asOf": facts.quarter,
             "generatedAt": iso(self._clock.now()),
             "jobId": job.job_id,

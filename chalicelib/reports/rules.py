@@ -69,14 +69,28 @@ WELL_CAPITALIZED = {
     "totalCapitalRatio": 10.0,
 }
 
+# A community bank that elects the community bank leverage ratio framework (FFIEC 051
+# filers may) reports no risk-based ratios and counts as well capitalized while its
+# leverage ratio stays above this (12 CFR 324.12).
+CBLR_MINIMUM = 9.0
+
 # Liquidity: loans funded by deposits. Above 100% the bank leans on other funding; below
 # 60% deposits sit largely in securities and cash.
 LOAN_TO_DEPOSIT_HIGH = 100.0
 LOAN_TO_DEPOSIT_LOW = 60.0
 
+# Securities above this share of total assets: their market value falls as rates rise, and
+# a bank that must sell them to meet withdrawals turns paper losses into real ones.
+SECURITIES_HEAVY = 50.0
+
 # Growth, year on year.
 RAPID_GROWTH = 15.0
 SHRINKING = -3.0
+COLLAPSE = -50.0  # a bank winding down or selling its business
+
+# Net charge-offs below this (annualised, % of loans) are too small for provisions set
+# against them to say anything about reserves.
+MATERIAL_CHARGE_OFFS = 0.10
 
 # A trend counts only beyond these moves over a year (percentage points).
 NIM_MOVE = 0.10
