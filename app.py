@@ -14,7 +14,7 @@ from chalice.app import Request, SQSEvent
 
 from chalicelib import runtime, telemetry
 from chalicelib.auth import route_auth
-from chalicelib.aws_errors import is_transient
+from chalicelib.aws_errors import is_missing_resource, is_transient
 from chalicelib.errors import ConfigError, DomainError
 from chalicelib.experts import panel_to_api
 from chalicelib.http import (
@@ -27,6 +27,7 @@ from chalicelib.http import (
     recent_response,
     redirect_response,
     start_response,
+    unavailable_response,
 )
 from chalicelib.http_edge import finish_routes, read_json_object
 from chalicelib.jobs.model import Caller, JobType
@@ -79,6 +80,9 @@ def api(view: Callable[..., Response]) -> Callable[..., Response]:
             if is_transient(exc):
                 log(logging.WARNING, "busy downstream", path=_path(), error=type(exc).__name__)
                 return busy_response()
+            if is_missing_resource(exc):
+                log(logging.ERROR, "a table or bucket is missing", path=_path(), error=str(exc))
+                return unavailable_response()
             log(logging.ERROR, "unhandled error", exc_info=True, path=_path())
             return error_response(500, "internal_error", INTERNAL_ERROR)
 

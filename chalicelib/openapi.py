@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.auth import API_KEY_HEADER, TOKEN_HEADER, auth_mode
-from chalicelib.banks.search import MAX_QUERY_LENGTH
+from chalicelib.banks.search import CONTROL_CHARACTER, MAX_QUERY_LENGTH
 from chalicelib.experts import MAX_EXPERTS, PANEL
 from chalicelib.jobs.model import API_FIELDS, JobField, JobType
 from chalicelib.podcasts.archive import AUDIO_URL_SECONDS
@@ -132,9 +132,13 @@ PARAMETERS = {
         "name": "q",
         "in": "query",
         "required": False,
-        "description": f"Search text (at most {MAX_QUERY_LENGTH} characters); empty lists "
-        "the first page.",
-        "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+        "description": f"Search text (at most {MAX_QUERY_LENGTH} characters, no control "
+        "characters); empty lists the first page.",
+        "schema": {
+            "type": "string",
+            "maxLength": MAX_QUERY_LENGTH,
+            "not": {"pattern": CONTROL_CHARACTER},
+        },
     },
     "ifNoneMatch": {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
     "asset": {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},

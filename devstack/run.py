@@ -25,7 +25,9 @@ from pathlib import Path
 
 import boto3
 
+from chalicelib.config import MAX_SETTING_DIGITS
 from chalicelib.jobs.rules import Timing
+from chalicelib.numbers import whole_number
 from devstack import stage
 from devstack.emulator import Emulator
 from devstack.lambda_local.endpoint import LambdaEndpoint
@@ -162,7 +164,7 @@ def derived_settings(settings: LambdaSettings, env: Mapping[str, str]) -> dict[s
         derived["JOB_LEASE_SECONDS"] = str(lease)
     else:
         given = {**stage_vars, **env}["JOB_LEASE_SECONDS"]
-        lease = int(given) if given.isdigit() else 0  # a bad value: the app says so
+        lease = whole_number(given, MAX_SETTING_DIGITS) or 0  # a bad value: the app says so
     heartbeat = min(lease - 1, settings.scaled_whole_seconds(Timing.heartbeat_seconds))
     if unset("JOB_HEARTBEAT_SECONDS") and heartbeat >= 1:
         derived["JOB_HEARTBEAT_SECONDS"] = str(heartbeat)

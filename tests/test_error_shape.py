@@ -37,6 +37,7 @@ ROUTES = sorted((path, method) for path, methods in app.routes.items() for metho
 BODY_ROUTES = [(path, method) for path, method in ROUTES if method == "POST"]
 ODD_TYPES = ["application/xml", "text/csv", "application/octet-stream", "image/png", "x/y"]
 JOB_ID = "01a0c450-6c00-7000-8000-000000000000"
+NO_AWS_ROUTES = {"/api/podcast/experts", "/api/openapi.json"}
 
 
 def concrete(path: str) -> str:
@@ -274,3 +275,24 @@ def test_every_page_answer_carries_exactly_the_security_headers(api: Api, path: 
         "X-Frame-Options",
         "Cross-Origin-Opener-Policy",
     }
+
+
+@pytest.mark.parametrize(("path", "method"), [r for r in ROUTES if r[0].startswith("/api/")])
+def test_a_missing_table_or_bucket_is_a_503_with_a_sentence_on_every_route(
+    aws: Aws, path: str, method: str
+) -> None:
+    # What a reset emulator (or a stack that lost a resource) looks like to the routes.
+    put_bank(aws.banks_table, BANK)
+    with api_under_test(aws) as api:
+        aws.dynamodb.delete_table(TableName=aws.names.jobs_table)
+        aws.dynamodb.delete_table(TableName=aws.names.banks_table)
+        aws.s3.delete_bucket(Bucket=aws.bucket)
+        body = b'{"experts": ["credit"]}' if "podcast/generate" in path else b""
+        response = api.client.http.request(
+            method, concrete(path), headers={"Content-Type": "application/json"}, body=body
+        )
+        if path in NO_AWS_ROUTES:
+            assert response.status_code == 200
+        else:
+            shaped(response, 503, "unavailable")
+            assert response.headers["Retry-After"] == "30"

@@ -20,6 +20,10 @@ from chalicelib.banks.records import IndexEntry, IndexVersion
 from chalicelib.banks.table import BanksTable
 
 MAX_QUERY_LENGTH = 100
+CONTROL_CATEGORIES = frozenset({"Cc", "Cs"})
+# The same characters as a regular expression (C0 controls, DEL and C1 controls, surrogates),
+# for the OpenAPI document: q must not match it.
+CONTROL_CHARACTER = "[\\u0000-\\u001f\\u007f-\\u009f\\ud800-\\udfff]"
 MAX_RESULTS = 50
 CHECK_SECONDS = 5.0
 
@@ -45,7 +49,10 @@ def validate_query(q: Any) -> str:
             "characters (a bank name, a city, or the start of an RSSD id)."
         )
     for char in q:
-        if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"}:
+        # Control characters (C0, DEL, C1) and lone surrogates; any other code point, an
+        # unassigned one included, is text that simply matches no bank. The OpenAPI
+        # document's schema for q says the same (CONTROL_CHARACTER).
+        if unicodedata.category(char) in CONTROL_CATEGORIES:
             raise InvalidQuery(
                 f"The search text contains a control character (U+{ord(char):04X}); type "
                 "plain text such as a bank name, a city, or an RSSD id."
@@ -112,7 +119,7 @@ class SearchIndex:
         literal text."""
         text = validate_query(q)
         terms = normalise(text).split()
-        digits = text.isdigit()
+        digits = text.isascii() and text.isdigit()  # an RSSD id: ASCII digits
         results: list[dict[str, Any]] = []
         for idrssd, haystack, result in self._current().ranked:
             if terms and not (
