@@ -13,7 +13,7 @@ from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
 from chalicelib import runtime, telemetry
-from chalicelib.auth import route_auth
+from chalicelib.auth import auth_config, route_auth
 from chalicelib.aws_errors import is_missing_resource, is_transient
 from chalicelib.errors import ConfigError, DomainError
 from chalicelib.experts import panel_to_api
@@ -219,10 +219,16 @@ def bank_profile(idrssd: str) -> Response:
     return json_response(bank_overview(current.catalog, current.store, parse_idrssd(idrssd)))
 
 
-@app.route("/api/podcast/experts", methods=["GET"], **AUTH)
+@app.route("/api/podcast/experts", methods=["GET"])  # public (chalicelib/auth.py)
 @api
 def podcast_experts() -> Response:
     return json_response(panel_to_api())
+
+
+@app.route("/api/auth/config", methods=["GET"])  # public: a sign-in form needs it first
+@api
+def sign_in_config() -> Response:
+    return json_response(auth_config(), headers={"Cache-Control": "no-cache"})
 
 
 @app.route("/api/openapi.json", methods=["GET"])

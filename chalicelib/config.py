@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from chalicelib.auth import ADMIN_GROUP
 from chalicelib.errors import ConfigError
 from chalicelib.jobs.rules import Timing
 from chalicelib.numbers import whole_number
@@ -35,7 +36,7 @@ class Settings:
     job_retry_grace_seconds: int = 150
     starts_per_minute: int = 10  # 0: no limit (the local stack, where everyone is "local")
     admin_api_key_ids: frozenset[str] = frozenset()
-    admin_group: str = "admin"
+    admin_group: str = ADMIN_GROUP
     report_writer: str = "template"
     bedrock_model_id: str = ""
     report_pace_seconds: float = 0.0
@@ -62,7 +63,7 @@ class Settings:
             admin_api_key_ids=frozenset(
                 part.strip() for part in env.get("ADMIN_API_KEY_IDS", "").split(",") if part.strip()
             ),
-            admin_group=env.get("ADMIN_GROUP", "admin").strip() or "admin",
+            admin_group=env.get("ADMIN_GROUP", "").strip() or ADMIN_GROUP,
             report_writer=env.get("REPORT_WRITER", "template"),
             bedrock_model_id=env.get("BEDROCK_MODEL_ID", ""),
             report_pace_seconds=_seconds(env, "REPORT_PACE_SECONDS"),
