@@ -54,8 +54,9 @@ from chalice.local import (
 )
 
 from chalicelib.numbers import whole_number
+from devstack.gateway_auth import GatewayAuth, InvalidApiKey, VerifyingAuthorizer, gateway_response
 from devstack.resources import load_template
-from devstack.stage import ROOT, STAGE, overrides
+from devstack.stage import ROOT, STAGE, overrides, with_stage
 
 LOCAL_PREFIX = "/_local/"
 LISTING_PATH = "/_local/lambda/invocations"
@@ -161,8 +162,12 @@ class LocalStackHandler(CompressingHandler):
     deployed API's gateway response answers it)."""
 
     cors_enabled = False  # set from the app by create_server
+    gateway_auth: GatewayAuth | None = None  # the API's credentials checks, when not open
 
     def _generic_handle(self) -> None:
+        if self.gateway_auth is not None:
+            app = self.local_gateway._app_object
+            self.local_gateway._authorizer = VerifyingAuthorizer(app, self.gateway_auth)
         try:
             if self.path.startswith(LOCAL_PREFIX):
                 self._local_route()
@@ -212,8 +217,11 @@ class LocalStackHandler(CompressingHandler):
             b"Missing Authentication Token" in body or b"Authorization header" in body
         ):
             status, sentence, code = UNKNOWN_ROUTE
-        elif isinstance(error, NotAuthorizedError):
-            status, sentence, code = 401, "Please sign in first.", "unauthorized"
+        elif isinstance(error, InvalidApiKey | NotAuthorizedError):
+            name = "INVALID_API_KEY" if isinstance(error, InvalidApiKey) else "UNAUTHORIZED"
+            status, answer = gateway_response(name)
+            self._json(status, answer)
+            return
         elif isinstance(error, ForbiddenError):
             status, sentence, code = 403, "You may not use this route.", "access_denied"
         else:
@@ -307,6 +315,7 @@ def create_server(host: str, port: int, stage: str = STAGE) -> LocalDevServer:
     LocalStackHandler.cors_enabled = any(
         entry.cors for methods in app.routes.values() for entry in methods.values()
     )
+    LocalStackHandler.gateway_auth = GatewayAuth.from_env(with_stage(os.environ, stage_vars))
     return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=NoDelayServer)
 
 
