@@ -113,4 +113,3 @@ def shaped(answer: tuple[int, dict[str, str], Any], status: int, code: str) -> d
     assert got == status, body
     assert isinstance(body, dict) and body["code"] == code and body["error"].endswith("."), body
     return body
-

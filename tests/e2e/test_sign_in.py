@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -156,7 +155,9 @@ def test_each_program_has_its_own_key_and_is_its_own_caller(stack: Stack) -> Non
     assert {entry["name"] for entry in admin(stack, "list")["keys"]} >= {"ci", "nightly"}
     status, _, started = start(stack, "9900018", key=ci["value"])
     assert status == 202 and started["job"]["startedBy"] == short_hash(f"apikey:{ci['id']}")
-    shaped(call(stack, "DELETE", CANCEL.format("9900018"), key=nightly["value"]), 403, "not_your_job")
+    shaped(
+        call(stack, "DELETE", CANCEL.format("9900018"), key=nightly["value"]), 403, "not_your_job"
+    )
     assert call(stack, "DELETE", CANCEL.format("9900018"), key=ci["value"])[0] == 200
     shaped(call(stack, "GET", "/api/banks?q=a", key="not-a-key"), 403, "invalid_api_key")
     assert admin(stack, "revoke", "ci")["revoked"] is True
