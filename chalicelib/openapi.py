@@ -129,9 +129,11 @@ PARAMETERS = {
         "name": "cursor",
         "in": "query",
         "required": False,
-        "description": "The nextCursor of the previous page, as it was given: any other "
-        "value is refused (400 invalid_cursor).",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$", "maxLength": MAX_CURSOR_CHARS},
+        "description": "The nextCursor of the previous page, as it was given (an opaque "
+        f"base64url string of at most {MAX_CURSOR_CHARS} characters, format cursor); any other "
+        "value is refused (400 invalid_cursor). "
+        "Empty or absent: the first page.",
+        "schema": {"type": "string", "format": "cursor"},
     },
     "q": {
         "name": "q",

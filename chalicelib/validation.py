@@ -61,8 +61,9 @@ def parse_job_id(raw: str | None) -> str:
 
 
 def parse_limit(raw: str | None) -> int:
-    """How many items a page holds: 1 to ``MAX_PAGE``, ``DEFAULT_PAGE`` when not given."""
-    if raw is None or raw == "":
+    """How many items a page holds: 1 to ``MAX_PAGE``, ``DEFAULT_PAGE`` when not given (an
+    empty ``limit=`` is not a number, as the OpenAPI document says)."""
+    if raw is None:
         return DEFAULT_PAGE
     size = whole_number(raw, max_digits=len(str(MAX_PAGE)))
     if size is None or not 1 <= size <= MAX_PAGE:

@@ -231,6 +231,7 @@ def tampered(document: Any) -> str:
         ("?limit=+5", "invalid_limit"),
         ("?limit=%205", "invalid_limit"),
         ("?limit=007", "invalid_limit"),
+        ("?limit=", "invalid_limit"),
         # a key DynamoDB could not take, or one naming a partition the overview never walks
         ("?cursor=" + tampered(page_key(feedAt=10**40)), "invalid_cursor"),
         ("?cursor=" + tampered(page_key(feedAt=-1)), "invalid_cursor"),

@@ -115,13 +115,15 @@ def test_long_query_is_rejected_with_a_sentence(catalog: BankCatalog) -> None:
     assert "1000 characters" in caught.value.message and "at most 100" in caught.value.message
 
 
-@pytest.mark.parametrize("text", ["bank\x00", "a\nb", "\x1b[31m", "x\x85y", "\ud800"])
+@pytest.mark.parametrize("text", ["bank\x00", "a\nb", "\x1b[31m", "x\x85y", "\x7f"])
 def test_control_characters_are_rejected(catalog: BankCatalog, text: str) -> None:
     with pytest.raises(InvalidQuery, match="control character"):
         catalog.search(text)
 
 
-@pytest.mark.parametrize("text", ["\U00040b0a", "x\u200by", "\ue000", "\U0001f3e6 bank"])
+@pytest.mark.parametrize(
+    "text", ["\U00040b0a", "x\u200by", "\ue000", "\U0001f3e6 bank", "\ufffd", "\ud800"]
+)
 def test_other_code_points_are_text_that_may_match_nothing(catalog: BankCatalog, text: str) -> None:
     # An unassigned code point (U+40B0A), a format or private-use character, an emoji: none
     # is a control character; each is searched for as it is.
