@@ -41,8 +41,9 @@ EXIT_BY_OUTCOME = {"completed": EXIT_OK, "failed": EXIT_FAILED, "cancelled": EXI
 EPILOG = """\
 environment:
   BANK_RESEARCH_URL      the API's address (default http://127.0.0.1:8000, as `make run`)
-  BANK_RESEARCH_API_KEY  sent as the x-api-key header (deployments with API_AUTH=api_key)
-  BANK_RESEARCH_TOKEN    sent as the Authorization header (API_AUTH=cognito: an ID token)
+  BANK_RESEARCH_API_KEY  sent as the x-api-key header: a program's own key, from
+                         `bank-research admin key create NAME` (at the programs' address)
+  BANK_RESEARCH_TOKEN    sent as the Authorization header: a signed-in person's ID token
 
 exit codes:
   0    done (a watched job completed)
