@@ -134,7 +134,7 @@ def create_identity(
     mode = auth_mode(env)
     if mode == "none":
         return None
-    apigateway = session.client("apigateway", endpoint_url=endpoint)
+    apigateway = session.client("apigateway", endpoint_url=endpoint or None)
     programs_api = apigateway.create_rest_api(
         name=PROGRAMS_API_NAME, description="Programs' keys (bank-research admin key create)"
     )["id"]
@@ -142,7 +142,7 @@ def create_identity(
         return LocalIdentity("", "", programs_api, (), ())
     users = parse_users(env.get("LOCAL_USERS", ""))
     admins = parse_admins(env.get("LOCAL_ADMINS", ""), users)
-    cognito = session.client("cognito-idp", endpoint_url=endpoint)
+    cognito = session.client("cognito-idp", endpoint_url=endpoint or None)
     pool_id = cognito.create_user_pool(**_pool_kwargs())["UserPool"]["Id"]
     client_id = cognito.create_user_pool_client(**_client_kwargs(pool_id))["UserPoolClient"][
         "ClientId"
