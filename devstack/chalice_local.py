@@ -315,7 +315,8 @@ def create_server(host: str, port: int, stage: str = STAGE) -> LocalDevServer:
     LocalStackHandler.cors_enabled = any(
         entry.cors for methods in app.routes.values() for entry in methods.values()
     )
-    LocalStackHandler.gateway_auth = GatewayAuth.from_env(with_stage(os.environ, stage_vars))
+    if stage == STAGE:  # another stage is served as chalice local serves it
+        LocalStackHandler.gateway_auth = GatewayAuth.from_env(with_stage(os.environ, stage_vars))
     return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=NoDelayServer)
 
 

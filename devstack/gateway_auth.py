@@ -91,8 +91,9 @@ class GatewayAuth:
 
     def __post_init__(self) -> None:
         session = boto3.session.Session(region_name=self.region)
-        self._cognito = session.client("cognito-idp", endpoint_url=self.endpoint)
-        self._apigateway = session.client("apigateway", endpoint_url=self.endpoint)
+        endpoint = self.endpoint or None  # none: AWS itself
+        self._cognito = session.client("cognito-idp", endpoint_url=endpoint)
+        self._apigateway = session.client("apigateway", endpoint_url=endpoint)
         jwks = f"{self.endpoint.rstrip('/')}/{self.user_pool_id}/.well-known/jwks.json"
         self._jwks = jwt.PyJWKClient(jwks, cache_keys=True) if self.user_pool_id else None
         self._clients = _Cached(self._client_ids)

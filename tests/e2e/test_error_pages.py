@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -145,3 +146,21 @@ def test_an_odd_content_type_is_accepted_and_an_unreadable_body_is_the_apis_415(
 
 def test_the_stack_said_once_that_its_api_is_open(stack: Stack) -> None:
     assert stack.log().count("The API is open here") == 1
+
+
+def test_after_the_emulator_is_reset_every_api_route_is_503_with_a_sentence(stack: Stack) -> None:
+    # Last in this file: it empties the stack's emulator (tables, bucket, queue) for good.
+    reset = urllib.request.Request(stack.emulator + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
+    for method, path in (
+        ("GET", "/api/banks?q=granite"),
+        ("GET", f"/api/banks/{BANK}"),
+        ("GET", f"/api/research/{BANK}/job-status?type=report"),
+        ("GET", "/api/research/recent"),
+        ("GET", f"/api/research/{BANK}/report"),
+        ("POST", f"/api/research/{BANK}/generate-background"),
+    ):
+        document = assert_shaped(raw(stack, request_line(method, path)), 503, "unavailable")
+        assert "try again" in document["error"]
+    status, _, _ = raw(stack, request_line("GET", "/api/podcast/experts"))
+    assert status == 200  # what needs no table still answers
