@@ -40,7 +40,10 @@ def test_the_api_keeps_to_its_openapi_document(stack: Stack, tmp_path: Path) -> 
          "--max-examples", str(EXAMPLES_PER_OPERATION), "--seed", str(SEED), "--workers", "1",
          "--request-timeout", "10", "--exclude-checks", "unsupported_method", "--no-color",
          "--report", "junit", "--report-junit-path", str(report)],
-        cwd=ROOT, env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis_hooks"},
+        # its cache (.schemathesis/) in the test's folder, not the project
+        cwd=tmp_path,
+        env={**os.environ, "SCHEMATHESIS_HOOKS": "tests.e2e.schemathesis_hooks",
+             "PYTHONPATH": str(ROOT)},
         capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
