@@ -20,7 +20,8 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt pyproject.toml
 install: $(VENV)/.installed
 
 # Settings such as LOCAL_LAMBDA_TIME_SCALE=0.05 or JOB_LEASE_SECONDS=5 reach the stack
-# through the environment: `make run LOCAL_LAMBDA_TIME_SCALE=0.05` (see the README).
+# through the environment: `make run LOCAL_LAMBDA_TIME_SCALE=0.05` (see the README); sign-in:
+# `make run API_AUTH=cognito LOCAL_USERS=alice:Alice-pass-1,bob:Bob-pass-22 LOCAL_ADMINS=alice`.
 run: install
 	$(PY) -m devstack.run --port $(PORT) --emulator-port $(EMULATOR_PORT) --lambda-port $(LAMBDA_PORT)
 
@@ -29,7 +30,8 @@ import: install
 	@test -n "$(FFIEC)" || { echo "Say which files to import: make import FFIEC=<zip-or-folder>"; exit 2; }
 	$(PY) -m devstack.import_ffiec "$(FFIEC)" --emulator-port $(EMULATOR_PORT) $(if $(AWS),--aws,)
 
-# make package [API_AUTH=api_key|cognito COGNITO_USER_POOL_ARN=...]: out/sam.json, linted
+# make package [COGNITO_USER_POOL_ARN=... | API_AUTH=api_key|none]: out/sam.json, linted
+# (the default: people sign in to the stack's own user pool, programs send their own key)
 package: install
 	$(PY) -m devstack.package
 

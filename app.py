@@ -13,8 +13,8 @@ from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
 from chalicelib import runtime, telemetry
-from chalicelib.auth import route_auth
-from chalicelib.aws_errors import is_transient
+from chalicelib.auth import auth_config, route_auth
+from chalicelib.aws_errors import is_missing_resource, is_transient
 from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
 from chalicelib.errors import ConfigError, DomainError
 from chalicelib.experts import panel_to_api
@@ -28,6 +28,7 @@ from chalicelib.http import (
     recent_response,
     redirect_response,
     start_response,
+    unavailable_response,
 )
 from chalicelib.http_edge import finish_routes, read_json_object
 from chalicelib.jobs.model import Caller, JobType
@@ -80,6 +81,9 @@ def api(view: Callable[..., Response]) -> Callable[..., Response]:
             if is_transient(exc):
                 log(logging.WARNING, "busy downstream", path=_path(), error=type(exc).__name__)
                 return busy_response()
+            if is_missing_resource(exc):
+                log(logging.ERROR, "a table or bucket is missing", path=_path(), error=str(exc))
+                return unavailable_response()
             log(logging.ERROR, "unhandled error", exc_info=True, path=_path())
             return error_response(500, "internal_error", INTERNAL_ERROR)
 
@@ -216,10 +220,16 @@ def bank_profile(idrssd: str) -> Response:
     return json_response(bank_overview(current.catalog, current.store, parse_idrssd(idrssd)))
 
 
-@app.route("/api/podcast/experts", methods=["GET"], **AUTH)
+@app.route("/api/podcast/experts", methods=["GET"])  # public (chalicelib/auth.py)
 @api
 def podcast_experts() -> Response:
     return json_response(panel_to_api())
+
+
+@app.route("/api/auth/config", methods=["GET"])  # public: a sign-in form needs it first
+@api
+def sign_in_config() -> Response:
+    return json_response(auth_config(), headers={"Cache-Control": "no-cache"})
 
 
 @app.route("/api/openapi.json", methods=["GET"])

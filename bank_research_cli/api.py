@@ -111,6 +111,10 @@ class Api:
 
     # -- routes ------------------------------------------------------------------------
 
+    def auth_config(self) -> dict[str, Any]:
+        """How people sign in and where programs' keys are issued (a public route)."""
+        return self.expect(self.get_json("/api/auth/config"), "mode")
+
     def search_banks(self, query: str) -> dict[str, Any]:
         answer = self.get_json(f"/api/banks?q={urllib.parse.quote(query)}")
         return self.expect(answer, "banks")

@@ -13,6 +13,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from bank_research_cli import jobs, render
+from bank_research_cli.admin import (
+    DEFAULT_BURST,
+    DEFAULT_PER_DAY,
+    DEFAULT_RATE,
+    Limits,
+    aws_problem,
+    key_admin,
+)
 from bank_research_cli.api import Api
 from bank_research_cli.errors import (
     EXIT_CANCELLED,
@@ -33,8 +41,9 @@ EXIT_BY_OUTCOME = {"completed": EXIT_OK, "failed": EXIT_FAILED, "cancelled": EXI
 EPILOG = """\
 environment:
   BANK_RESEARCH_URL      the API's address (default http://127.0.0.1:8000, as `make run`)
-  BANK_RESEARCH_API_KEY  sent as the x-api-key header (deployments with API_AUTH=api_key)
-  BANK_RESEARCH_TOKEN    sent as the Authorization header (API_AUTH=cognito: an ID token)
+  BANK_RESEARCH_API_KEY  sent as the x-api-key header: a program's own key, from
+                         `bank-research admin key create NAME` (at the programs' address)
+  BANK_RESEARCH_TOKEN    sent as the Authorization header: a signed-in person's ID token
 
 exit codes:
   0    done (a watched job completed)
@@ -148,7 +157,32 @@ def build_parser() -> argparse.ArgumentParser:
     _job_commands(command)
     get = command("get", "Fetch a finished report or podcast.")
     _get_commands(get, common)
+    admin = command("admin", "Administer the service: programs' API keys.")
+    _admin_commands(admin, common)
     return parser
+
+
+def _admin_commands(admin: argparse.ArgumentParser, common: argparse.ArgumentParser) -> None:
+    groups = admin.add_subparsers(dest="area", required=True, metavar="key")
+    key = groups.add_parser(
+        "key",
+        help="one API key and usage plan per program",
+        description="Issue, revoke and list programs' API keys (with your AWS credentials).",
+        parents=[common],
+    )
+    actions = key.add_subparsers(dest="action", required=True, metavar="create|revoke|list")
+    create = actions.add_parser("create", help="issue a key for a program", parents=[common])
+    create.add_argument("name", metavar="NAME", help="the program, e.g. nightly-export")
+    create.add_argument("--rate", type=float, default=DEFAULT_RATE, help="requests/s (default 20)")
+    create.add_argument("--burst", type=int, default=DEFAULT_BURST, help="burst (default 40)")
+    create.add_argument(
+        "--per-day", type=int, default=DEFAULT_PER_DAY, help="daily quota (default 100000)"
+    )
+    revoke = actions.add_parser("revoke", help="revoke a program's key", parents=[common])
+    revoke.add_argument("name", metavar="NAME")
+    actions.add_parser("list", help="the programs' keys", parents=[common])
+    for parser in (create, revoke, *actions.choices.values()):
+        parser.set_defaults(handler=run_admin_key)
 
 
 Command = Callable[[str, str], argparse.ArgumentParser]
@@ -478,6 +512,38 @@ def _write(path: Path, data: bytes) -> int:
             f"Could not write {path}: {error.strerror or error}.", "write_failed"
         ) from error
     return len(data)
+
+
+def run_admin_key(ctx: Context, args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    keys = key_admin(ctx.api.auth_config())
+    try:
+        if args.action == "create":
+            limits = Limits(args.rate, args.burst, args.per_day)
+            document: Any = keys.create(args.name, limits)
+        elif args.action == "revoke":
+            document = keys.revoke(args.name)
+        else:
+            document = {"keys": keys.list()}
+    except (BotoCoreError, ClientError) as error:
+        raise aws_problem(error) from error
+    if ctx.json:
+        ctx.emit(document)
+    elif args.action == "create":
+        limits_text = f"{args.rate:g} requests/s, bursts of {args.burst}, {args.per_day:,} a day"
+        ctx.say(f"Created the key of '{args.name}' (id {document['id']}; {limits_text}).")
+        ctx.say(f"Its value, shown this once: {document['value']}")
+        ctx.warn("The program sends it as the x-api-key header; keep it out of shared places.")
+    elif args.action == "revoke":
+        ctx.say(f"Revoked the key of '{args.name}': it is refused from now on.")
+    else:
+        for entry in document["keys"]:
+            state = "enabled" if entry["enabled"] else "disabled"
+            ctx.say(f"{entry['name']:<24} {entry['id']:<14} {state:<9} {entry['created']}")
+        if not document["keys"]:
+            ctx.say("No program has a key yet: bank-research admin key create NAME.")
+    return EXIT_OK
 
 
 def entry_point() -> None:

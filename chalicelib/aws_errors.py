@@ -63,3 +63,13 @@ def is_transient(exc: BaseException) -> bool:
         return any(reason.get("Code") in TRANSIENT_CANCELLATIONS for reason in reasons)
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
     return isinstance(status, int) and status >= 500
+
+
+# A table or bucket that is not there: a deployment fault (or a local emulator that was
+# reset), not the request's. Routes answer it with 503 and a sentence, never a 500.
+MISSING_RESOURCE_CODES = frozenset({"ResourceNotFoundException", "NoSuchBucket"})
+
+
+def is_missing_resource(exc: BaseException) -> bool:
+    """True when an AWS call failed because its table or bucket does not exist."""
+    return isinstance(exc, ClientError) and error_code(exc) in MISSING_RESOURCE_CODES

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from chalicelib.auth import ADMIN_GROUP
 from chalicelib.errors import ConfigError
 from chalicelib.jobs.rules import Timing
+from chalicelib.numbers import whole_number
+from chalicelib.validation import excerpt
 
 INVOKERS = ("lambda", "thread")
 WRITERS = ("template", "bedrock")
 VOICE_ENGINES = ("polly", "espeak")
+MAX_SETTING_DIGITS = 9  # whole-number settings: seconds, counts, sizes
+_SECONDS = re.compile(r"[0-9]{1,3}(\.[0-9]{1,6})?")
 
 
 @dataclass(frozen=True)
@@ -30,7 +36,7 @@ class Settings:
     job_retry_grace_seconds: int = 150
     starts_per_minute: int = 10  # 0: no limit (the local stack, where everyone is "local")
     admin_api_key_ids: frozenset[str] = frozenset()
-    admin_group: str = "admin"
+    admin_group: str = ADMIN_GROUP
     report_writer: str = "template"
     bedrock_model_id: str = ""
     report_pace_seconds: float = 0.0
@@ -57,7 +63,7 @@ class Settings:
             admin_api_key_ids=frozenset(
                 part.strip() for part in env.get("ADMIN_API_KEY_IDS", "").split(",") if part.strip()
             ),
-            admin_group=env.get("ADMIN_GROUP", "admin").strip() or "admin",
+            admin_group=env.get("ADMIN_GROUP", "").strip() or ADMIN_GROUP,
             report_writer=env.get("REPORT_WRITER", "template"),
             bedrock_model_id=env.get("BEDROCK_MODEL_ID", ""),
             report_pace_seconds=_seconds(env, "REPORT_PACE_SECONDS"),
@@ -119,10 +125,8 @@ def _seconds(env: Mapping[str, str], name: str) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return 0.0
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
+    # ASCII digits with an optional fraction: float() would also take '٣', '1e2' or 'nan'.
+    value = float(raw) if _SECONDS.fullmatch(raw) else -1.0
     if not 0 <= value <= 600:
         raise ConfigError(f"{name} must be a number of seconds from 0 to 600, not '{raw}'.")
     return value
@@ -132,12 +136,9 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise ConfigError(f"{name} must be a positive whole number, not '{raw}'.")
+    value = whole_number(raw, MAX_SETTING_DIGITS)
+    if value is None or value <= 0:
+        raise ConfigError(f"{name} must be a positive whole number, not '{excerpt(raw)}'.")
     return value
 
 
@@ -145,6 +146,7 @@ def _whole_number(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit():
-        raise ConfigError(f"{name} must be a whole number (0 or more), not '{raw}'.")
-    return int(raw)
+    value = whole_number(raw, MAX_SETTING_DIGITS)
+    if value is None:
+        raise ConfigError(f"{name} must be a whole number (0 or more), not '{excerpt(raw)}'.")
+    return value

@@ -68,6 +68,22 @@ def busy_response() -> Response:
     return error_response(503, "busy", BUSY, {"Retry-After": str(BUSY_SECONDS)})
 
 
+UNAVAILABLE_SECONDS = 30
+UNAVAILABLE = "The service's data cannot be reached right now. Please try again in a few minutes."
+
+
+def unavailable_response() -> Response:
+    """503 when a table or bucket is missing: the service is broken, not the request."""
+    return error_response(
+        503,
+        "unavailable",
+        UNAVAILABLE,
+        {"Retry-After": str(UNAVAILABLE_SECONDS)},
+        detail="A table or bucket the service uses does not exist (a reset emulator, or a "
+        "stack that lost a resource); the service log names it.",
+    )
+
+
 def domain_error_response(error: errors.DomainError) -> Response | None:
     """The response for an expected error, or ``None`` when the error is not a client's."""
     for error_type in type(error).__mro__:

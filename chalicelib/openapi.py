@@ -3,8 +3,9 @@
 Module-level data: reusable parameters and responses under ``components``, the schemas
 (the Job schema generated from the job's one field table, ``chalicelib/jobs/model.py``
 ``FIELDS``), and the paths. Security follows the mode the app was imported with
-(``API_AUTH``, read once as the routes read it): every ``/api`` operation needs an API key
-or a Cognito token unless it says ``"security": []`` (this document and the page).
+(``API_AUTH``, read once as the routes read it): every ``/api`` operation needs a Cognito
+token or a program's API key unless it says ``"security": []`` (the public routes and the
+page).
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.auth import API_KEY_HEADER, TOKEN_HEADER, auth_mode
-from chalicelib.banks.search import MAX_AMOUNT_DIGITS, MAX_QUERY_LENGTH, SORTS
+from chalicelib.banks.search import CONTROL_CHARACTER, MAX_AMOUNT_DIGITS, MAX_QUERY_LENGTH, SORTS
 from chalicelib.experts import MAX_EXPERTS, PANEL
+from chalicelib.jobs.cursor import MAX_CURSOR_CHARS
 from chalicelib.jobs.model import API_FIELDS, JobField, JobType
 from chalicelib.podcasts.archive import AUDIO_URL_SECONDS
 from chalicelib.validation import DEFAULT_PAGE, MAX_PAGE, MAX_RSSD_DIGITS
@@ -74,19 +76,21 @@ SECURITY_SCHEMES = {
         "type": "apiKey",
         "in": "header",
         "name": API_KEY_HEADER,
-        "description": "The deployment's API key (API_AUTH=api_key, the default).",
+        "description": "A program's own API key, issued by an admin (bank-research admin key "
+        "create NAME); deployed with API_AUTH=cognito, keys are taken at the programs' "
+        "address (GET /api/auth/config, programs).",
     },
     "cognito": {
         "type": "apiKey",
         "in": "header",
         "name": TOKEN_HEADER,
-        "description": "A signed-in user's ID token from the deployment's Cognito user pool "
-        "(API_AUTH=cognito).",
+        "description": "A signed-in person's ID token from the user pool that GET "
+        "/api/auth/config names (API_AUTH=cognito, the default).",
     },
 }
 SECURITY_BY_MODE: dict[str, list[dict[str, list[str]]]] = {
     "api_key": [{"apiKey": []}],
-    "cognito": [{"cognito": []}],
+    "cognito": [{"cognito": []}, {"apiKey": []}],
     "none": [],
 }
 OPEN: list[dict[str, list[str]]] = []  # an operation anyone may call
@@ -125,16 +129,23 @@ PARAMETERS = {
         "name": "cursor",
         "in": "query",
         "required": False,
-        "description": "The nextCursor of the previous page.",
-        "schema": {"type": "string"},
+        "description": "The nextCursor of the previous page, as it was given (an opaque "
+        f"base64url string of at most {MAX_CURSOR_CHARS} characters, format cursor); any other "
+        "value is refused (400 invalid_cursor). "
+        "Empty or absent: the first page.",
+        "schema": {"type": "string", "format": "cursor"},
     },
     "q": {
         "name": "q",
         "in": "query",
         "required": False,
-        "description": f"Search text (at most {MAX_QUERY_LENGTH} characters); empty lists "
-        "the first page.",
-        "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+        "description": f"Search text (at most {MAX_QUERY_LENGTH} characters, no control "
+        "characters); empty lists the first page.",
+        "schema": {
+            "type": "string",
+            "maxLength": MAX_QUERY_LENGTH,
+            "not": {"pattern": CONTROL_CHARACTER},
+        },
     },
     "state": {
         "name": "state",
@@ -206,8 +217,9 @@ RESPONSES = {
     },
     "Busy": {
         **_error(
-            "Storage is busy (code busy) or no worker could be started (worker_unavailable): "
-            "try again after Retry-After; pollers keep polling."
+            "Storage is busy (code busy), no worker could be started (worker_unavailable), or "
+            "a table or bucket is missing (unavailable): try again after Retry-After; pollers "
+            "keep polling."
         ),
         "headers": {"Retry-After": RETRY_AFTER},
     },
@@ -226,12 +238,12 @@ IDRSSD = _parameter("idrssd")
 JOB_TYPE = _parameter("type")
 
 
-def _start(summary: str, body: dict[str, Any]) -> dict[str, Any]:
+def _start(summary: str, body: dict[str, Any], body_required: bool = False) -> dict[str, Any]:
     return {
         "summary": summary,
         "parameters": [IDRSSD],
         "requestBody": {
-            "required": False,
+            "required": body_required,
             "description": "JSON; an empty body (of any content type) counts as {}.",
             "content": {"application/json": {"schema": body}},
         },
@@ -308,7 +320,7 @@ PATHS: dict[str, Any] = {
         )
     },
     "/api/research/{idrssd}/podcast/generate-background": {
-        "post": _start("Start a podcast job, or join the active one.", EXPERTS_BODY)
+        "post": _start("Start a podcast job, or join the active one.", EXPERTS_BODY, True)
     },
     "/api/research/{idrssd}/job-status": {
         "get": {
@@ -429,8 +441,23 @@ PATHS: dict[str, Any] = {
     },
     "/api/podcast/experts": {
         "get": {
-            "summary": "The podcast host and the experts to choose from.",
-            "responses": {"200": _json(_ref("ExpertPanel"), "The panel."), **GUARDED},
+            "summary": "The podcast host and the experts to choose from (open).",
+            "security": OPEN,
+            "responses": {
+                "200": _json(_ref("ExpertPanel"), "The panel."),
+                "429": _response("TooManyRequests"),
+            },
+        }
+    },
+    "/api/auth/config": {
+        "get": {
+            "summary": "How to sign in and where programs' keys are issued (open: a sign-in "
+            "form needs it first).",
+            "security": OPEN,
+            "responses": {
+                "200": _json(_ref("AuthConfig"), "The sign-in settings."),
+                "429": _response("TooManyRequests"),
+            },
         }
     },
     "/": {
@@ -703,6 +730,32 @@ SCHEMAS: dict[str, Any] = {
             "audioSrc": {
                 "type": "string",
                 "description": "A signed S3 link to the MP3, valid for minutes.",
+            },
+        },
+    },
+    "AuthConfig": {
+        "type": "object",
+        "required": ["mode"],
+        "properties": {
+            "mode": {"type": "string", "enum": ["cognito", "api_key", "none"]},
+            "signIn": {
+                "type": "object",
+                "description": "With mode cognito: the user pool, its app client, the Cognito "
+                "endpoint for InitiateAuth (USER_PASSWORD_AUTH) and the admins' group.",
+                "required": ["region", "userPoolId", "clientId", "endpoint", "adminGroup"],
+                "properties": {
+                    name: {"type": "string"}
+                    for name in ("region", "userPoolId", "clientId", "endpoint", "adminGroup")
+                },
+            },
+            "programs": {
+                "type": "object",
+                "description": "The API that takes programs' keys (x-api-key).",
+                "required": ["header", "restApiId", "stage", "region"],
+                "properties": {
+                    name: {"type": "string"}
+                    for name in ("header", "restApiId", "stage", "region", "awsEndpoint")
+                },
             },
         },
     },

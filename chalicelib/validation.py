@@ -15,6 +15,7 @@ from chalicelib.experts import MAX_EXPERTS, PANEL, expert_by_id
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.cursor import decode as decode_cursor
 from chalicelib.jobs.model import JobType
+from chalicelib.numbers import whole_number
 
 MAX_RSSD_DIGITS = 10
 MAX_BODY_BYTES = 4096
@@ -60,15 +61,17 @@ def parse_job_id(raw: str | None) -> str:
 
 
 def parse_limit(raw: str | None) -> int:
-    """How many items a page holds: 1 to ``MAX_PAGE``, ``DEFAULT_PAGE`` when not given."""
-    if raw is None or raw == "":
+    """How many items a page holds: 1 to ``MAX_PAGE``, ``DEFAULT_PAGE`` when not given (an
+    empty ``limit=`` is not a number, as the OpenAPI document says)."""
+    if raw is None:
         return DEFAULT_PAGE
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    size = whole_number(raw, max_digits=len(str(MAX_PAGE)))
+    if size is None or not 1 <= size <= MAX_PAGE:
         raise InvalidInput(
             f"'{excerpt(raw)}' is not a page size: use a whole number from 1 to {MAX_PAGE}.",
             "invalid_limit",
         )
-    return int(raw)
+    return size
 
 
 def parse_cursor(raw: str | None) -> Cursor | None:

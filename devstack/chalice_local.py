@@ -16,11 +16,12 @@
   at ``LOCAL_METRICS_URL``). Local stage only: another stage serves no ``/_local/`` page,
   and this module is never packaged.
 - **No server error page reaches a client.** What the HTTP server answers by itself (an
-  HTML 414 for a long URL, 400 for a malformed request, 501 for an unknown method) and what
+  HTML 414 for a long URL, 400 for a malformed request or ``Content-Length``) and what
   Chalice's gateway emulation answers (403 ``Missing Authentication Token`` for an unknown
   route) are JSON ``{"error", "code"}`` with a sentence, as the deployed API's gateway
   responses answer them (``infra/resources.json``): an unknown route is 404
-  ``unknown_route``.
+  ``unknown_route``, and so is a method no route defines (TRACE, CONNECT, any other the
+  server has no handler for, and OPTIONS when CORS is off), as in API Gateway.
 
 Otherwise the app is loaded and served exactly as ``chalice local`` does, with the stage's
 variables applied as :mod:`devstack.stage` describes.
@@ -52,8 +53,10 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
+from chalicelib.numbers import whole_number
+from devstack.gateway_auth import GatewayAuth, InvalidApiKey, VerifyingAuthorizer, gateway_response
 from devstack.resources import load_template
-from devstack.stage import ROOT, STAGE, overrides
+from devstack.stage import ROOT, STAGE, overrides, with_stage
 
 LOCAL_PREFIX = "/_local/"
 LISTING_PATH = "/_local/lambda/invocations"
@@ -75,9 +78,11 @@ SERVER_ERRORS: dict[int, tuple[str, str]] = {
         "uri_too_long",
     ),
     431: ("The request's headers are too large for this server.", "headers_too_large"),
-    501: ("This server does not know that kind of request.", "unknown_method"),
     505: ("This server speaks HTTP/1.0 and HTTP/1.1 only.", "http_version_not_supported"),
 }
+# API Gateway's payload limit: a longer body is refused before it is read.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+BODY_SECONDS = 10  # how long a declared body may take to arrive
 INTERNAL = (
     500,
     "Something went wrong on our side. Please try again in a minute.",
@@ -128,16 +133,53 @@ class CompressingHandler(ChaliceRequestHandler):
         )
 
 
+class Refused(Exception):
+    """The request is refused before any route sees it, with this status."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def content_length(raw: str | None) -> int:
+    """The declared body length: ASCII digits of a sane size, else ``Refused`` (400, or 413
+    for a body over API Gateway's 10 MB)."""
+    if raw is None:
+        return 0
+    length = whole_number(raw.strip(), max_digits=12)
+    if length is None:
+        raise Refused(400)  # not a number, negative, or absurdly long
+    if length > MAX_BODY_BYTES:
+        raise Refused(413)
+    return length
+
+
 class LocalStackHandler(CompressingHandler):
-    """Chalice's handler, with the local stack's own ``/_local/`` routes in front."""
+    """Chalice's handler, with the local stack's own ``/_local/`` routes in front, and the
+    answers API Gateway gives before a route is reached: a bad or oversized
+    ``Content-Length`` or a body shorter than it (400, 413, 408), a method no route defines
+    (TRACE, CONNECT, one of its own; ``OPTIONS`` without CORS: 404 ``unknown_route``, as the
+    deployed API's gateway response answers it)."""
+
+    cors_enabled = False  # set from the app by create_server
+    gateway_auth: GatewayAuth | None = None  # the API's credentials checks, when not open
 
     def _generic_handle(self) -> None:
+        if self.gateway_auth is not None:
+            app = self.local_gateway._app_object
+            self.local_gateway._authorizer = VerifyingAuthorizer(app, self.gateway_auth)
         try:
             if self.path.startswith(LOCAL_PREFIX):
                 self._local_route()
+            elif self.command == "OPTIONS" and not self.cors_enabled:
+                self._read_body()
+                status, sentence, code = UNKNOWN_ROUTE
+                self._json(status, {"error": sentence, "code": code})
             else:
                 super()._generic_handle()
-        except ValueError:  # such as a Content-Length that is not a number
+        except Refused as refused:
+            self.send_error(refused.status)
+        except ValueError:  # a request Chalice cannot take apart
             self.send_error(400)
         except Exception:
             logging.getLogger(__name__).exception("request failed in the local server")
@@ -147,6 +189,26 @@ class LocalStackHandler(CompressingHandler):
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
+    def _parse_payload(self) -> tuple[dict[str, Any], bytes | None]:
+        """Chalice's reading of the body, with its length checked first (Chalice would take
+        ``int()`` of any header and read that much)."""
+        return dict(self.headers), self._read_body()
+
+    def _read_body(self) -> bytes | None:
+        length = content_length(self.headers.get("content-length"))
+        if not length:
+            return None
+        self.connection.settimeout(BODY_SECONDS)
+        try:
+            body = self.rfile.read(length)
+        except TimeoutError:
+            raise Refused(408) from None
+        finally:
+            self.connection.settimeout(None)
+        if len(body) < length:
+            raise Refused(400)  # the client closed before sending what it declared
+        return body
+
     def _send_error_response(self, error: LocalGatewayException) -> None:
         """Chalice's gateway emulation refused the request: answered as API Gateway's
         gateway responses answer it once deployed (``infra/resources.json``)."""
@@ -155,8 +217,11 @@ class LocalStackHandler(CompressingHandler):
             b"Missing Authentication Token" in body or b"Authorization header" in body
         ):
             status, sentence, code = UNKNOWN_ROUTE
-        elif isinstance(error, NotAuthorizedError):
-            status, sentence, code = 401, "Please sign in first.", "unauthorized"
+        elif isinstance(error, InvalidApiKey | NotAuthorizedError):
+            name = "INVALID_API_KEY" if isinstance(error, InvalidApiKey) else "UNAUTHORIZED"
+            status, answer = gateway_response(name)
+            self._json(status, answer)
+            return
         elif isinstance(error, ForbiddenError):
             status, sentence, code = 403, "You may not use this route.", "access_denied"
         else:
@@ -164,7 +229,11 @@ class LocalStackHandler(CompressingHandler):
         self._json(status, {"error": sentence, "code": code})
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
-        """The HTTP server's own refusals (414, 400, 501…) as JSON instead of its HTML page."""
+        """The HTTP server's own refusals (414, 400…) as JSON instead of its HTML page. A
+        method it has no handler for (501: TRACE, CONNECT, BREW…) is answered as API
+        Gateway answers a method no route defines: 404 ``unknown_route``."""
+        if code == 501:
+            code, message = UNKNOWN_ROUTE[0], None
         sentence, slug = SERVER_ERRORS.get(
             code, INTERNAL[1:] if code >= 500 else SERVER_ERRORS[400]
         )
@@ -183,9 +252,7 @@ class LocalStackHandler(CompressingHandler):
         self.close_connection = True
 
     def _local_route(self) -> None:
-        length = int(self.headers.get("content-length") or 0)
-        if length:
-            self.rfile.read(length)
+        self._read_body()
         path = self.path.split("?", 1)[0].rstrip("/")
         endpoint = os.environ.get("AWS_ENDPOINT_URL_LAMBDA", "")
         if path == METRICS_PATH and self.command == "GET":
@@ -245,6 +312,11 @@ def create_server(host: str, port: int, stage: str = STAGE) -> LocalDevServer:
     app.__class__ = CustomLocalChalice
     # The /_local/ pages belong to the local stage only.
     handler = LocalStackHandler if stage == STAGE else CompressingHandler
+    LocalStackHandler.cors_enabled = any(
+        entry.cors for methods in app.routes.values() for entry in methods.values()
+    )
+    if stage == STAGE:  # another stage is served as chalice local serves it
+        LocalStackHandler.gateway_auth = GatewayAuth.from_env(with_stage(os.environ, stage_vars))
     return LocalDevServer(app, config, host, port, handler_cls=handler, server_cls=NoDelayServer)
 
 

@@ -1,4 +1,5 @@
-"""The embedded AWS emulator: moto's server on loopback, with DynamoDB's per-item atomicity.
+"""The embedded AWS emulator: moto's server on loopback, with DynamoDB's per-item atomicity
+(and Cognito's ``RevokeToken``, which moto lacks).
 
 Real DynamoDB evaluates a condition expression and applies the write as one atomic step.
 moto's in-memory backend does not lock, so two threads can both pass a condition before
@@ -67,6 +68,30 @@ def keep_connections_alive() -> None:
     MotoRequestHandler._kept_alive = True  # type: ignore[attr-defined]
 
 
+def add_token_revocation() -> None:
+    """Give moto's Cognito the ``RevokeToken`` call it lacks (the page's sign-out sends it):
+    the refresh token stops working, as in Cognito. Nothing else changes."""
+    from moto.cognitoidp import models, responses
+    from moto.core.responses import EmptyResult
+
+    if hasattr(responses.CognitoIdpResponse, "revoke_token"):
+        return
+
+    def revoke_token(self: Any) -> Any:
+        token, client_id = self._get_param("Token"), self._get_param("ClientId")
+        for backends in models.cognitoidp_backends.values():
+            for region, backend in backends.items():
+                if region == "global":
+                    continue
+                for pool in backend.user_pools.values():
+                    held = pool.refresh_tokens.get(token)
+                    if held is not None and held[0] == client_id:
+                        pool.refresh_tokens[token] = None
+        return EmptyResult()  # an unknown token too, as Cognito answers it
+
+    responses.CognitoIdpResponse.revoke_token = revoke_token  # type: ignore[attr-defined]
+
+
 class Emulator:
     """moto's threaded server on 127.0.0.1, started and stopped by its owner."""
 
@@ -75,6 +100,7 @@ class Emulator:
 
         make_dynamodb_writes_atomic()
         keep_connections_alive()
+        add_token_revocation()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
 

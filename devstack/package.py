@@ -8,8 +8,11 @@ both succeed. The merge template is ``infra/resources.json`` and ``infra/observa
 
 Route protection is decided here, at packaging time: Chalice imports ``app.py`` to write
 the API definition, so ``API_AUTH`` (and ``COGNITO_USER_POOL_ARN``) must be set in this
-process's environment — see ``chalicelib/auth.py`` and docs/DEPLOY.md. Unset, every
-``/api`` route needs an API key; ``API_AUTH=none`` packages an open API, with a warning.
+process's environment — see ``chalicelib/auth.py`` and docs/DEPLOY.md. Unset, people
+sign in (the stack's own Cognito user pool, ``infra/auth.json``, unless
+``COGNITO_USER_POOL_ARN`` names one) and programs send their own API key to a second API
+(``add_programs_api``); ``API_AUTH=api_key`` takes programs' keys only; ``API_AUTH=none``
+packages an open API, with a warning.
 The same goes for ``CORS_ORIGINS`` (``chalicelib/http_edge.py``). The settings packaged
 are also written into the API function's environment, so that the deployed function
 imports the app exactly as it was packaged (its CORS headers, its OpenAPI document).
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import fcntl
 import json
 import os
@@ -36,6 +40,9 @@ from chalicelib.http_edge import cors_config
 PROJECT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = "infra/resources.json"
 MERGE_TEMPLATES = (MERGE_TEMPLATE, "infra/observability.json")
+AUTH_TEMPLATE = "infra/auth.json"  # the user pool, its app client and admins group
+PROGRAMS_API = "ProgramsAPI"
+API_KEY_SCHEME = {"type": "apiKey", "name": "x-api-key", "in": "header"}
 DEFAULT_REGION = "us-east-1"
 # The on-failure queue's name as the stack gives it (FailedWorkerEvents in the merge
 # template); Chalice writes the SQS event source from it (see FAILURE_QUEUE in app.py).
@@ -45,8 +52,8 @@ PACKAGING_SETTINGS = ("API_AUTH", "COGNITO_USER_POOL_ARN", "CORS_ORIGINS")
 API_FUNCTION = "APIHandler"
 OPEN_API_WARNING = (
     "Warning: API_AUTH=none packages an open API: anyone who finds its address can start "
-    "jobs and read every bank's research. Leave API_AUTH unset for an API key (the default) "
-    "or use API_AUTH=cognito."
+    "jobs and read every bank's research. Leave API_AUTH unset for sign-in (the default) or "
+    "use API_AUTH=api_key for programs' keys only."
 )
 
 
@@ -62,13 +69,96 @@ def packaged_settings(env: Mapping[str, str]) -> dict[str, str]:
     return settings
 
 
-def record_settings(template_path: Path, settings: Mapping[str, str]) -> None:
-    """Write the packaged settings into the API function's environment in ``sam.json``."""
+def merge_sources(settings: Mapping[str, str]) -> tuple[str, ...]:
+    """The infra files merged for these settings: the user pool only for sign-in."""
+    return (
+        (*MERGE_TEMPLATES, AUTH_TEMPLATE) if settings["API_AUTH"] == "cognito" else MERGE_TEMPLATES
+    )
+
+
+def finish_template(template_path: Path, settings: Mapping[str, str]) -> None:
+    """Complete ``sam.json`` after ``chalice package``: the packaged settings in the API
+    function's environment; with sign-in, an existing pool where one is named, and the
+    programs' API beside the people's; and where programs' keys are issued."""
     template = json.loads(template_path.read_text(encoding="utf-8"))
-    properties = template["Resources"][API_FUNCTION]["Properties"]
-    variables = properties.setdefault("Environment", {}).setdefault("Variables", {})
+    variables = _api_variables(template)
     variables.update(settings)
+    keys_api = "RestAPI"
+    if settings["API_AUTH"] == "cognito":
+        if settings.get("COGNITO_USER_POOL_ARN"):
+            use_existing_pool(template, settings["COGNITO_USER_POOL_ARN"])
+        add_programs_api(template)
+        keys_api = PROGRAMS_API
+    if settings["API_AUTH"] != "none":
+        variables["PROGRAMS_API_ID"] = {"Ref": keys_api}
+        template.setdefault("Outputs", {}).update(
+            {
+                "ProgramsEndpointURL": {
+                    "Description": "Where programs call the API with their own key "
+                    "(bank-research admin key create NAME).",
+                    "Value": {"Fn::Sub": _endpoint_url(keys_api)},
+                },
+                "ProgramsRestApiId": {"Value": {"Ref": keys_api}},
+            }
+        )
     template_path.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+
+
+def _api_variables(template: dict[str, Any]) -> dict[str, Any]:
+    properties = template["Resources"][API_FUNCTION]["Properties"]
+    variables: dict[str, Any] = properties.setdefault("Environment", {}).setdefault("Variables", {})
+    return variables
+
+
+def _endpoint_url(api: str) -> str:
+    return f"https://${{{api}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/api/"
+
+
+def use_existing_pool(template: dict[str, Any], arn: str) -> None:
+    """People sign in with the pool ``arn`` names: the stack makes only its app client there
+    (that pool needs its own admins group)."""
+    pool_id = arn.rsplit("/", 1)[1]
+    resources = template["Resources"]
+    for name in ("UserPool", "AdminsGroup"):
+        resources.pop(name, None)
+    resources["UserPoolClient"]["Properties"]["UserPoolId"] = pool_id
+    _api_variables(template)["COGNITO_USER_POOL_ID"] = pool_id
+    template["Outputs"]["UserPoolId"]["Value"] = pool_id
+
+
+def add_programs_api(template: dict[str, Any]) -> None:
+    """A second REST API, ``ProgramsAPI``, for programs: the people's ``/api`` routes with an
+    API key required where the people's need a token, invoking the same function.
+
+    API Gateway takes one kind of credentials per method (a Cognito token and an API key on
+    one method would both be required), so people and programs come through two doors to
+    one function: each caller is still its own (a token's ``sub`` or a key's id), and each
+    program's key has its own usage plan on this API's stage (docs/DEPLOY.md)."""
+    resources = template["Resources"]
+    api = copy.deepcopy(resources["RestAPI"])
+    body = api["Properties"]["DefinitionBody"]
+    body["info"]["title"] = {"Fn::Sub": "${AWS::StackName}-programs"}
+    body["paths"] = {
+        path: {method: _keyed(operation) for method, operation in operations.items()}
+        for path, operations in body["paths"].items()
+        if path.startswith("/api/")
+    }
+    body["securityDefinitions"] = {"api_key": dict(API_KEY_SCHEME)}
+    api["Metadata"] = {
+        "Comment": "The programs' door (devstack/package.py add_programs_api): the same routes "
+        "and function as RestAPI, with each program's own API key and usage plan instead of "
+        "a person's sign-in; keys are issued by bank-research admin key create NAME."
+    }
+    resources[PROGRAMS_API] = api
+    permission = copy.deepcopy(resources["APIHandlerInvokePermission"])
+    permission["Properties"]["SourceArn"]["Fn::Sub"][1] = {"RestAPIId": {"Ref": PROGRAMS_API}}
+    resources["ProgramsAPIInvokePermission"] = permission
+
+
+def _keyed(operation: dict[str, Any]) -> dict[str, Any]:
+    if operation.get("security"):
+        return {**operation, "security": [{"api_key": []}]}
+    return operation
 
 
 def _tool(name: str) -> str:
@@ -152,7 +242,7 @@ def build(
     with _one_packaging_at_a_time():
         drop_bytecode()
         packaged = subprocess.run(
-            package_command(out_dir, stage, merged_template(out_dir)),
+            package_command(out_dir, stage, merged_template(out_dir, merge_sources(settings))),
             cwd=PROJECT,
             env=environment,
             capture_output=True,
@@ -160,7 +250,7 @@ def build(
             check=False,
         )
     if packaged.returncode == 0:
-        record_settings(out_dir / "sam.json", settings)
+        finish_template(out_dir / "sam.json", settings)
     return packaged
 
 

@@ -25,9 +25,13 @@ from pathlib import Path
 
 import boto3
 
+from chalicelib.config import MAX_SETTING_DIGITS
+from chalicelib.errors import ConfigError
 from chalicelib.jobs.rules import Timing
+from chalicelib.numbers import whole_number
 from devstack import bank_data, stage
 from devstack.emulator import Emulator
+from devstack.identity import IdentityError, access_sentence, create_identity
 from devstack.lambda_local.endpoint import LambdaEndpoint
 from devstack.lambda_local.functions import (
     Catalog,
@@ -51,20 +55,6 @@ PR_SET_PDEATHSIG = 1  # prctl option: signal this process when its parent dies
 def local_stage_env() -> dict[str, str]:
     """The ``local`` stage's variables in ``.chalice/config.json`` (one place for names)."""
     return stage.stage_env()
-
-
-def access_sentence(env: Mapping[str, str]) -> str:
-    """What the stack says once at start about who may call its API."""
-    mode = env.get("API_AUTH", "").strip().lower() or "api_key"
-    if mode == "none":
-        return (
-            "The API is open here (API_AUTH=none in the local stage): no API key or token is "
-            "needed. A packaged API needs an API key unless told otherwise (docs/DEPLOY.md)."
-        )
-    return (
-        f"The API is open here: API_AUTH={mode} is enforced by API Gateway, which the local "
-        "stack does not run."
-    )
 
 
 def port_is_free(port: int) -> bool:
@@ -164,7 +154,7 @@ def derived_settings(settings: LambdaSettings, env: Mapping[str, str]) -> dict[s
         derived["JOB_LEASE_SECONDS"] = str(lease)
     else:
         given = {**stage_vars, **env}["JOB_LEASE_SECONDS"]
-        lease = int(given) if given.isdigit() else 0  # a bad value: the app says so
+        lease = whole_number(given, MAX_SETTING_DIGITS) or 0  # a bad value: the app says so
     heartbeat = min(lease - 1, settings.scaled_whole_seconds(Timing.heartbeat_seconds))
     if unset("JOB_HEARTBEAT_SECONDS") and heartbeat >= 1:
         derived["JOB_HEARTBEAT_SECONDS"] = str(heartbeat)
@@ -325,6 +315,9 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
     try:
         env = {**os.environ, **emulator_env(endpoint)}
         env.pop("AWS_PROFILE", None)
+        # Sign-in (API_AUTH=cognito) before the app starts: it is told the pool at import.
+        identity = create_identity(endpoint, stage.with_stage(env, stage_env), aws_session())
+        env.update(identity.env(endpoint) if identity else {})
         env.update(derived_settings(settings, env))
         env["AWS_ENDPOINT_URL_LAMBDA"] = f"http://{HOST}:{args.lambda_port}"
         env.update(telemetry.env())
@@ -341,8 +334,14 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         url = f"http://{HOST}:{args.port}/"
         if wait_until_serving(f"http://{HOST}:{args.port}/api/openapi.json", child):
             say(f"Bank Research is running at {url} (Ctrl-C stops everything)")
-            say(access_sentence(stage.with_stage(env, stage_env)))
+            say(access_sentence(identity))
         return child.wait()
+    except IdentityError as problem:
+        say(str(problem))
+        return 2
+    except ConfigError as problem:  # such as an API_AUTH that is no mode
+        say(problem.message)
+        return 2
     except KeyboardInterrupt:
         say("Stopping…")
         return 0

@@ -18,10 +18,14 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from chalicelib.numbers import whole_number
+from chalicelib.validation import excerpt
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "sample" / "ffiec"
 DEFAULT_QUARTERS: tuple[str, ...] = (
@@ -467,15 +471,40 @@ def generate(
     return out
 
 
+MAX_BANKS = 100_000
+_QUARTER_END = re.compile(r"[0-9]{4}(0331|0630|0930|1231)")
+
+
+def argument_problem(banks: str, quarters: str, seed: str) -> str | None:
+    """A sentence about the first unusable argument, or ``None``."""
+    count = whole_number(banks, max_digits=6)
+    if count is None or not 1 <= count <= MAX_BANKS:
+        return f"--banks must be a whole number from 1 to {MAX_BANKS:,}, not '{excerpt(banks)}'."
+    for quarter in quarters.split(","):
+        if not _QUARTER_END.fullmatch(quarter):
+            return (
+                f"--quarters must list quarter ends as YYYYMMDD separated by commas (such as "
+                f"20240331,20240630), not '{excerpt(quarter)}'."
+            )
+    if whole_number(seed, max_digits=18) is None:
+        return f"--seed must be a whole number, not '{excerpt(seed)}'."
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", default=str(DEFAULT_OUT))
-    parser.add_argument("--banks", type=int, default=len(NAMED_BANKS))
+    parser.add_argument("--banks", default=str(len(NAMED_BANKS)))
     parser.add_argument("--quarters", default=",".join(DEFAULT_QUARTERS))
-    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--seed", default=str(SEED))
     args = parser.parse_args(argv)
-    out = generate(args.out, args.banks, tuple(args.quarters.split(",")), args.seed)
-    print(f"wrote {args.banks} synthetic banks to {out}", file=sys.stderr)
+    problem = argument_problem(args.banks, args.quarters, args.seed)
+    if problem is not None:
+        print(problem, file=sys.stderr)  # one line, no traceback
+        return 2
+    banks, quarters = int(args.banks), tuple(sorted(set(args.quarters.split(","))))
+    out = generate(args.out, banks, quarters, int(args.seed))
+    print(f"wrote {banks} synthetic banks to {out}", file=sys.stderr)
     return 0
 
 

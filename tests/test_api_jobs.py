@@ -121,13 +121,28 @@ def test_a_worker_that_cannot_be_started_is_503_and_the_job_fails(aws: Aws) -> N
 
 def test_an_unexpected_error_is_a_500_without_internals(aws: Aws) -> None:
     put_bank(aws.banks_table, BANK)
-    aws.dynamodb.delete_table(TableName=aws.names.jobs_table)
     with api_under_test(aws) as api:
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise KeyError("ResourceNotFound: a bug, not the request's fault")
+
+        api.runtime.store.start = broken  # type: ignore[method-assign]
         response = api.post(REPORT_START)
         assert response.status_code == 500
         data = body(response)
         assert data["code"] == "internal_error"
         assert "Traceback" not in response.body.decode() and "ResourceNotFound" not in data["error"]
+
+
+def test_a_missing_table_is_a_503_with_a_sentence_and_no_internals(aws: Aws) -> None:
+    put_bank(aws.banks_table, BANK)
+    aws.dynamodb.delete_table(TableName=aws.names.jobs_table)
+    with api_under_test(aws) as api:
+        response = api.post(REPORT_START)
+        assert response.status_code == 503 and response.headers["Retry-After"] == "30"
+        data = body(response)
+        assert data["code"] == "unavailable" and data["error"].endswith(".")
+        assert "ResourceNotFound" not in response.body.decode()
 
 
 # Job status -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import base64
 import json
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -192,6 +193,16 @@ def test_the_overview_never_scans(api: Api) -> None:
     assert all(call.params.get("IndexName") == "RecentJobs" for call in calls.calls)
 
 
+def page_key(**changes: Any) -> dict[str, Any]:
+    """A cursor in the shape the overview gives out, its key changed as given."""
+    key = {"pk": f"BANK#{BANK}", "sk": "JOB#report", "feed": "ACTIVE", "feedAt": 1_796_000_000_000}
+    return {"f": ["ACTIVE", "DONE#2026-12-01"], "i": 0, "k": {**key, **changes}}
+
+
+def test_a_cursor_of_the_overviews_own_shape_is_taken(api: Api) -> None:
+    assert api.get("/api/research/recent?cursor=" + tampered(page_key())).status_code == 200
+
+
 def tampered(document: Any) -> str:
     raw = json.dumps(document).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -212,6 +223,24 @@ def tampered(document: Any) -> str:
         ("?cursor=" + tampered({"f": ["EVERYTHING"], "i": 0, "k": None}), "invalid_cursor"),
         ("?cursor=" + tampered({"f": ["ACTIVE"], "i": 0, "k": {"pk": 1}}), "invalid_cursor"),
         ("?cursor=" + tampered({"f": ["ACTIVE"], "i": True, "k": None}), "invalid_cursor"),
+        # ASCII digits only, and few of them: str.isdigit() takes '²', int() takes '٣'
+        ("?limit=" + quote("²"), "invalid_limit"),
+        ("?limit=" + quote("٣"), "invalid_limit"),
+        ("?limit=" + quote("\uff15"), "invalid_limit"),
+        ("?limit=" + "5" * 5_000, "invalid_limit"),
+        ("?limit=+5", "invalid_limit"),
+        ("?limit=%205", "invalid_limit"),
+        ("?limit=007", "invalid_limit"),
+        ("?limit=", "invalid_limit"),
+        # a key DynamoDB could not take, or one naming a partition the overview never walks
+        ("?cursor=" + tampered(page_key(feedAt=10**40)), "invalid_cursor"),
+        ("?cursor=" + tampered(page_key(feedAt=-1)), "invalid_cursor"),
+        ("?cursor=" + tampered(page_key(feedAt=1.5)), "invalid_cursor"),
+        ("?cursor=" + tampered(page_key(pk="CALLER#x")), "invalid_cursor"),
+        ("?cursor=" + tampered(page_key(sk="LATEST#report")), "invalid_cursor"),
+        ("?cursor=" + tampered(page_key(sk="STARTS#1")), "invalid_cursor"),
+        ("?cursor=" + tampered(page_key(feed="DONE#2026-01-01")), "invalid_cursor"),
+        ("?cursor=" + tampered(page_key(pk="BANK#" + "9" * 40)), "invalid_cursor"),
     ],
 )
 def test_bad_pages_are_400(api: Api, query: str, code: str) -> None:

@@ -113,8 +113,9 @@ def cognito(subject: str, groups: Any = None) -> dict[str, Any]:
         ({"identity": {"apiKeyId": "k1"}}, "apikey:k1", False),
         ({"identity": {"apiKeyId": "ops-key"}}, "apikey:ops-key", True),
         (cognito("u-1"), "cognito:u-1", False),
-        (cognito("u-2", "admin,users"), "cognito:u-2", True),
-        (cognito("u-3", "[users admin]"), "cognito:u-3", True),
+        (cognito("u-2", "admins,users"), "cognito:u-2", True),
+        (cognito("u-3", "[users admins]"), "cognito:u-3", True),
+        (cognito("u-5", ["admin"]), "cognito:u-5", False),  # the group is "admins"
         (cognito("u-4", ["users"]), "cognito:u-4", False),
         ({"identity": {"sourceIp": "127.0.0.1"}}, "local", False),
         ({}, "local", False),

@@ -38,11 +38,30 @@ def test_defaults() -> None:
         ({"JOB_HEARTBEAT_SECONDS": "ten"}, "JOB_HEARTBEAT_SECONDS"),
         ({"JOB_MAX_EVENT_AGE_SECONDS": "0"}, "JOB_MAX_EVENT_AGE_SECONDS"),
         ({"JOB_LEASE_SECONDS": "20", "JOB_HEARTBEAT_SECONDS": "30"}, "shorter than"),
+        # ASCII digits only, and a bounded number of them
+        ({"STARTS_PER_MINUTE": "²"}, "STARTS_PER_MINUTE"),
+        ({"STARTS_PER_MINUTE": "٣"}, "STARTS_PER_MINUTE"),
+        ({"STARTS_PER_MINUTE": "\uff15"}, "STARTS_PER_MINUTE"),
+        ({"STARTS_PER_MINUTE": "1" * 5_000}, "STARTS_PER_MINUTE"),
+        ({"STARTS_PER_MINUTE": " 5"}, "STARTS_PER_MINUTE"),
+        ({"THREAD_WORKERS": "٣"}, "THREAD_WORKERS"),
+        ({"JOB_LEASE_SECONDS": "9" * 5_000}, "JOB_LEASE_SECONDS"),
+        ({"JOB_LEASE_SECONDS": "+90"}, "JOB_LEASE_SECONDS"),
+        ({"REPORT_PACE_SECONDS": "٣"}, "REPORT_PACE_SECONDS"),
+        ({"REPORT_PACE_SECONDS": "nan"}, "REPORT_PACE_SECONDS"),
+        ({"REPORT_PACE_SECONDS": "1e2"}, "REPORT_PACE_SECONDS"),
     ],
 )
 def test_bad_settings_say_what_to_fix(overrides: dict[str, str], needle: str) -> None:
-    with pytest.raises(ConfigError, match=needle):
+    with pytest.raises(ConfigError, match=needle) as raised:
         Settings.from_env({**BASE, **overrides})
+    assert len(raised.value.message) < 200  # a long value is quoted as an excerpt
+
+
+def test_whole_number_settings_take_ascii_digits() -> None:
+    settings = Settings.from_env({**BASE, "STARTS_PER_MINUTE": "0", "THREAD_WORKERS": "12"})
+    assert (settings.starts_per_minute, settings.thread_workers) == (0, 12)
+    assert Settings.from_env({**BASE, "REPORT_PACE_SECONDS": "2.5"}).report_pace_seconds == 2.5
 
 
 def test_lambda_invoker_needs_the_worker_names() -> None:

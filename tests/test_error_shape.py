@@ -24,8 +24,9 @@ from chalicelib.http_edge import (
     one_error_shape,
     read_json_object,
 )
-from chalicelib.web.routes import SECURITY_HEADERS
+from chalicelib.web.routes import security_headers
 from tests.api_support import Api, api_under_test
+from tests.conftest import NAMES
 from tests.fakes import put_bank
 from tests.moto_account import Aws
 from tests.podcasts.support import put_report
@@ -37,6 +38,7 @@ ROUTES = sorted((path, method) for path, methods in app.routes.items() for metho
 BODY_ROUTES = [(path, method) for path, method in ROUTES if method == "POST"]
 ODD_TYPES = ["application/xml", "text/csv", "application/octet-stream", "image/png", "x/y"]
 JOB_ID = "01a0c450-6c00-7000-8000-000000000000"
+NO_AWS_ROUTES = {"/api/podcast/experts", "/api/openapi.json", "/api/auth/config"}
 
 
 def concrete(path: str) -> str:
@@ -260,17 +262,42 @@ def test_a_configured_origin_is_answered_on_every_route() -> None:
 @pytest.mark.parametrize("path", ["/", "/assets/app.js", "/assets/nothing.js"])
 def test_every_page_answer_carries_exactly_the_security_headers(api: Api, path: str) -> None:
     response = api.get(path)
-    for name, value in SECURITY_HEADERS.items():
+    headers = security_headers()
+    for name, value in headers.items():
         assert response.headers[name] == value, name
-    assert SECURITY_HEADERS["Content-Security-Policy"] == (
+    # media: the signed links' origin only (the bucket's); connect: this origin and, as the
+    # app was imported with sign-in on (the default), the user pool's Cognito endpoint
+    assert headers["Content-Security-Policy"] == (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "media-src 'self' http: https:; connect-src 'self'; object-src 'none'; "
+        f"media-src 'self' https://{NAMES.artifacts_bucket}.s3.amazonaws.com; "
+        "connect-src 'self' https://cognito-idp.us-east-1.amazonaws.com; object-src 'none'; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
-    assert set(SECURITY_HEADERS) == {
+    assert set(headers) == {
         "Content-Security-Policy",
         "X-Content-Type-Options",
         "Referrer-Policy",
         "X-Frame-Options",
         "Cross-Origin-Opener-Policy",
     }
+
+
+@pytest.mark.parametrize(("path", "method"), [r for r in ROUTES if r[0].startswith("/api/")])
+def test_a_missing_table_or_bucket_is_a_503_with_a_sentence_on_every_route(
+    aws: Aws, path: str, method: str
+) -> None:
+    # What a reset emulator (or a stack that lost a resource) looks like to the routes.
+    put_bank(aws.banks_table, BANK)
+    with api_under_test(aws) as api:
+        aws.dynamodb.delete_table(TableName=aws.names.jobs_table)
+        aws.dynamodb.delete_table(TableName=aws.names.banks_table)
+        aws.s3.delete_bucket(Bucket=aws.bucket)
+        body = b'{"experts": ["credit"]}' if "podcast/generate" in path else b""
+        response = api.client.http.request(
+            method, concrete(path), headers={"Content-Type": "application/json"}, body=body
+        )
+        if path in NO_AWS_ROUTES:
+            assert response.status_code == 200
+        else:
+            shaped(response, 503, "unavailable")
+            assert response.headers["Retry-After"] == "30"

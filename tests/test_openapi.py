@@ -14,7 +14,13 @@ from chalicelib.jobs.model import API_FIELDS, Job, JobType, Status
 from tests.fakes import T0
 from tests.fresh_app import printed_by_app
 
-OPEN_PATHS = {"/", "/assets/{name}", "/api/openapi.json"}
+OPEN_PATHS = {
+    "/",
+    "/assets/{name}",
+    "/api/openapi.json",
+    "/api/podcast/experts",
+    "/api/auth/config",
+}
 DOCUMENT = openapi.openapi_document()
 
 
@@ -93,7 +99,8 @@ def test_cancel_documents_not_your_job_and_starts_their_limit() -> None:
 @pytest.mark.parametrize(
     ("env", "security"),
     [
-        ({}, [{"apiKey": []}]),
+        # people sign in (a token), programs send their own key (at the programs' API)
+        ({}, [{"cognito": []}, {"apiKey": []}]),
         ({"API_AUTH": "api_key"}, [{"apiKey": []}]),
         (
             {
@@ -101,7 +108,7 @@ def test_cancel_documents_not_your_job_and_starts_their_limit() -> None:
                 "COGNITO_USER_POOL_ARN": "arn:aws:cognito-idp:us-east-1:123456789012:"
                 "userpool/us-east-1_AbCdEf123",
             },
-            [{"cognito": []}],
+            [{"cognito": []}, {"apiKey": []}],
         ),
         ({"API_AUTH": "none"}, []),
     ],

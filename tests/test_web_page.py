@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 
@@ -9,7 +10,15 @@ import pytest
 from chalice.test import Client, HTTPResponse
 
 from app import app
-from chalicelib.web.routes import STATIC, assets_version
+from chalicelib import runtime
+from chalicelib.web.routes import (
+    STATIC,
+    artifacts_origin,
+    assets_version,
+    content_security_policy,
+    sign_in_origin,
+)
+from tests.conftest import NAMES
 
 PAGE_ASSETS = sorted(path.name for path in STATIC.iterdir() if path.suffix in (".js", ".css"))
 
@@ -48,6 +57,46 @@ def test_every_page_response_carries_the_security_headers(client: Client, path: 
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "same-origin"
+
+
+def test_the_policy_names_the_artifacts_origin_and_no_scheme_wide_source(
+    client: Client,
+) -> None:
+    policy = directives(get(client, "/").headers["Content-Security-Policy"])
+    assert policy["media-src"] == ["'self'", f"https://{NAMES.artifacts_bucket}.s3.amazonaws.com"]
+    assert not {"http:", "https:", "*"} & {word for words in policy.values() for word in words}
+
+
+@pytest.mark.parametrize(
+    ("env", "media", "connect"),
+    [
+        # the local stack: links to the emulator, sign-in at the emulator's Cognito
+        (
+            {
+                "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+                "COGNITO_ENDPOINT": "http://127.0.0.1:5000/",
+            },
+            "http://127.0.0.1:5000",
+            ["'self'", "http://127.0.0.1:5000"],
+        ),
+        ({"API_AUTH": "none"}, "https://bank-artifacts.s3.amazonaws.com", ["'self'"]),
+        ({"API_AUTH": "api_key"}, "https://bank-artifacts.s3.amazonaws.com", ["'self'"]),
+    ],
+)
+def test_the_policy_follows_the_deployment(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], media: str, connect: list[str]
+) -> None:
+    monkeypatch.setenv("ARTIFACTS_BUCKET", "bank-artifacts")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    runtime.install(None)  # built from this environment
+    try:
+        origin = artifacts_origin()
+    finally:
+        runtime.install(None)
+    policy = directives(content_security_policy(origin, sign_in_origin(os.environ)))
+    assert policy["media-src"] == ["'self'", media]
+    assert policy["connect-src"] == connect
 
 
 def test_the_page_names_its_assets_under_the_current_version(client: Client) -> None:

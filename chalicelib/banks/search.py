@@ -28,6 +28,11 @@ from chalicelib.banks.records import IndexEntry, IndexVersion
 from chalicelib.banks.table import BanksTable
 
 MAX_QUERY_LENGTH = 100
+CONTROL_CATEGORIES = frozenset({"Cc"})
+# The same characters as a regular expression (C0 controls, DEL and C1 controls), for the
+# OpenAPI document: q must not match it. (A query string cannot carry a lone surrogate: an
+# invalid UTF-8 escape arrives as U+FFFD.)
+CONTROL_CHARACTER = "[\\u0000-\\u001f\\u007f-\\u009f]"
 MAX_RESULTS = 50
 CHECK_SECONDS = 5.0
 MAX_AMOUNT_DIGITS = 13  # thousands of dollars: up to $10 quadrillion, far above any bank
@@ -60,7 +65,10 @@ def validate_query(q: Any) -> str:
             "characters (a bank name, a city, or the start of an RSSD id)."
         )
     for char in q:
-        if unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"}:
+        # Control characters (C0, DEL, C1); any other code point, an unassigned one
+        # included, is text that simply matches no bank. The OpenAPI
+        # document's schema for q says the same (CONTROL_CHARACTER).
+        if unicodedata.category(char) in CONTROL_CATEGORIES:
             raise InvalidQuery(
                 f"The search text contains a control character (U+{ord(char):04X}); type "
                 "plain text such as a bank name, a city, or an RSSD id."

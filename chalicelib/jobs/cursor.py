@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.errors import InvalidInput
+from chalicelib.jobs.model import JobType
 
 MAX_CURSOR_CHARS = 1_000
-_FEED = re.compile(r"ACTIVE|DONE#\d{4}-\d{2}-\d{2}")
-_KEY_FIELDS = {"pk": str, "sk": str, "feed": str, "feedAt": int}
+_FEED = re.compile(r"ACTIVE|DONE#[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A page of the overview stops at a current job item: only those are in the index.
+_ITEM_PK = re.compile(r"BANK#[1-9][0-9]{0,9}")
+_ITEM_SK = re.compile("JOB#(" + "|".join(str(kind) for kind in JobType) + ")")
+MAX_FEED_AT = 10**13  # epoch milliseconds (the year 2286): DynamoDB refuses far larger
 BAD_CURSOR = (
     "The cursor is not one this service gave out: pass the nextCursor of the previous page "
     "as it was, or leave it out to start from the beginning."
@@ -63,15 +67,24 @@ def _cursor_of(document: Any) -> Cursor | None:
         return None
     if not (isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(feeds)):
         return None
-    if key is not None and not _is_key(key):
+    if key is not None and not _is_key(key, feeds[index]):
         return None
     return Cursor(tuple(feeds), index, key)
 
 
-def _is_key(key: Any) -> bool:
-    if not isinstance(key, dict) or set(key) != set(_KEY_FIELDS):
+def _is_key(key: Any, feed: str) -> bool:
+    """Whether ``key`` is where a page of ``feed`` could have stopped: a current job item
+    of that very partition, so that a cursor can name no other partition of the table."""
+    if not isinstance(key, dict) or set(key) != {"pk", "sk", "feed", "feedAt"}:
         return False
-    return all(
-        isinstance(key[name], kind) and not isinstance(key[name], bool)
-        for name, kind in _KEY_FIELDS.items()
+    pk, sk, feed_at = key["pk"], key["sk"], key["feedAt"]
+    return (
+        isinstance(pk, str)
+        and bool(_ITEM_PK.fullmatch(pk))
+        and isinstance(sk, str)
+        and bool(_ITEM_SK.fullmatch(sk))
+        and key["feed"] == feed
+        and isinstance(feed_at, int)
+        and not isinstance(feed_at, bool)
+        and 0 <= feed_at < MAX_FEED_AT
     )

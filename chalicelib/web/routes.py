@@ -12,12 +12,20 @@ outdated asset URLs are still answered, but revalidated (``no-cache``).
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from chalice import Blueprint, Response
+
+from chalicelib import runtime
+from chalicelib.auth import auth_mode, cognito_endpoint
+from chalicelib.logs import log
 
 STATIC = Path(__file__).resolve().parent / "static"
 CONTENT_TYPES = {
@@ -25,29 +33,76 @@ CONTENT_TYPES = {
     ".css": "text/css; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
 }
-# The page loads nothing from elsewhere but the podcast's audio (a presigned S3 link);
+
+
+# The page loads nothing from elsewhere but the podcast's audio (a presigned link to the
+# artifacts bucket, whose origin is named) and, with sign-in, talks to nothing but Cognito;
 # no inline script or style is allowed, and no other site may frame it.
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "media-src 'self' http: https:",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+def content_security_policy(artifacts_origin: str, sign_in_origin: str | None) -> str:
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:",
+            f"media-src 'self' {artifacts_origin}".strip(),
+            "connect-src 'self'" + (f" {sign_in_origin}" if sign_in_origin else ""),
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+OTHER_SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
+
+
+def sign_in_origin(env: Mapping[str, str]) -> str | None:
+    """Where the page signs people in (Cognito's endpoint), with sign-in on."""
+    return _origin(cognito_endpoint(env)) if auth_mode(env) == "cognito" else None
+
+
+def security_headers() -> dict[str, str]:
+    """The headers of every page answer, the policy naming this deployment's origins."""
+    env = os.environ
+    key = (env.get("ARTIFACTS_BUCKET", ""), env.get("AWS_ENDPOINT_URL", ""), SIGN_IN_ORIGIN)
+    return {"Content-Security-Policy": _policy(*key), **OTHER_SECURITY_HEADERS}
+
+
+@cache
+def _policy(bucket: str, endpoint: str, sign_in: str | None) -> str:
+    """Worked out once per deployment: the origin of the links the API signs for the
+    bucket (``bucket`` and ``endpoint`` key the cache), and Cognito's."""
+    return content_security_policy(artifacts_origin(), sign_in)
+
+
+def artifacts_origin() -> str:
+    """Where presigned audio links point: read off a link signed as the API signs them
+    (signing is local, no AWS call), so that the policy and the links always agree."""
+    try:
+        link = runtime.current().artifacts.presigned_get("podcasts/origin", 60, "audio/mpeg")
+    except Exception:  # no bucket configured: nothing but this origin plays audio
+        log(logging.WARNING, "no artifacts origin for the page's policy", exc_info=True)
+        return ""
+    return _origin(link)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# Read at import, as the routes' protection is (chalicelib/auth.py): a test client's stage
+# variables do not change it.
+SIGN_IN_ORIGIN = sign_in_origin(os.environ)
+
+
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 PAGE = "index.html"
@@ -100,7 +155,7 @@ def _not_found() -> Response:
     return Response(
         body='{"error":"There is no such file.","code":"not_found"}',
         status_code=404,
-        headers={"Content-Type": "application/json", **SECURITY_HEADERS},
+        headers={"Content-Type": "application/json", **security_headers()},
     )
 
 
@@ -118,7 +173,7 @@ def _serve(name: str, cache_control: str, version: str | None = None) -> Respons
     headers: dict[str, str | list[str]] = {
         "Cache-Control": cache_control,
         "ETag": found.etag,
-        **SECURITY_HEADERS,
+        **security_headers(),
     }
     request = web.current_request
     if request is not None and _matches(request.headers.get("if-none-match"), found.etag):

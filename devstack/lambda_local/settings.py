@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.numbers import whole_number
+
 FAULT_KINDS = ("raise", "hang", "duplicate")
 DEFAULT_CONCURRENCY = 8
 
@@ -98,10 +100,7 @@ def _time_scale(raw: str) -> float:
 def _concurrency(raw: str) -> int:
     if raw.strip() == "":
         return DEFAULT_CONCURRENCY
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
+    value = whole_number(raw, max_digits=2) or 0
     if not 1 <= value <= 64:
         raise SettingError(
             f"LOCAL_LAMBDA_CONCURRENCY must be a whole number of worker processes from 1 "
@@ -128,7 +127,7 @@ def _parse_rule(rule: str) -> Fault:
         )
     attempts: set[int] = set()
     for text in filter(None, attempts_text.split(",")):
-        if not text.isdigit() or not 1 <= int(text) <= 3:
+        if whole_number(text, max_digits=1) not in (1, 2, 3):
             raise SettingError(
                 f"LOCAL_LAMBDA_FAULTS: in '{rule}', '@{attempts_text}' must list attempts "
                 "from 1 to 3, like @1 or @1,2."

@@ -4,6 +4,8 @@ calls each costs."""
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +18,13 @@ from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.errors import BankNotFound, InvalidQuery, NoBankData
 from chalicelib.banks.lookup import BankLookup
 from chalicelib.banks.records import IndexEntry
-from chalicelib.banks.search import CHECK_SECONDS, SearchIndex, normalise
+from chalicelib.banks.search import (
+    CHECK_SECONDS,
+    CONTROL_CATEGORIES,
+    CONTROL_CHARACTER,
+    SearchIndex,
+    normalise,
+)
 from chalicelib.banks.table import BanksTable
 from ingest.importer import BankImporter
 from ingest.reference import ReferenceBank, read_reference_banks
@@ -113,10 +121,30 @@ def test_long_query_is_rejected_with_a_sentence(catalog: BankCatalog) -> None:
     assert "1000 characters" in caught.value.message and "at most 100" in caught.value.message
 
 
-@pytest.mark.parametrize("text", ["bank\x00", "a\nb", "\x1b[31m", "x\u200by"])
+@pytest.mark.parametrize("text", ["bank\x00", "a\nb", "\x1b[31m", "x\x85y", "\x7f"])
 def test_control_characters_are_rejected(catalog: BankCatalog, text: str) -> None:
     with pytest.raises(InvalidQuery, match="control character"):
         _found(catalog, text)
+
+
+@pytest.mark.parametrize(
+    "text", ["\U00040b0a", "x\u200by", "\ue000", "\U0001f3e6 bank", "\ufffd", "\ud800"]
+)
+def test_other_code_points_are_text_that_may_match_nothing(catalog: BankCatalog, text: str) -> None:
+    # An unassigned code point (U+40B0A), a format or private-use character, an emoji: none
+    # is a control character; each is searched for as it is.
+    assert catalog.search(text) == []
+
+
+def test_the_openapi_pattern_names_exactly_the_refused_characters() -> None:
+    pattern = re.compile(CONTROL_CHARACTER)
+    mismatched = [
+        hex(point)
+        for point in range(0x110000)
+        if (unicodedata.category(chr(point)) in CONTROL_CATEGORIES)
+        != bool(pattern.search(chr(point)))
+    ]
+    assert mismatched == []
 
 
 def test_at_most_fifty_results(aws: Aws) -> None:

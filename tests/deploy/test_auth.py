@@ -1,4 +1,5 @@
-"""API protection chosen by configuration, an API key unless told otherwise (chalicelib/auth.py)."""
+"""API protection chosen by configuration: people sign in (Cognito) unless told otherwise;
+programs send their own API key (chalicelib/auth.py)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,25 @@ from tests.fresh_app import printed_by_app
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
 PROJECT = Path(__file__).resolve().parents[2]
-OPEN_ROUTES = {"/", "/api/openapi.json"}
+OPEN_ROUTES = {"/", "/api/openapi.json", "/api/podcast/experts", "/api/auth/config"}
 
 
-@pytest.mark.parametrize("env", [{}, {"API_AUTH": ""}, {"API_AUTH": " "}, {"API_AUTH": "api_key"}])
-def test_an_api_key_is_required_unless_told_otherwise(env: dict[str, str]) -> None:
-    assert route_auth(env) == {"api_key_required": True}
+@pytest.mark.parametrize("env", [{}, {"API_AUTH": ""}, {"API_AUTH": " "}, {"API_AUTH": "cognito"}])
+def test_people_sign_in_with_the_stacks_own_pool_unless_told_otherwise(
+    env: dict[str, str],
+) -> None:
+    (authorizer,) = route_auth(env).values()
+    assert isinstance(authorizer, CognitoUserPoolAuthorizer)
+    swagger = authorizer.to_swagger()
+    # CloudFormation resolves the stack's own pool (infra/auth.json) in the API definition.
+    assert swagger["x-amazon-apigateway-authorizer"]["providerARNs"] == [
+        {"Fn::GetAtt": ["UserPool", "Arn"]}
+    ]
+    assert swagger["name"] == "Authorization"
+
+
+def test_an_api_key_is_required_when_asked_for() -> None:
+    assert route_auth({"API_AUTH": "api_key"}) == {"api_key_required": True}
 
 
 @pytest.mark.parametrize("env", [{"API_AUTH": "none"}, {"API_AUTH": "None "}])
@@ -42,9 +56,9 @@ def test_cognito_mode_uses_the_configured_pool_on_the_authorization_header() -> 
 @pytest.mark.parametrize(
     ("env", "says"),
     [
-        ({"API_AUTH": "basic"}, "API_AUTH must be one of api_key, cognito, none, not 'basic'."),
-        ({"API_AUTH": "cognito"}, "set COGNITO_USER_POOL_ARN"),
+        ({"API_AUTH": "basic"}, "API_AUTH must be one of cognito, api_key, none, not 'basic'."),
         ({"API_AUTH": "cognito", "COGNITO_USER_POOL_ARN": "us-east-1_AbC"}, "is not a Cognito"),
+        ({"COGNITO_USER_POOL_ARN": "arn:aws:s3:::bucket"}, "is not a Cognito"),
     ],
 )
 def test_a_bad_setting_is_a_config_error_with_a_sentence(env: dict[str, str], says: str) -> None:
@@ -99,7 +113,7 @@ def _routes_of_app(env: dict[str, str]) -> dict[str, dict[str, Any]]:
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({}, {"key": True, "authorizer": None}),
+        ({}, {"key": None, "authorizer": "CognitoUsers"}),
         ({"API_AUTH": "api_key"}, {"key": True, "authorizer": None}),
         ({"API_AUTH": "none"}, {"key": None, "authorizer": None}),
         (
@@ -108,7 +122,7 @@ def _routes_of_app(env: dict[str, str]) -> dict[str, dict[str, Any]]:
         ),
     ],
 )
-def test_app_protects_every_api_route_but_its_description(
+def test_app_protects_every_api_route_but_the_public_ones(
     env: dict[str, str], expected: dict[str, Any]
 ) -> None:
     if "route_auth" not in (PROJECT / "app.py").read_text(encoding="utf-8"):

@@ -1,6 +1,7 @@
-"""Secure by default, in the packaged template: every /api route needs a key unless the
-deployer chooses otherwise, every answer API Gateway gives by itself is the API's error
-shape, and CORS exists only when configured."""
+"""Secure by default, in the packaged template: people sign in (a Cognito authorizer on
+every non-public /api route) and programs send their own key to the programs' API unless
+the deployer chooses otherwise, every answer API Gateway gives by itself is the API's
+error shape, and CORS exists only when configured."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ from typing import Any
 import pytest
 
 from bank_research_cli.api import NO_ROUTE_CODES
+from chalicelib.auth import PUBLIC_ROUTES
 from devstack import package
 from tests.deploy.conftest import Packaged, build_template, packaging_env
 from tests.test_error_words import OPERATOR_TEXT
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
 ORIGIN = "https://research.example.com"
-OPEN_PATHS = {"/", "/assets/{name}", "/api/openapi.json"}
+OPEN_PATHS = {"/", "/assets/{name}", *PUBLIC_ROUTES}
 PROJECT = Path(__file__).resolve().parents[2]
 # Every gateway response the API defines, with the status it answers (None: the status
 # API Gateway chose) and its code.
@@ -41,17 +43,30 @@ GATEWAY_RESPONSES = {
 }
 
 
-def _definition(packaged: Packaged) -> dict[str, Any]:
-    body: dict[str, Any] = packaged.properties("RestAPI")["DefinitionBody"]
+def _definition(packaged: Packaged, api: str = "RestAPI") -> dict[str, Any]:
+    body: dict[str, Any] = packaged.properties(api)["DefinitionBody"]
     return body
 
 
-def _methods(packaged: Packaged) -> dict[tuple[str, str], dict[str, Any]]:
+def _methods(packaged: Packaged, api: str = "RestAPI") -> dict[tuple[str, str], dict[str, Any]]:
     return {
         (path, method): operation
-        for path, operations in _definition(packaged)["paths"].items()
+        for path, operations in _definition(packaged, api)["paths"].items()
         for method, operation in operations.items()
     }
+
+
+def _assert_protected(
+    methods: dict[tuple[str, str], dict[str, Any]], security: list[dict[str, list[str]]]
+) -> None:
+    assert ("/api/research/{idrssd}/job-status", "get") in methods
+    for (path, method), operation in methods.items():
+        if method == "options":
+            assert "security" not in operation  # a CORS preflight carries no credentials
+        elif path in OPEN_PATHS or not path.startswith("/api/"):
+            assert "security" not in operation, f"{method} {path} should stay open"
+        else:
+            assert operation["security"] == security, f"{method} {path}"
 
 
 @pytest.fixture(scope="module")
@@ -60,32 +75,83 @@ def cognito_with_cors(tmp_path_factory: pytest.TempPathFactory) -> Packaged:
     return build_template(out, API_AUTH="cognito", COGNITO_USER_POOL_ARN=POOL, CORS_ORIGINS=ORIGIN)
 
 
-def test_with_no_options_every_api_method_needs_an_api_key(packaged: Packaged) -> None:
-    methods = _methods(packaged)
-    assert ("/api/research/{idrssd}/job-status", "get") in methods
-    for (path, method), operation in methods.items():
-        if path in OPEN_PATHS or not path.startswith("/api/"):
-            assert "security" not in operation, f"{method} {path} should stay open"
-        else:
-            assert operation["security"] == [{"api_key": []}], f"{method} {path}"
-    scheme = _definition(packaged)["securityDefinitions"]["api_key"]
-    assert scheme == {"type": "apiKey", "name": "x-api-key", "in": "header"}
+@pytest.fixture(scope="module")
+def keys_only(tmp_path_factory: pytest.TempPathFactory) -> Packaged:
+    return build_template(tmp_path_factory.mktemp("keys") / "out", API_AUTH="api_key")
+
+
+def test_with_no_options_people_sign_in_on_every_non_public_route(packaged: Packaged) -> None:
+    _assert_protected(_methods(packaged), [{"CognitoUsers": []}])
+    scheme = _definition(packaged)["securityDefinitions"]["CognitoUsers"]
+    authorizer = scheme["x-amazon-apigateway-authorizer"]
+    assert authorizer == {
+        "type": "cognito_user_pools",
+        "providerARNs": [{"Fn::GetAtt": ["UserPool", "Arn"]}],  # the stack's own pool
+    }
+    assert scheme["name"] == "Authorization"
+    assert "api_key" not in _definition(packaged)["securityDefinitions"]
     variables = packaged.properties("APIHandler")["Environment"]["Variables"]
-    assert variables["API_AUTH"] == "api_key"  # the function imports the app as packaged
+    assert variables["API_AUTH"] == "cognito"  # the function imports the app as packaged
+    assert variables["COGNITO_USER_POOL_ID"] == {"Ref": "UserPool"}
+    assert variables["COGNITO_CLIENT_ID"] == {"Ref": "UserPoolClient"}
+
+
+def test_with_no_options_programs_send_their_own_key_to_the_programs_api(
+    packaged: Packaged,
+) -> None:
+    methods = _methods(packaged, "ProgramsAPI")
+    _assert_protected(methods, [{"api_key": []}])
+    assert {path for path, _ in methods} == {
+        path for path, _ in _methods(packaged) if path.startswith("/api/")
+    }  # the same routes, the page aside
+    assert _definition(packaged, "ProgramsAPI")["securityDefinitions"] == {
+        "api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}
+    }
+    for (path, method), operation in methods.items():
+        people = _methods(packaged)[(path, method)]
+        assert (
+            operation["x-amazon-apigateway-integration"]
+            == (people["x-amazon-apigateway-integration"])
+        )  # one function behind both doors
+    permission = packaged.properties("ProgramsAPIInvokePermission")
+    assert permission["FunctionName"] == {"Ref": "APIHandler"}
+    assert permission["SourceArn"]["Fn::Sub"][1] == {"RestAPIId": {"Ref": "ProgramsAPI"}}
+    variables = packaged.properties("APIHandler")["Environment"]["Variables"]
+    assert variables["PROGRAMS_API_ID"] == {"Ref": "ProgramsAPI"}
+    outputs = packaged.template["Outputs"]
+    assert outputs["ProgramsRestApiId"]["Value"] == {"Ref": "ProgramsAPI"}
+    assert "${ProgramsAPI}" in outputs["ProgramsEndpointURL"]["Value"]["Fn::Sub"]
+
+
+def test_with_api_key_every_api_method_needs_a_programs_key_and_no_one_signs_in(
+    keys_only: Packaged,
+) -> None:
+    _assert_protected(_methods(keys_only), [{"api_key": []}])
+    assert not keys_only.of_type("AWS::Cognito::UserPool")
+    assert "ProgramsAPI" not in keys_only.resources
+    variables = keys_only.properties("APIHandler")["Environment"]["Variables"]
+    assert variables["API_AUTH"] == "api_key"
+    assert variables["PROGRAMS_API_ID"] == {"Ref": "RestAPI"}  # keys are for this API
 
 
 def test_with_cognito_every_api_method_has_the_authorizer(cognito_with_cors: Packaged) -> None:
-    for (path, method), operation in _methods(cognito_with_cors).items():
-        if method == "options":
-            assert "security" not in operation  # a CORS preflight carries no credentials
-        elif path in OPEN_PATHS or not path.startswith("/api/"):
-            assert "security" not in operation, f"{method} {path} should stay open"
-        else:
-            assert operation["security"] == [{"CognitoUsers": []}], f"{method} {path}"
+    _assert_protected(_methods(cognito_with_cors), [{"CognitoUsers": []}])
     scheme = _definition(cognito_with_cors)["securityDefinitions"]["CognitoUsers"]
     assert scheme["x-amazon-apigateway-authorizer"]["providerARNs"] == [POOL]
     variables = cognito_with_cors.properties("APIHandler")["Environment"]["Variables"]
     assert variables["API_AUTH"] == "cognito" and variables["COGNITO_USER_POOL_ARN"] == POOL
+
+
+def test_a_named_pool_gets_the_stacks_app_client_and_no_second_pool(
+    cognito_with_cors: Packaged,
+) -> None:
+    assert not cognito_with_cors.of_type("AWS::Cognito::UserPool")
+    assert "AdminsGroup" not in cognito_with_cors.resources
+    client = cognito_with_cors.properties("UserPoolClient")
+    assert client["UserPoolId"] == "us-east-1_AbCdEf123"
+    variables = cognito_with_cors.properties("APIHandler")["Environment"]["Variables"]
+    assert variables["COGNITO_USER_POOL_ID"] == "us-east-1_AbCdEf123"
+    assert package.lint(cognito_with_cors.path, "us-east-1").returncode == 0
 
 
 def test_no_cors_unless_configured(packaged: Packaged) -> None:
@@ -128,7 +194,7 @@ def test_packaging_an_open_api_says_so_in_a_sentence(tmp_path: Path) -> None:
     ("env", "says"),
     [
         ({"API_AUTH": "basic"}, "API_AUTH must be one of"),
-        ({"API_AUTH": "cognito"}, "set COGNITO_USER_POOL_ARN"),
+        ({"COGNITO_USER_POOL_ARN": "us-east-1_AbC"}, "is not a Cognito user pool ARN"),
         ({"CORS_ORIGINS": "*"}, "is not an origin"),
         ({"CORS_ORIGINS": f"{ORIGIN},https://b.example.com"}, "one origin only"),
     ],

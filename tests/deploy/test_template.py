@@ -6,6 +6,8 @@ from typing import Any
 
 import pytest
 
+from chalicelib.auth import ADMIN_GROUP
+from chalicelib.config import Settings
 from chalicelib.jobs import rules
 from chalicelib.jobs.items import ARTIFACT_RETENTION_DAYS
 from devstack import package
@@ -170,32 +172,73 @@ def test_api_stage_is_throttled(packaged: Packaged) -> None:
     assert everything[0]["ThrottlingRateLimit"] > 0 and everything[0]["ThrottlingBurstLimit"] > 0
 
 
-def test_each_api_key_has_its_own_usage_plan_on_the_stage(packaged: Packaged) -> None:
-    keys = packaged.of_type("AWS::ApiGateway::ApiKey")
-    plans = packaged.of_type("AWS::ApiGateway::UsagePlan")
-    links = [
-        link["Properties"] for link in packaged.of_type("AWS::ApiGateway::UsagePlanKey").values()
-    ]
-    assert set(keys) == {"ApiKey", "AdminApiKey"}
-    assert sorted(link["KeyId"]["Ref"] for link in links) == sorted(keys)
-    plan_of = {link["KeyId"]["Ref"]: link["UsagePlanId"]["Ref"] for link in links}
-    assert sorted(plan_of.values()) == sorted(plans)  # one plan per key, none shared
-    stage_limits = packaged.properties("RestAPI")["MethodSettings"][0]
-    for plan in plans.values():
-        properties = plan["Properties"]
-        assert properties["ApiStages"] == [
-            {"ApiId": {"Ref": "RestAPI"}, "Stage": {"Ref": "RestAPI.Stage"}}
-        ]
-        assert 0 < properties["Throttle"]["RateLimit"] <= stage_limits["ThrottlingRateLimit"]
-        assert 0 < properties["Throttle"]["BurstLimit"] <= stage_limits["ThrottlingBurstLimit"]
-        assert properties["Quota"]["Limit"] > 0 and properties["Quota"]["Period"] == "DAY"
-    for key in keys:
-        assert packaged.template["Outputs"][f"{key}Id"]["Value"] == {"Ref": key}
-
-
-def test_the_admin_key_is_the_api_functions_admin(packaged: Packaged) -> None:
+def test_no_api_key_or_usage_plan_is_in_the_template(packaged: Packaged) -> None:
+    # A key shared by everyone made everyone one caller: programs' keys, each with its own
+    # plan, are issued by bank-research admin key create NAME, never by the template.
+    for kind in ("ApiKey", "UsagePlan", "UsagePlanKey"):
+        assert packaged.of_type(f"AWS::ApiGateway::{kind}") == {}, kind
+    assert not any("ApiKey" in name for name in packaged.template["Outputs"])
     variables = packaged.properties("APIHandler")["Environment"]["Variables"]
-    assert variables["ADMIN_API_KEY_IDS"] == {"Ref": "AdminApiKey"}
+    assert variables["ADMIN_API_KEY_IDS"] == {"Ref": "AdminApiKeyIds"}  # none by default
+    assert packaged.template["Parameters"]["AdminApiKeyIds"]["Default"] == ""
+
+
+def test_the_stack_has_a_user_pool_for_people_with_an_admins_group(packaged: Packaged) -> None:
+    (pool,) = packaged.of_type("AWS::Cognito::UserPool").values()
+    properties = pool["Properties"]
+    assert properties["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert properties["Policies"]["PasswordPolicy"]["MinimumLength"] >= 10
+    client = packaged.properties("UserPoolClient")
+    assert client["UserPoolId"] == {"Ref": "UserPool"} and client["GenerateSecret"] is False
+    assert sorted(client["ExplicitAuthFlows"]) == [
+        "ALLOW_REFRESH_TOKEN_AUTH",
+        "ALLOW_USER_PASSWORD_AUTH",
+    ]
+    assert client["EnableTokenRevocation"] is True  # sign-out revokes the refresh token
+    assert client["PreventUserExistenceErrors"] == "ENABLED"
+    group = packaged.properties("AdminsGroup")
+    assert group["UserPoolId"] == {"Ref": "UserPool"}
+    assert group["GroupName"] == ADMIN_GROUP == Settings.admin_group  # the app's admins
+    outputs = packaged.template["Outputs"]
+    assert outputs["UserPoolId"]["Value"] == {"Ref": "UserPool"}
+    assert outputs["UserPoolClientId"]["Value"] == {"Ref": "UserPoolClient"}
+
+
+@pytest.mark.parametrize("table", ["JobsTable", "BanksTable"])
+def test_tables_are_protected_from_deletion(packaged: Packaged, table: str) -> None:
+    assert packaged.properties(table)["DeletionProtectionEnabled"] is True
+
+
+def test_artifact_requests_are_logged_to_a_log_bucket_with_its_own_lifecycle(
+    packaged: Packaged,
+) -> None:
+    logging = packaged.properties("ArtifactsBucket")["LoggingConfiguration"]
+    assert logging == {
+        "DestinationBucketName": {"Ref": "ArtifactsLogBucket"},
+        "LogFilePrefix": "artifacts/",
+    }
+    logs = packaged.properties("ArtifactsLogBucket")
+    assert all(logs["PublicAccessBlockConfiguration"].values())
+    assert logs["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    (rule,) = logs["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}  # SSE-S3 only
+    expiring = [r for r in logs["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r]
+    assert [(r["Status"], r["ExpirationInDays"]) for r in expiring] == [("Enabled", 90)]
+    (policy,) = [
+        resource["Properties"]["PolicyDocument"]
+        for resource in packaged.of_type("AWS::S3::BucketPolicy").values()
+        if resource["Properties"]["Bucket"] == {"Ref": "ArtifactsLogBucket"}
+    ]
+    (delivery,) = [s for s in statements(policy) if s["Effect"] == "Allow"]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Action"] == "s3:PutObject"
+    assert delivery["Condition"]["ArnLike"] == {
+        "aws:SourceArn": {"Fn::GetAtt": ["ArtifactsBucket", "Arn"]}
+    }
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        for s in statements(policy)
+    )
 
 
 @pytest.mark.parametrize("function", sorted(FUNCTIONS.values()))

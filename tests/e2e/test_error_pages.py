@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import urllib.request
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -86,8 +87,40 @@ def test_a_wrong_method_on_a_route_is_405_with_allow(stack: Stack) -> None:
     assert answer[1]["Allow"] == "GET"
 
 
-def test_a_method_the_server_does_not_know_is_json(stack: Stack) -> None:
-    assert_shaped(raw(stack, request_line("BREW", "/api/banks")), 501, "unknown_method")
+@pytest.mark.parametrize("method", ["BREW", "TRACE", "CONNECT", "OPTIONS"])
+def test_a_method_no_route_defines_is_unknown_route_as_in_api_gateway(
+    stack: Stack, method: str
+) -> None:
+    # API Gateway answers a method that no route defines with its "missing authentication
+    # token" response, 404 unknown_route here; OPTIONS too while CORS is off.
+    for path in ("/api/banks", f"/api/research/{BANK}/job-status?type=report"):
+        assert_shaped(raw(stack, request_line(method, path)), 404, "unknown_route")
+
+
+def test_a_content_length_that_is_no_length_is_400(stack: Stack) -> None:
+    for length in ("-5", "99999999999999999999", "12abc", "²", "1" * 5_000):
+        answer = raw(stack, request_line("POST", "/api/banks", f"Content-Length: {length}"))
+        assert_shaped(answer, 400, "bad_request")
+
+
+def test_a_body_over_api_gateways_limit_is_413_unread(stack: Stack) -> None:
+    path = f"/api/research/{BANK}/generate-background"
+    answer = raw(stack, request_line("POST", path, f"Content-Length: {11 * 1024 * 1024}"))
+    assert_shaped(answer, 413, "request_too_large")
+
+
+def test_a_body_shorter_than_its_content_length_is_400(stack: Stack) -> None:
+    address = urlsplit(stack.url)
+    head = request_line("POST", f"/api/research/{BANK}/generate-background", "Content-Length: 100")
+    with socket.create_connection((address.hostname, address.port), timeout=10) as connection:
+        connection.sendall(head + b"{}")
+        connection.shutdown(socket.SHUT_WR)  # two bytes of the hundred declared, then EOF
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head_text, _, body = answer.partition(b"\r\n\r\n")
+    assert head_text.split()[1] == b"400", answer
+    assert json.loads(body)["code"] == "bad_request"
 
 
 def test_a_malformed_request_is_json(stack: Stack) -> None:
@@ -113,3 +146,21 @@ def test_an_odd_content_type_is_accepted_and_an_unreadable_body_is_the_apis_415(
 
 def test_the_stack_said_once_that_its_api_is_open(stack: Stack) -> None:
     assert stack.log().count("The API is open here") == 1
+
+
+def test_after_the_emulator_is_reset_every_api_route_is_503_with_a_sentence(stack: Stack) -> None:
+    # Last in this file: it empties the stack's emulator (tables, bucket, queue) for good.
+    reset = urllib.request.Request(stack.emulator + "/moto-api/reset", method="POST")
+    urllib.request.urlopen(reset, timeout=10).close()
+    for method, path in (
+        ("GET", "/api/banks?q=granite"),
+        ("GET", f"/api/banks/{BANK}"),
+        ("GET", f"/api/research/{BANK}/job-status?type=report"),
+        ("GET", "/api/research/recent"),
+        ("GET", f"/api/research/{BANK}/report"),
+        ("POST", f"/api/research/{BANK}/generate-background"),
+    ):
+        document = assert_shaped(raw(stack, request_line(method, path)), 503, "unavailable")
+        assert "try again" in document["error"]
+    status, _, _ = raw(stack, request_line("GET", "/api/podcast/experts"))
+    assert status == 200  # what needs no table still answers

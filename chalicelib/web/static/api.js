@@ -2,6 +2,8 @@
 // Every URL is relative to the page, so the app works under a path prefix too (API Gateway
 // serves a stage at /<stage>/); the API's own links are made relative the same way.
 
+import { authorization, refresh, signInNeeded } from "./session.js";
+
 export const relative = (path) => String(path).replace(/^\//, "");
 
 export class ApiError extends Error {
@@ -12,9 +14,9 @@ export class ApiError extends Error {
   }
 }
 
-// Credentials, when the deployment asks for them (API_AUTH): an API key or a Cognito token,
-// given once (in the form the page shows on a 401/403, or as #apiKey=… / #token=… in the
-// URL) and kept for this browser tab only.
+// Credentials, when the deployment asks for them (API_AUTH): a signed-in person's ID token
+// (session.js), or an API key given once (in the form the page shows on a 401/403, or as
+// #apiKey=… in the URL; #token=… for a token from elsewhere), kept for this tab only.
 export const credentials = {
   load() {
     const fragment = new URLSearchParams(location.hash.slice(1));
@@ -28,7 +30,7 @@ export const credentials = {
   headers() {
     const headers = {};
     const key = sessionStorage.getItem("apiKey");
-    const token = sessionStorage.getItem("token");
+    const token = authorization() || sessionStorage.getItem("token");
     if (key) headers["x-api-key"] = key;
     if (token) headers.Authorization = token;
     return headers;
@@ -55,8 +57,9 @@ export function isBusy(response) {
   return response.status === 503 || response.status === 429;
 }
 
-// The raw response of one request (no retry); a network failure is an ApiError with status 0.
-export async function request(method, path, { body, etag } = {}) {
+// The raw response of one request (no retry, but for one after a refreshed sign-in when
+// the API found the token expired); a network failure is an ApiError with status 0.
+export async function request(method, path, { body, etag } = {}, refreshed = false) {
   const headers = { Accept: "application/json", ...credentials.headers() };
   const options = { method, headers, cache: "no-store" };
   if (body !== undefined) {
@@ -64,11 +67,16 @@ export async function request(method, path, { body, etag } = {}) {
     options.body = JSON.stringify(body);
   }
   if (etag) headers["If-None-Match"] = etag;
+  let response;
   try {
-    return await fetch(path, options);
+    response = await fetch(path, options);
   } catch {
     throw new ApiError(0, "The service cannot be reached. Check your connection and try again.");
   }
+  if (response.status === 401 && !refreshed && signInNeeded() && (await refresh())) {
+    return request(method, path, { body, etag }, true);
+  }
+  return response;
 }
 
 // JSON of a request; a GET that finds the service busy (503 with Retry-After) is tried again

@@ -15,6 +15,9 @@ import { $, element, setMessage, setText, show } from "./dom.js";
 import { closeCompare, loadHistory, markShowing, setupLibrary } from "./library.js";
 import { hideOverview, setupOverview, showOverview } from "./overview.js";
 import {
+  loadSignIn, resume, SignInError, signIn, signInNeeded, signOut, whenSessionChanges,
+} from "./session.js";
+import {
   duration, forPeople, isActive, isCancelled, money, NOUN, outcomeWords, percent,
   progressWords, quarterLabel, refusalWords, when, writerName,
 } from "./words.js";
@@ -42,7 +45,10 @@ function tracker() {
   return { timer: null, etag: null, job: null };
 }
 
-whenCredentialsNeeded(() => show($("credentials"), true));
+whenCredentialsNeeded(() => {
+  if (signInNeeded()) askToSignIn("Your sign-in has ended. Please sign in again.");
+  else show($("credentials"), true);
+});
 
 // ---------------------------------------------------------------------------------------
 // Search
@@ -656,7 +662,77 @@ $("credentials-form").addEventListener("submit", (event) => {
   route();
 });
 
+// ---------------------------------------------------------------------------------------
+// Signing in (a deployment asks people to; session.js talks to the sign-in service)
+
+function askToSignIn(note = "") {
+  leaveBank();
+  for (const id of ["search", "bank", "overview", "credentials"]) show($(id), false);
+  show(document.querySelector("header.site nav"), false); // nothing to show before signing in
+  hideOverview();
+  show($("sign-in"), true);
+  setMessage("sign-in-error", "");
+  const noteBox = $("sign-in-note");
+  noteBox.textContent = note;
+  show(noteBox, Boolean(note));
+  document.title = "Sign in · Bank Research";
+  $("sign-in-name").focus();
+}
+
+function showAccount(session) {
+  show($("account"), Boolean(session));
+  setText("account-name", session ? `Signed in as ${session.name || "you"}` : "");
+}
+
+async function submitSignIn(event) {
+  event.preventDefault();
+  const button = $("sign-in-submit");
+  const asksNewPassword = !$("new-password-box").hidden;
+  button.disabled = true;
+  setMessage("sign-in-error", "");
+  try {
+    const outcome = await signIn(
+      $("sign-in-name").value.trim(),
+      $("sign-in-password").value,
+      asksNewPassword ? $("new-password").value : undefined,
+    );
+    if (outcome === "new-password") {
+      show($("new-password-box"), true);
+      $("new-password").required = true;
+      $("new-password").focus();
+      return;
+    }
+    $("sign-in-form").reset();
+    show($("new-password-box"), false);
+    $("new-password").required = false;
+    show($("sign-in"), false);
+    show(document.querySelector("header.site nav"), true);
+    route({ focus: true });
+  } catch (error) {
+    setMessage("sign-in-error", error instanceof SignInError ? error.message : "Signing in did not work just now. Try again in a minute.");
+  } finally {
+    button.disabled = false;
+  }
+}
+
+$("sign-in-form").addEventListener("submit", submitSignIn);
+$("sign-out").addEventListener("click", async () => {
+  await signOut();
+  askToSignIn("You are signed out.");
+});
+
+async function start() {
+  if (await loadSignIn()) {
+    whenSessionChanges(showAccount);
+    if (!(await resume())) {
+      askToSignIn();
+      return;
+    }
+  }
+  route();
+}
+
 setupLibrary({ open: openVersion, fetchReport: fetchVersion });
 setupOverview({ navigate: go });
 credentials.load();
-route();
+start();

@@ -131,8 +131,10 @@ const REFUSALS = {
 
 export function refusalWords(error) {
   if (error.status === 0) return "The service cannot be reached. Check your connection and try again.";
-  if (error.status === 401 || error.status === 403) {
-    return "This service needs an API key or a sign-in token: enter it above and try again.";
+  if (error.code === "not_your_job") return REFUSALS.not_your_job;
+  if (error.status === 401) return "Please sign in again: your sign-in has ended.";
+  if (error.status === 403) {
+    return "This service needs an access key: enter it above and try again.";
   }
   if (error.status === 429) {
     return "You have started a lot of work in a short time. Wait a minute, then try again.";

@@ -1,0 +1,39 @@
+"""What schemathesis cannot learn from the OpenAPI document alone (``SCHEMATHESIS_HOOKS``).
+
+The overview's cursor is opaque (``format: cursor``): a string of its alphabet is not a
+cursor unless this service gave it out. Its positive examples are therefore cursors of the
+shape the service gives out, made by the same encoder with random positions; anything else
+is negative data, which the API refuses with 400 ``invalid_cursor``.
+"""
+
+from __future__ import annotations
+
+import schemathesis
+from hypothesis import strategies as st
+
+from chalicelib.jobs.cursor import MAX_FEED_AT, Cursor, encode
+from chalicelib.jobs.model import JobType
+
+_DAYS = st.dates().map(lambda day: f"DONE#{day.isoformat()}")
+_FEEDS = st.lists(st.one_of(st.just("ACTIVE"), _DAYS), min_size=1, max_size=5).map(tuple)
+
+
+@st.composite
+def _cursors(draw: st.DrawFn) -> str:
+    feeds = draw(_FEEDS)
+    index = draw(st.integers(0, len(feeds) - 1))
+    key = draw(
+        st.none()
+        | st.fixed_dictionaries(
+            {
+                "pk": st.integers(1, 9_999_999_999).map(lambda rssd: f"BANK#{rssd}"),
+                "sk": st.sampled_from([f"JOB#{kind}" for kind in JobType]),
+                "feed": st.just(feeds[index]),
+                "feedAt": st.integers(0, MAX_FEED_AT - 1),
+            }
+        )
+    )
+    return encode(Cursor(feeds, index, key))
+
+
+schemathesis.openapi.format("cursor", _cursors())
