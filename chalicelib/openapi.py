@@ -187,8 +187,9 @@ PARAMETERS = {
         "name": "cursor",
         "in": "query",
         "required": False,
-        "description": "The nextCursor of the previous page of the same search.",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+        "description": "The nextCursor of the previous page of the same search (opaque, "
+        "format bank-cursor); any other string is refused with invalid_cursor.",
+        "schema": {"type": "string", "format": "bank-cursor"},
     },
     "ifNoneMatch": {"name": "If-None-Match", "in": "header", "schema": {"type": "string"}},
     "asset": {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},

@@ -52,6 +52,7 @@ def view_of(latest: str, stored: Mapping[str, Held], synthetic: bool = False) ->
         series=series,
         notes=sorted({item.note for item in shown.values() if item.note}),
         source=source_of(latest, stored[latest], synthetic),
+        income_unknown=[row["quarter"] for row in series if shown[row["quarter"]].note],
     )
 
 

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
+from chalicelib.banks.search import encode_cursor
 from ingest.importer import BankImporter
 from tests.api_support import Api, api_under_test
 from tests.fakes import counting_calls
@@ -179,10 +180,9 @@ def test_a_cursor_walks_every_match_once(aws: Aws) -> None:
                 break
             path = f"/api/banks?q=bank&sort=assets&cursor={page['nextCursor']}"
         assert seen == [str(i) for i in range(120, 0, -1)]
-        # A cursor continues only the search it came from.
-        _, first = get(api, "/api/banks?q=bank")
-        status, body = get(api, f"/api/banks?q=bank&sort=assets&cursor={first['nextCursor']}")
-        assert status == 400 and body["code"] == "invalid_cursor"
+        # A cursor past the matches: an empty last page.
+        status, body = get(api, f"/api/banks?q=bank&cursor={encode_cursor(500)}")
+        assert status == 200 and body["banks"] == [] and body["nextCursor"] is None
 
 
 @pytest.mark.parametrize(
@@ -201,6 +201,7 @@ def test_a_cursor_walks_every_match_once(aws: Aws) -> None:
         ("cursor=not-a-cursor", "invalid_cursor"),
         ("cursor=" + "A" * 65, "invalid_cursor"),
         ("cursor=" + quote("MTA6ZGVhZGJlZWYwMDAw=="), "invalid_cursor"),
+        ("cursor=bzEyMzQ1Njc4", "invalid_cursor"),  # "o12345678": past the positions
     ],
 )
 def test_bad_filters_get_a_sentence(api: Api, query: str, code: str) -> None:

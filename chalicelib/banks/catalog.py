@@ -73,6 +73,7 @@ class BankCatalog:
             "series": view.series,
             "peers": profile.peers,
             "notes": view.notes,
+            "incomeUnknown": view.income_unknown,
             "source": view.source,
             "reporting": self._reporting(profile),
         }

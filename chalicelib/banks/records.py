@@ -31,6 +31,8 @@ class ProfileView:
     series: list[dict[str, Any]]
     notes: list[str] = field(default_factory=list)
     source: dict[str, Any] | None = None
+    income_unknown: list[str] = field(default_factory=list)  # quarters shown whose income
+    # could not be derived (the quarter before it is not held: income is year-to-date)
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,7 @@ def _profile_item(profile: Profile) -> dict[str, Any]:
         view = profile.view  # not dataclasses.asdict: it deep-copies every value, slowly
         item["view"] = _dumps(
             {"figures": view.figures, "metrics": view.metrics, "series": view.series,
-             "notes": view.notes, "source": view.source}
+             "notes": view.notes, "source": view.source, "incomeUnknown": view.income_unknown}
         )  # fmt: skip
     if profile.peers is not None:
         item["peers"] = _dumps(profile.peers)
@@ -168,9 +168,17 @@ def _profile_item(profile: Profile) -> dict[str, Any]:
     return item
 
 
+def _view_from(data: dict[str, Any]) -> ProfileView:
+    return ProfileView(
+        figures=data["figures"], metrics=data["metrics"], series=data["series"],
+        notes=data.get("notes") or [], source=data.get("source"),
+        income_unknown=data.get("incomeUnknown") or [],
+    )  # fmt: skip
+
+
 def _profile_from(item: Mapping[str, Any]) -> Profile:
     current = plain(item.get("layout")) == PROFILE_LAYOUT and "view" in item
-    view = ProfileView(**json.loads(item["view"])) if current else None
+    view = _view_from(json.loads(item["view"])) if current else None
     successor = _json(item, "successor", None)
     return Profile(
         idrssd=str(item.get("idrssd") or str(item["pk"]).removeprefix("BANK#")),

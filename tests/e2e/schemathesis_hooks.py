@@ -3,7 +3,8 @@
 The overview's cursor is opaque (``format: cursor``): a string of its alphabet is not a
 cursor unless this service gave it out. Its positive examples are therefore cursors of the
 shape the service gives out, made by the same encoder with random positions; anything else
-is negative data, which the API refuses with 400 ``invalid_cursor``.
+is negative data, which the API refuses with 400 ``invalid_cursor``. The bank search's
+cursor (``format: bank-cursor``) likewise.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import schemathesis
 from hypothesis import strategies as st
 
+from chalicelib.banks.search import encode_cursor
 from chalicelib.jobs.cursor import MAX_FEED_AT, Cursor, encode
 from chalicelib.jobs.model import JobType
 
@@ -37,3 +39,5 @@ def _cursors(draw: st.DrawFn) -> str:
 
 
 schemathesis.openapi.format("cursor", _cursors())
+# The bank search's cursor: a position in the matches, as the search encodes it.
+schemathesis.openapi.format("bank-cursor", st.integers(0, 999_999).map(encode_cursor))

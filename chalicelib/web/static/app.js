@@ -18,8 +18,8 @@ import {
   loadSignIn, resume, SignInError, signIn, signInNeeded, signOut, whenSessionChanges,
 } from "./session.js";
 import {
-  duration, forPeople, isActive, isCancelled, money, NOUN, outcomeWords, percent,
-  progressWords, quarterLabel, refusalWords, when, writerName,
+  blank, duration, forPeople, isActive, isCancelled, money, NOUN, outcomeWords, percent,
+  progressWords, quarterEnd, quarterLabel, refusalWords, when, writerName,
 } from "./words.js";
 
 const POLL_MS = 2000;
@@ -158,6 +158,8 @@ function resetBankView() {
   for (const id of ["report", "podcast", "synthetic-banner", "no-data"]) show($(id), false);
   closeCompare();
   $("key-figures").replaceChildren();
+  $("bank-notes").replaceChildren();
+  show($("bank-stopped"), false);
   setText("bank-place", "");
   state.research = { report: false, podcast: false };
 }
@@ -177,17 +179,72 @@ function renderProfile(profile) {
   }
   const figures = profile.figures || {};
   const metrics = profile.metrics || {};
+  // The latest quarter's income is unknown when the quarter before it is not in the data.
+  const unknown = (profile.incomeUnknown || []).includes(profile.latestQuarter);
   const items = [
-    ["Total assets", money(figures.totalAssets)],
-    ["Deposits", money(figures.totalDeposits)],
-    ["Net income (quarter)", money(figures.netIncome)],
-    ["Return on assets", percent(metrics.roa)],
-    ["Net interest margin", percent(metrics.nim)],
-    ["CET1 ratio", percent(metrics.cet1Ratio)],
-    ["Nonaccrual loans", percent(metrics.nonaccrualRatio)],
+    ["Total assets", blank(figures.totalAssets, money(figures.totalAssets))],
+    ["Deposits", blank(figures.totalDeposits, money(figures.totalDeposits))],
+    ["Net income (quarter)", blank(figures.netIncome, money(figures.netIncome), { unknown })],
+    ["Return on assets", blank(metrics.roa, percent(metrics.roa), { unknown })],
+    ["Net interest margin", blank(metrics.nim, percent(metrics.nim), { unknown })],
+    ["CET1 ratio", blank(metrics.cet1Ratio, percent(metrics.cet1Ratio))],
+    ["Nonaccrual loans", blank(metrics.nonaccrualRatio, percent(metrics.nonaccrualRatio))],
   ];
   $("key-figures").replaceChildren(...items.map(([label, value]) =>
     element("div", {}, element("dt", { text: label }), element("dd", { text: value }))));
+  renderFiling(profile);
+}
+
+// Where the figures come from, and the bank's filing history: when it stopped, the RSSD IDs
+// its FDIC certificate passed from or to, the names it filed under, quarters without income.
+function renderFiling(profile) {
+  const reporting = profile.reporting || {};
+  const stopped = reporting.status === "stopped";
+  setText("bank-stopped", stopped
+    ? `This bank filed its last call report for the quarter ending ${quarterEnd(reporting.lastQuarter)}; ` +
+      `the newest quarter loaded is ${quarterEnd(reporting.newestQuarter)}. Its figures are those of its last report.`
+    : "");
+  show($("bank-stopped"), stopped);
+  const notes = [];
+  const source = profile.source;
+  if (source && source.kind === "ffiec_cdr") {
+    notes.push(`Figures from the call report for the quarter ending ${quarterEnd(source.quarter)}, ` +
+      "as published by the FFIEC Central Data Repository" +
+      (source.producedAt ? ` (file produced ${quarterEnd(source.producedAt.slice(0, 10).replaceAll("-", ""))}).` : "."));
+  } else if (source) {
+    notes.push(`Synthetic figures for the quarter ending ${quarterEnd(source.quarter)}, made for demonstration.`);
+  }
+  const gaps = profile.incomeUnknown || [];
+  if (gaps.length) {
+    notes.push(`Income is not available for ${gaps.map(quarterLabel).join(" and ")}: call reports give ` +
+      "income for the year to date, and the quarter before is not in the data.");
+  }
+  const items = notes.map((text) => element("li", { text }));
+  if (profile.successor) {
+    items.push(element("li", {},
+      `After ${quarterEnd(profile.successor.lastQuarter)} its FDIC certificate was filed under `,
+      bankLink(profile.successor), "."));
+  }
+  for (const before of profile.predecessors || []) {
+    items.push(element("li", {},
+      `Until ${quarterEnd(before.lastQuarter)} its FDIC certificate was filed under `,
+      bankLink(before), "."));
+  }
+  if ((profile.formerNames || []).length) {
+    items.push(element("li", { text: `Formerly named ${profile.formerNames.join("; ")}.` }));
+  }
+  $("bank-notes").replaceChildren(...items);
+}
+
+// A link to another bank's page (RSSD ID and name), opened in place.
+function bankLink(bank) {
+  const link = element("a", { href: `?bank=${encodeURIComponent(bank.idrssd)}`,
+    text: `${bank.name} (RSSD ${bank.idrssd})` });
+  link.addEventListener("click", (event) => {
+    event.preventDefault();
+    selectBank(bank.idrssd, { push: true, focus: true });
+  });
+  return link;
 }
 
 // What each action may do now, and why not when it may not.

@@ -52,8 +52,11 @@ function lineChart(title, quarters, lines, readout) {
     figure.append(element("p", { class: "muted", text: "Not reported." }));
     return figure;
   }
+  // A line the bank did not report (CET1 under the community bank leverage framework) is
+  // said so, not read out.
   const summary = lines.map((line) => {
     const values = line.values.filter((v) => v !== null);
+    if (!values.length) return `${line.label} not reported`;
     return `${line.label} from ${readout(values[0])} to ${readout(values[values.length - 1])}`;
   }).join("; ");
   const plot = element("div", {

@@ -32,6 +32,22 @@ export function quarterLabel(yyyymmdd) {
   return `Q${Math.floor((month - 1) / 3) + 1} ${String(yyyymmdd).slice(0, 4)}`;
 }
 
+// "30 June 2024": a quarter's end day, as a call report names its date.
+export function quarterEnd(yyyymmdd) {
+  if (!yyyymmdd) return "";
+  const text = String(yyyymmdd);
+  const date = new Date(Date.UTC(Number(text.slice(0, 4)), Number(text.slice(4, 6)) - 1,
+    Number(text.slice(6, 8))));
+  return date.toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
+}
+
+// A blank figure: "Not reported" when the bank filed the quarter and left the item out,
+// "Not available" when the figure needs a quarter that is not in the data.
+export function blank(value, text, { unknown = false } = {}) {
+  if (value !== null && value !== undefined) return text;
+  return unknown ? "Not available" : "Not reported";
+}
+
 export function when(iso) {
   const date = new Date(iso);
   if (!iso || Number.isNaN(date.getTime())) return "";
