@@ -1,6 +1,9 @@
-"""Import benchmark: a generated quarter of N synthetic banks, parse + write, in process.
+"""Import benchmark, synthetic part: a generated quarter of N banks, parse + write, in process.
 
-    .venv/bin/python -m bench.import_bench [N ...] [--moto]      (default: 1000 5000)
+    .venv/bin/python -m bench.import_bench --synthetic [N ...] [--moto]  (default: 1000 5000)
+
+(Without ``--synthetic`` the benchmark is :mod:`bench.real_import`: the eight real quarters
+into the local emulator.)
 
 For each N, measured in a process of its own, it prints rows per second and the tracemalloc
 peak of the whole import (parse, validation, staging, item building and writing), in total
@@ -204,17 +207,23 @@ def measure_one(n_banks: int, moto: bool) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
+    if "--synthetic" not in args and "--one" not in args:
+        from bench import real_import
+
+        real_import.main(args)
+        return
     offline_aws()
     moto = "--moto" in args
     if "--one" in args:  # the child process of one size (see below)
         print(json.dumps(measure_one(int(args[args.index("--one") + 1]), moto)))
         return
     sizes = [int(arg) for arg in args if arg.isdigit()] or [1000, 5000]
+    args = [arg for arg in args if arg != "--synthetic"]
     results: list[dict[str, Any]] = []
     for n_banks in sizes:
         # One process per size: process-wide tables (interned strings, free lists) that a
         # previous run grew would otherwise land in the next run's peak as a one-off resize.
-        command = [sys.executable, "-m", "bench.import_bench", "--one", str(n_banks)]
+        command = [sys.executable, "-m", "bench.import_bench", "--synthetic", "--one", str(n_banks)]
         output = subprocess.run(
             command + (["--moto"] if moto else []),
             cwd=ROOT,

@@ -151,29 +151,30 @@ PARAMETERS = {
         "name": "state",
         "in": "query",
         "required": False,
-        "description": "Only banks of this state or territory (two-letter code, e.g. NY).",
-        "schema": {"type": "string", "pattern": "^[A-Za-z]{2}$"},
+        "description": "Only banks of this state or territory (two-letter code, e.g. NY); "
+        "empty, as every filter, means not given.",
+        "schema": {"type": "string", "pattern": "^([A-Za-z]{2})?$"},
     },
     "minAssets": {
         "name": "minAssets",
         "in": "query",
         "required": False,
         "description": "Only banks with at least these total assets, in thousands of dollars.",
-        "schema": {"type": "string", "pattern": f"^[0-9]{{1,{MAX_AMOUNT_DIGITS}}}$"},
+        "schema": {"type": "string", "pattern": f"^([0-9]{{1,{MAX_AMOUNT_DIGITS}}})?$"},
     },
     "maxAssets": {
         "name": "maxAssets",
         "in": "query",
         "required": False,
         "description": "Only banks with at most these total assets, in thousands of dollars.",
-        "schema": {"type": "string", "pattern": f"^[0-9]{{1,{MAX_AMOUNT_DIGITS}}}$"},
+        "schema": {"type": "string", "pattern": f"^([0-9]{{1,{MAX_AMOUNT_DIGITS}}})?$"},
     },
     "hasData": {
         "name": "hasData",
         "in": "query",
         "required": False,
         "description": "true: banks with figures; false: banks known by name only.",
-        "schema": {"enum": ["true", "false"]},
+        "schema": {"enum": ["true", "false", ""]},
     },
     "sort": {
         "name": "sort",
@@ -181,7 +182,7 @@ PARAMETERS = {
         "required": False,
         "description": "name (banks with figures first, then by name; the default) or "
         "assets (largest first).",
-        "schema": {"enum": list(SORTS)},
+        "schema": {"enum": [*SORTS, ""]},
     },
     "bankCursor": {
         "name": "cursor",
@@ -646,6 +647,12 @@ SCHEMAS: dict[str, Any] = {
                 "the bank's percentile on each metric (0 lowest, 100 highest).",
             },
             "notes": {"type": "array", "items": {"type": "string"}},
+            "incomeUnknown": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Quarters shown whose income is not available: the quarter "
+                "before is not in the data (call reports give income year to date).",
+            },
             "source": {
                 "type": ["object", "null"],
                 "description": "Where the figures come from: kind (ffiec_cdr or synthetic), "

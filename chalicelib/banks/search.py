@@ -131,12 +131,6 @@ def parse_search(params: Mapping[str, str | None]) -> Search:
         has_data=_has_data(raw) if (raw := given("hasData")) else None,
         sort=sort,
     )
-    low, high = search.min_assets, search.max_assets
-    if low is not None and high is not None and low > high:
-        raise InvalidQuery(
-            "minAssets is above maxAssets: give the smaller amount as minAssets.",
-            "invalid_filter",
-        )
     cursor = given("cursor")
     return search if cursor is None else _continue(search, cursor)
 
