@@ -24,6 +24,7 @@ JOB_KEYS = {
     "jobId", "idrssd", "type", "status", "progress", "stage", "message", "error", "errorCode",
     "params", "startedBy", "correlationId", "bankName",
     "attempt", "createdAt", "updatedAt", "startedAt", "finishedAt", "expiresAt", "result",
+    "maxAttempts", "lastBeatAt", "heartbeatSeconds", "leaseSeconds",
 }  # fmt: skip
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.clock import iso
 from chalicelib.jobs import rules
 from chalicelib.jobs.errors import ClaimRejected, JobLost, NoActiveJob, ProgressWentBackwards
 from chalicelib.jobs.items import job_key, latest_key
@@ -244,7 +245,26 @@ def test_every_owned_write_extends_the_lease(store: JobStore, aws: Aws, clock: F
     store.heartbeat(running)
     after = stored(aws)
     assert int(after["leaseUntil"]) == rules.epoch_ms(clock.now() + 90)
-    assert {key for key in after if after[key] != before[key]} == {"leaseUntil"}
+    # A heartbeat changes only the lease and when the run was last heard from.
+    assert {key for key in after if after[key] != before[key]} == {"leaseUntil", "lastBeatAt"}
+    assert after["lastBeatAt"] == iso(clock.now())
+
+
+def test_the_job_says_when_its_run_was_last_heard_and_what_its_budget_is(
+    store: JobStore, clock: FakeClock
+) -> None:
+    job, _ = store.start("1", REPORT, {})
+    shown = job.to_api()
+    assert shown["lastBeatAt"] is None  # queued: no run has written yet
+    assert (shown["maxAttempts"], shown["heartbeatSeconds"], shown["leaseSeconds"]) == (3, 30, 90)
+    clock.advance(5)
+    running = claim(store, job)
+    assert running.to_api()["lastBeatAt"] == iso(clock.now())  # the claim
+    clock.advance(7)
+    store.report_progress(running, 10, "load", "Loading")
+    seen = store.get("1", REPORT)
+    assert seen is not None and seen.to_api()["lastBeatAt"] == iso(clock.now())  # progress
+    assert seen.to_api()["maxAttempts"] == 3 and seen.attempt == 1
 
 
 def test_a_running_job_past_its_lease_reads_failed_and_is_replaceable(
@@ -358,7 +378,7 @@ def test_progress_writes_touch_only_their_fields(
     assert update.startswith("SET ") and "#status" not in update
     after = stored(aws)
     changed = {key for key in after if after[key] != before.get(key)}
-    assert changed == {"progress", "stage", "message", "updatedAt", "leaseUntil"}
+    assert changed == {"progress", "stage", "message", "updatedAt", "leaseUntil", "lastBeatAt"}
 
 
 # 6. Owned publication -----------------------------------------------------------------------

@@ -34,6 +34,7 @@ objects a day later (``infra/resources.json``), so a listed artifact is always r
 
 _deserializer = TypeDeserializer()
 _NUMERIC_TIMES = {"expires_at"}  # the TTL attribute must be a Number of epoch seconds
+_TIMING_FIELDS = ("max_attempts", "heartbeat_seconds", "lease_seconds")
 
 
 def bank_pk(idrssd: str) -> str:
@@ -108,6 +109,9 @@ def job_from_item(item: dict[str, Any]) -> Job:
     for required_text in ("stage", "message"):
         values[required_text] = values[required_text] or ""
     values["attempt"] = values["attempt"] or 0
+    for timing in _TIMING_FIELDS:  # items from before the job kept its timing: the defaults
+        if values[timing] is None:
+            del values[timing]
     return Job(**values)
 
 

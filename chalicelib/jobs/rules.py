@@ -145,6 +145,9 @@ def new_job(
         expires_at=expiry_after(now, timing),
         params=params,
         lease_until=epoch_ms(now + timing.claim_window_seconds),
+        max_attempts=timing.max_attempts,
+        heartbeat_seconds=timing.heartbeat_seconds,
+        lease_seconds=timing.lease_seconds,
     )
 
 

@@ -279,7 +279,7 @@ class JobStore:
             "SET #status = :running, #attempt = #attempt + :one, #leaseUntil = :lease,"
             " #delivery = :delivery, #requestId = :requestId, #updatedAt = :nowIso,"
             " #startedAt = if_not_exists(#startedAt, :nowIso), #stage = :stage,"
-            " #message = :message"
+            " #message = :message, #lastBeatAt = :nowIso"
         )
         try:
             return self._update(event.idrssd, event.type, update, rules.CLAIM, values)
@@ -299,7 +299,7 @@ class JobStore:
         }
         update = (
             "SET #progress = :progress, #stage = :stage, #message = :message,"
-            " #updatedAt = :nowIso, #leaseUntil = :lease"
+            " #updatedAt = :nowIso, #leaseUntil = :lease, #lastBeatAt = :nowIso"
         )
         try:
             self._update(job.idrssd, job.type, update, rules.PROGRESS, values)
@@ -311,11 +311,13 @@ class JobStore:
             raise JobLost(job.job_id, _why_not(failed.old, job.job_id)) from failed
 
     def heartbeat(self, job: Job) -> None:
-        """``rules.OWNED``: extend the lease only (no visible change, so ETags hold)."""
+        """``rules.OWNED``: extend the lease and say when (``lastBeatAt``: the one visible
+        change, so that a reader can tell a silent run from a live one)."""
         now = self._clock.now()
         try:
             self._update(
-                job.idrssd, job.type, "SET #leaseUntil = :lease", rules.OWNED,
+                job.idrssd, job.type, "SET #leaseUntil = :lease, #lastBeatAt = :nowIso",
+                rules.OWNED,
                 self._owned_values(job, now),
             )  # fmt: skip
         except _ConditionFailed as failed:
@@ -376,7 +378,7 @@ class JobStore:
     def _completed(self, job: Job, result: dict[str, Any], message: str, now: float) -> Job:
         return replace(
             job, status=Status.COMPLETED, progress=100, stage="done", message=message,
-            result=result, finished_at=now, updated_at=now,
+            result=result, finished_at=now, updated_at=now, last_beat_at=now,
             expires_at=rules.expiry_after(now, self.timing), lease_until=None,
         )  # fmt: skip
 
@@ -386,7 +388,8 @@ class JobStore:
         update = (
             "SET #status = :completed, #progress = :hundred, #stage = :done, #message = :message,"
             " #result = :result, #finishedAt = :nowIso, #updatedAt = :nowIso,"
-            " #expiresAt = :expiresAt, #feed = :feedDone, #feedAt = :nowMs REMOVE #leaseUntil"
+            " #lastBeatAt = :nowIso, #expiresAt = :expiresAt, #feed = :feedDone, #feedAt = :nowMs"
+            " REMOVE #leaseUntil"
         )
         values = self._owned_values(job, now) | {
             ":completed": str(Status.COMPLETED),
