@@ -40,6 +40,7 @@ from chalicelib.validation import (
     parse_job_id,
     parse_job_type,
     parse_limit,
+    parse_overview_filters,
     parse_podcast_params,
     parse_report_params,
 )
@@ -186,7 +187,9 @@ def past_podcast(idrssd: str, jobId: str) -> Response:
 @api
 def recent_jobs() -> Response:
     limit, cursor = parse_limit(_query("limit")), parse_cursor(_query("cursor"))
-    return recent_response(*runtime.current().jobs.recent(limit, cursor))
+    filters, caller = parse_overview_filters(_request().query_params), _caller()
+    page = runtime.current().jobs.recent(limit, cursor, filters, caller)
+    return recent_response(page.jobs, page.following, page.counts, caller)
 
 
 @app.route("/api/research/{idrssd}/podcast", methods=["GET"], **AUTH)

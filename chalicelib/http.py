@@ -13,7 +13,7 @@ from chalicelib.banks import errors as bank_errors
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.cursor import encode as encode_cursor
 from chalicelib.jobs.errors import NoActiveJob, NotYourJob, StartLimited, WorkerUnavailable
-from chalicelib.jobs.model import Job, JobType
+from chalicelib.jobs.model import Caller, Job, JobType
 from chalicelib.podcasts.errors import NoPodcast, ReportRequired
 from chalicelib.reports.errors import NoReport
 
@@ -106,12 +106,17 @@ def start_response(job: Job, created: bool) -> Response:
     )
 
 
-def recent_response(jobs: list[Job], following: Cursor | None) -> Response:
-    """A page of the overview; ``nextCursor`` fetches the next one (``null``: no more)."""
+def recent_response(
+    jobs: list[Job], following: Cursor | None, counts: dict[str, Any], caller: Caller
+) -> Response:
+    """A page of the overview; ``nextCursor`` fetches the next one (``null``: no more);
+    ``counts`` are of every job the page read; ``you`` is who asks (to tell their jobs)."""
     body = {
         "jobs": [job.to_api() for job in jobs],
         "count": len(jobs),
         "nextCursor": None if following is None else encode_cursor(following),
+        "counts": counts,
+        "you": {"startedBy": caller.identity, "admin": caller.admin},
     }
     return json_response(body, headers={"Cache-Control": "no-store"})
 

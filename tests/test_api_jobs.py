@@ -116,7 +116,8 @@ def test_a_worker_that_cannot_be_started_is_503_and_the_job_fails(aws: Aws) -> N
         assert response.status_code == 503
         assert body(response) == {"error": COULD_NOT_START, "code": "worker_unavailable"}
         status = body(api.get(STATUS + "report"))
-        assert status["job"]["status"] == "failed" and status["job"]["error"] == COULD_NOT_START
+        assert status["job"]["status"] == "failed"
+        assert status["job"]["error"] == rules.NOT_STARTED[JobType.REPORT]
         assert "Lambda is down" not in json.dumps(status)
 
 

@@ -1,8 +1,7 @@
 """The overview's page cursor: where the next page of ``GET /api/research/recent`` begins.
 
-Opaque to clients (base64url JSON): which index partitions the listing walks (fixed at its
-first page, so a page boundary at midnight loses nothing), which one it is in, and
-DynamoDB's ``LastEvaluatedKey`` within it.
+Opaque to clients (base64url JSON): DynamoDB's ``LastEvaluatedKey`` in the index's one
+partition, checked field by field when it comes back.
 """
 
 from __future__ import annotations
@@ -10,14 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.errors import InvalidInput
 
 MAX_CURSOR_CHARS = 1_000
-_FEED = re.compile(r"ACTIVE|DONE#\d{4}-\d{2}-\d{2}")
 _KEY_FIELDS = {"pk": str, "sk": str, "feed": str, "feedAt": int}
 BAD_CURSOR = (
     "The cursor is not one this service gave out: pass the nextCursor of the previous page "
@@ -27,14 +24,11 @@ BAD_CURSOR = (
 
 @dataclass(frozen=True)
 class Cursor:
-    feeds: tuple[str, ...]
-    index: int
-    key: dict[str, Any] | None
+    key: dict[str, Any]
 
 
 def encode(cursor: Cursor) -> str:
-    document = {"f": list(cursor.feeds), "i": cursor.index, "k": cursor.key}
-    raw = json.dumps(document, separators=(",", ":")).encode("utf-8")
+    raw = json.dumps({"k": cursor.key}, separators=(",", ":")).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
@@ -47,25 +41,9 @@ def decode(text: str) -> Cursor:
         document = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error) as exc:
         raise InvalidInput(BAD_CURSOR, "invalid_cursor") from exc
-    cursor = _cursor_of(document)
-    if cursor is None:
+    if not isinstance(document, dict) or set(document) != {"k"} or not _is_key(document["k"]):
         raise InvalidInput(BAD_CURSOR, "invalid_cursor")
-    return cursor
-
-
-def _cursor_of(document: Any) -> Cursor | None:
-    if not isinstance(document, dict) or set(document) != {"f", "i", "k"}:
-        return None
-    feeds, index, key = document["f"], document["i"], document["k"]
-    if not (isinstance(feeds, list) and 0 < len(feeds) <= 5):
-        return None
-    if not all(isinstance(feed, str) and _FEED.fullmatch(feed) for feed in feeds):
-        return None
-    if not (isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(feeds)):
-        return None
-    if key is not None and not _is_key(key):
-        return None
-    return Cursor(tuple(feeds), index, key)
+    return Cursor(document["k"])
 
 
 def _is_key(key: Any) -> bool:

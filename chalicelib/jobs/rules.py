@@ -34,6 +34,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import Any
 
+from chalicelib.jobs import failures
 from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, Status
 
 JOB_TTL_SECONDS = 24 * 60 * 60
@@ -67,29 +68,13 @@ class Timing:
     # the lease, plus a margin, covers it: 150 s.
 
 
-# Sentences people see. No internal words: these reach the page and the CLI.
-NOT_STARTED = {
-    JobType.REPORT: "The report could not be started in time. Please start it again.",
-    JobType.PODCAST: "The podcast could not be started in time. Please start it again.",
-}
-WORKER_LOST = {
-    JobType.REPORT: "The report stopped making progress before it finished. Please start it again.",
-    JobType.PODCAST: "The podcast stopped making progress before it finished. "
-    "Please start it again.",
-}
-RETRIES_EXHAUSTED = {
-    JobType.REPORT: "The report failed several times in a row, so we stopped trying. "
-    "Please try again in a few minutes.",
-    JobType.PODCAST: "The podcast failed several times in a row, so we stopped trying. "
-    "Please try again in a few minutes.",
-}
-BUSY = {
-    JobType.REPORT: "The service was too busy to finish the report. "
-    "Please try again in a few minutes.",
-    JobType.PODCAST: "The service was too busy to finish the podcast. "
-    "Please try again in a few minutes.",
-}
-CANCELLED = "Cancelled by the person who started it."
+# Sentences people see, from the one table of failure words (``failures.json``).
+NOT_STARTED = failures.by_type(ErrorCode.NOT_STARTED)
+WORKER_LOST = failures.by_type(ErrorCode.WORKER_LOST)
+RETRIES_EXHAUSTED = failures.by_type(ErrorCode.RETRIES_EXHAUSTED)
+BUSY = failures.by_type(ErrorCode.BUSY)
+CANCELLED = failures.by_type(ErrorCode.CANCELLED)
+CANCELLED_BY_ADMIN = failures.by_type(ErrorCode.CANCELLED, variant="by_admin")
 QUEUED_MESSAGE = "Queued"
 STARTING_MESSAGE = "Starting"
 RETRYING_MESSAGE = "Interrupted; trying again shortly"

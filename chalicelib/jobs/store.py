@@ -60,7 +60,7 @@ NOT_NEWER = "attribute_not_exists(#pk) OR #jobCreatedAt <= :jobCreatedAt"
 TERMINAL_SET = (
     "SET #status = :failed, #error = :error, #errorCode = :errorCode, #message = :error,"
     " #finishedAt = :nowIso, #updatedAt = :nowIso, #expiresAt = :expiresAt,"
-    " #feed = :feedDone, #feedAt = :nowMs"
+    " #feed = :feed, #feedAt = :nowMs"
 )
 TERMINAL = TERMINAL_SET + " REMOVE #leaseUntil"
 
@@ -125,30 +125,34 @@ class JobStore:
         return [items.publication_from_item(item) for item in live]
 
     def recent(self, limit: int, cursor: Cursor | None = None) -> tuple[list[Job], Cursor | None]:
-        """The latest jobs across banks, active first, then those finished today and
-        yesterday (newest first): ``Query``s of the sparse ``RecentJobs`` index, never a
+        """The latest jobs across banks, active first (newest started), then finished ones
+        (newest finished): one ``Query`` of the sparse ``RecentJobs`` index, never a
         ``Scan``. Returns the page and where the next one begins (``None``: no more)."""
+        query: dict[str, Any] = {
+            "IndexName": items.RECENT_INDEX,
+            "KeyConditionExpression": Key("feed").eq(items.FEED),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor is not None:
+            query["ExclusiveStartKey"] = cursor.key
+        response = self._table.query(**query)
+        following = items.plain(response.get("LastEvaluatedKey"))
+        return self._shown(response), None if following is None else Cursor(following)
+
+    def of_bank(self, idrssd: str) -> list[Job]:
+        """The bank's current job of each type: one ``Query`` of its partition."""
+        response = self._table.query(
+            KeyConditionExpression=Key("pk").eq(items.bank_pk(idrssd))
+            & Key("sk").begins_with(items.JOB_PREFIX)
+        )
+        return self._shown(response)
+
+    def _shown(self, response: dict[str, Any]) -> list[Job]:
         now = self._clock.now()
-        feeds = cursor.feeds if cursor else items.recent_feeds(now)
-        index, start = (cursor.index, cursor.key) if cursor else (0, None)
-        found: list[Job] = []
-        while index < len(feeds) and len(found) < limit:
-            query: dict[str, Any] = {
-                "IndexName": items.RECENT_INDEX,
-                "KeyConditionExpression": Key("feed").eq(feeds[index]),
-                "ScanIndexForward": False,
-                "Limit": limit - len(found),
-            }
-            if start is not None:
-                query["ExclusiveStartKey"] = start
-            response = self._table.query(**query)
-            found += [items.job_from_item(item) for item in response.get("Items", [])]
-            start = items.plain(response.get("LastEvaluatedKey"))
-            if start is None:
-                index += 1
+        found = (items.job_from_item(item) for item in response.get("Items", []))
         shown = (rules.as_seen_at(job, now, self.timing) for job in found)
-        following = Cursor(feeds, index, start) if index < len(feeds) else None
-        return [job for job in shown if job is not None], following
+        return [job for job in shown if job is not None]
 
     def version(self, idrssd: str, job_type: JobType, job_id: str) -> Publication | None:
         """One published artifact by its job id: one ``GetItem``."""
@@ -217,9 +221,20 @@ class JobStore:
 
     def cancel(self, idrssd: str, job_type: JobType, caller: Caller | None = None) -> Job:
         """``rules.CANCEL``: the job fails with ``cancelled``; its run stops at its next write.
-        Only its starter or an admin may cancel it (``caller``; ``None`` acts as an admin)."""
+        Only its starter or an admin may cancel it (``caller``; ``None`` acts as the starter
+        would). An admin cancelling someone else's job is told apart in the job's words:
+        tried as the caller's own first, then as an admin's."""
+        as_starter = None if caller is None else replace(caller, admin=False)
+        try:
+            return self._cancel(idrssd, job_type, as_starter, rules.CANCELLED[job_type])
+        except NotYourJob:
+            if caller is None or not caller.admin:
+                raise
+            return self._cancel(idrssd, job_type, caller, rules.CANCELLED_BY_ADMIN[job_type])
+
+    def _cancel(self, idrssd: str, job_type: JobType, caller: Caller | None, sentence: str) -> Job:
         now, token = self._clock.now(), uuid.uuid4().hex
-        values = self._values(now) | self._terminal_values(now, rules.CANCELLED)
+        values = self._values(now) | self._terminal_values(now, sentence)
         values |= {":errorCode": str(ErrorCode.CANCELLED), ":cancelToken": token}
         values |= {
             ":identity": "" if caller is None else caller.identity,
@@ -388,7 +403,7 @@ class JobStore:
         update = (
             "SET #status = :completed, #progress = :hundred, #stage = :done, #message = :message,"
             " #result = :result, #finishedAt = :nowIso, #updatedAt = :nowIso,"
-            " #lastBeatAt = :nowIso, #expiresAt = :expiresAt, #feed = :feedDone, #feedAt = :nowMs"
+            " #lastBeatAt = :nowIso, #expiresAt = :expiresAt, #feed = :feed, #feedAt = :nowMs"
             " REMOVE #leaseUntil"
         )
         values = self._owned_values(job, now) | {
@@ -486,7 +501,7 @@ class JobStore:
             ":graceFloorMs": rules.grace_floor_ms(now, self.timing),
             ":maxAttempts": self.timing.max_attempts,
             ":nowIso": iso(now),
-            ":feedDone": items.feed_done(now),
+            ":feed": items.FEED,
             ":pending": str(Status.PENDING),
             ":running": str(Status.RUNNING),
         }

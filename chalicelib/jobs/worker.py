@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 from chalicelib import telemetry
 from chalicelib.aws_errors import is_transient
 from chalicelib.clock import Clock
-from chalicelib.jobs import rules
+from chalicelib.jobs import failures, rules
 from chalicelib.jobs.errors import ClaimRejected, JobFailed, JobLost, Redeliver
 from chalicelib.jobs.lease import TICK_SECONDS, LeaseKeeper
-from chalicelib.jobs.model import ErrorCode, Job, JobType, WorkerEvent
+from chalicelib.jobs.model import ErrorCode, Job, WorkerEvent
 from chalicelib.jobs.pipelines import DONE_MESSAGE, NOT_AVAILABLE, Completion, PipelineRegistry
 from chalicelib.jobs.progress import MIN_WRITE_INTERVAL_SECONDS, ProgressReporter
 from chalicelib.jobs.rules import Refusal
@@ -34,10 +34,7 @@ from chalicelib.logs import log
 
 T = TypeVar("T")
 
-UNEXPECTED = {
-    JobType.REPORT: "Something went wrong while generating the report. Please try again.",
-    JobType.PODCAST: "Something went wrong while generating the podcast. Please try again.",
-}
+UNEXPECTED = failures.by_type(ErrorCode.INTERNAL_ERROR)
 RESERVE_SECONDS = 15.0
 """Time kept back from a terminal write's retries: enough to release the claim and return."""
 MAX_BACKOFF_SECONDS = 10.0
