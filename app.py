@@ -250,7 +250,7 @@ def podcast_worker(event: Any, context: Any) -> dict[str, str]:
 @app.on_sqs_message(queue=FAILURE_QUEUE, batch_size=10, name="worker_failures")
 def worker_failures(event: SQSEvent) -> None:
     """Fail each job whose event Lambda gave up on (after its retries or its maximum age)."""
-    store = runtime.current().store
+    store = runtime.current().worker.store  # a background function: the patient clients
     for record in event:
         record_failed_delivery(store, _json_or_none(record.body))
 
