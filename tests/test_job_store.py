@@ -484,3 +484,28 @@ def test_expiry_is_24_hours_after_finishing(store: JobStore, clock: FakeClock) -
     clock.advance(100)
     done = store.complete(running, {}, "done")
     assert done.expires_at == int(clock.now()) + 86_400
+
+
+def test_a_run_back_from_a_datastore_stall_records_only_a_dead_job_as_busy(
+    store: JobStore, clock: FakeClock
+) -> None:
+    running = started_and_claimed(store)
+    with pytest.raises(JobLost):  # alive (its lease holds): nothing to record
+        store.record_stalled(running, running)
+    clock.advance(91)  # lapsed, within the grace: a retry may still take it over
+    with pytest.raises(JobLost):
+        store.record_stalled(running, running)
+    clock.advance(150)  # dead: readers see it failed
+    seen = store.get("1", REPORT)
+    assert seen is not None and seen.error_code == "worker_lost"
+    stored = store.get_fresh("1", REPORT)
+    assert stored is not None and rules.died_while_owned(
+        stored, running.job_id, "run-1", clock.now(), store.timing
+    )
+    recorded = store.record_stalled(running, stored)
+    assert recorded.status is Status.FAILED and recorded.error_code == ErrorCode.BUSY
+    assert recorded.finished_at == seen.finished_at  # the end readers were already shown
+    again = store.get("1", REPORT)
+    assert again is not None and again.status is Status.FAILED and again.error == rules.BUSY[REPORT]
+    with pytest.raises(JobLost):  # another run's token never records it
+        store.record_stalled(Job(**{**running.__dict__, "delivery": "other"}), stored)

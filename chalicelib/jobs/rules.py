@@ -240,6 +240,23 @@ def owns(job: Job | None, job_id: str, token: str, now: float, timing: Timing) -
     )
 
 
+# Stalled by the datastore: the run still owns its job and is alive, but the job died by
+# time alone because the datastore would not take the run's heartbeats (a stall that
+# outlasted the lease and the retry grace). Readers may already see it failed, so it stays
+# failed; the run records the cause as the datastore's (``busy``), never ``worker_lost``.
+STALLED = f"{IS_MINE} AND {IS_RUNNING} AND {MY_DELIVERY} AND ({DEAD})"
+
+
+def died_while_owned(job: Job | None, job_id: str, token: str, now: float, timing: Timing) -> bool:
+    return (
+        job is not None
+        and job.job_id == job_id
+        and job.status is Status.RUNNING
+        and job.delivery == token
+        and is_dead(job, now, timing)
+    )
+
+
 # Monotonic progress: the owner reports, never going back.
 PROGRESS = f"{OWNED} AND {NOT_BACKWARDS}"
 

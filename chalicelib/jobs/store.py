@@ -323,7 +323,7 @@ class JobStore:
                 raise ProgressWentBackwards(
                     f"progress {progress} is below the stored one"
                 ) from failed
-            raise JobLost(job.job_id, _why_not(failed.old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(failed.old, job.job_id), failed.old) from failed
 
     def heartbeat(self, job: Job) -> None:
         """``rules.OWNED``: extend the lease and say when (``lastBeatAt``: the one visible
@@ -336,7 +336,7 @@ class JobStore:
                 self._owned_values(job, now),
             )  # fmt: skip
         except _ConditionFailed as failed:
-            raise JobLost(job.job_id, _why_not(failed.old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(failed.old, job.job_id), failed.old) from failed
 
     def release(self, job: Job) -> None:
         """``rules.OWNED``: give the job up so that Lambda's retry may claim it at once, with
@@ -351,7 +351,7 @@ class JobStore:
             old = failed.old
             if old is not None and old.job_id == job.job_id and old.delivery is None:
                 return  # applied; its response was lost
-            raise JobLost(job.job_id, _why_not(old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(old, job.job_id), old) from failed
 
     def fail(self, job: Job, sentence: str, code: str) -> Job:
         """``rules.OWNED``: the owner fails its job with a sentence for people."""
@@ -364,7 +364,28 @@ class JobStore:
             old = failed.old
             if old is not None and old.delivery == job.delivery and old.error_code == code:
                 return old  # applied; its response was lost
-            raise JobLost(job.job_id, _why_not(old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(old, job.job_id), old) from failed
+
+    def record_stalled(self, job: Job, seen: Job) -> Job:
+        """``rules.STALLED``: this run's job died by time alone while the datastore would not
+        take its heartbeats: it stays failed (readers may have seen it so), with the
+        datastore's cause, ``busy``, and the end readers were shown (``seen``'s lease)."""
+        now = self._clock.now()
+        ended = now if seen.lease_until is None else seen.lease_until / 1000
+        values = self._owned_values(job, now) | self._terminal_values(ended, rules.BUSY[job.type])
+        values |= {":errorCode": str(ErrorCode.BUSY), ":endedIso": iso(ended)}
+        update = TERMINAL.replace("#finishedAt = :nowIso", "#finishedAt = :endedIso")
+        try:
+            return self._update(job.idrssd, job.type, update, rules.STALLED, values)
+        except _ConditionFailed as failed:
+            old = failed.old
+            if (
+                old is not None
+                and old.delivery == job.delivery
+                and old.error_code == ErrorCode.BUSY
+            ):
+                return old  # applied; its response was lost
+            raise JobLost(job.job_id, _why_not(old, job.job_id), old) from failed
 
     def complete(
         self,
@@ -385,7 +406,7 @@ class JobStore:
                 return old  # applied; its response was lost
             if failed.reasons[1:2] == ("ConditionalCheckFailed",):
                 raise JobLost(job.job_id, "a newer job's artifact is published") from failed
-            raise JobLost(job.job_id, _why_not(old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(old, job.job_id), old) from failed
         return done
 
     # Plumbing --------------------------------------------------------------------------
