@@ -21,6 +21,7 @@ from chalicelib.http import (
     busy_response,
     domain_error_response,
     error_response,
+    health_response,
     job_status_response,
     json_response,
     listing_response,
@@ -228,6 +229,13 @@ def podcast_experts() -> Response:
 @api
 def openapi() -> Response:
     return json_response(openapi_document())
+
+
+# Public, as the page and this document are: a load balancer or a script asks it first.
+@app.route("/api/health", methods=["GET"])
+@api
+def health() -> Response:
+    return health_response(runtime.current().health())
 
 
 def _run_worker(event: Any, context: Any) -> dict[str, str]:

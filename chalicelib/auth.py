@@ -14,8 +14,9 @@ that the deployed function imports the app as it was packaged (docs/DEPLOY.md).
 - ``none``: open. Only when asked for by name (``make package`` warns); the ``local``
   stage sets it, since the local server checks no keys anyway.
 
-Every ``/api/...`` route takes ``**route_auth()``; ``GET /api/openapi.json`` and the page
-stay open so that a client can learn the API (and the header to send) before it has a key.
+Every ``/api/...`` route takes ``**route_auth()``; ``GET /api/openapi.json``, the page and
+``GET /api/health`` stay open, so that a client can learn the API (and the header to send)
+before it has a key, and a load balancer can ask whether the service is ready.
 """
 
 from __future__ import annotations

@@ -63,3 +63,11 @@ def is_transient(exc: BaseException) -> bool:
         return any(reason.get("Code") in TRANSIENT_CANCELLATIONS for reason in reasons)
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
     return isinstance(status, int) and status >= 500
+
+
+MISSING_RESOURCE_CODES = frozenset({"ResourceNotFoundException", "NoSuchBucket"})
+
+
+def is_missing_resource(exc: BaseException) -> bool:
+    """True when the table, bucket or queue named does not exist (yet)."""
+    return isinstance(exc, ClientError) and error_code(exc) in MISSING_RESOURCE_CODES

@@ -10,6 +10,7 @@ from chalice import Response
 
 from chalicelib import errors
 from chalicelib.banks import errors as bank_errors
+from chalicelib.health import Health
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.cursor import encode as encode_cursor
 from chalicelib.jobs.errors import NoActiveJob, NotYourJob, StartLimited, WorkerUnavailable
@@ -66,6 +67,17 @@ BUSY = "The service is busy right now. Please try again in a few seconds."
 def busy_response() -> Response:
     """503 for throttling or a server error downstream: nothing was wrong with the request."""
     return error_response(503, "busy", BUSY, {"Retry-After": str(BUSY_SECONDS)})
+
+
+READY_RETRY_SECONDS = 2
+
+
+def health_response(health: Health) -> Response:
+    """200 when ready; 503 with ``Retry-After`` before (nothing wrong with the request)."""
+    if health.ready:
+        return json_response(health.to_api(), headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store", "Retry-After": str(READY_RETRY_SECONDS)}
+    return json_response(health.to_api(), 503, headers)
 
 
 def domain_error_response(error: errors.DomainError) -> Response | None:

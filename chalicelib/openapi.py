@@ -433,6 +433,22 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/health": {
+        "get": {
+            "summary": "Whether the service is ready: its tables, its bank data and its "
+            "workers (open, and cheap: at most one GetItem). Locally every /api route "
+            "answers 503 starting until the stack is ready.",
+            "security": OPEN,
+            "responses": {
+                "200": _json(_ref("Health"), "Ready."),
+                "503": _json(
+                    _ref("Health"),
+                    "Not ready yet (code starting, no_bank_data or no_workers; or busy), "
+                    "with Retry-After.",
+                ),
+            },
+        }
+    },
 }
 
 
@@ -464,6 +480,21 @@ SCHEMAS: dict[str, Any] = {
         "durationSeconds).",
         "properties": {"count": {"type": "integer"}},
         "additionalProperties": {"type": "array", "items": {"type": "object"}},
+    },
+    "Health": {
+        "type": "object",
+        "required": ["ready", "checks"],
+        "properties": {
+            "ready": {"type": "boolean"},
+            "checks": {
+                "type": "object",
+                "description": "tables (up, missing), bankData (loaded, none, unknown), "
+                "workers (configured, missing).",
+                "additionalProperties": {"type": "string"},
+            },
+            "code": {"type": "string", "description": "Why it is not ready."},
+            "error": {"type": "string", "description": "The same, for people."},
+        },
     },
     "RecentJobs": {
         "type": "object",

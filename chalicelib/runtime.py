@@ -21,6 +21,8 @@ from chalicelib.banks.lookup import BankLookup
 from chalicelib.banks.table import BanksTable
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
+from chalicelib.health import Health
+from chalicelib.health import check as check_health
 from chalicelib.jobs.invokers import Invoker, LambdaInvoker, ThreadInvoker
 from chalicelib.jobs.model import Caller, JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
@@ -271,6 +273,10 @@ class Runtime:
     @property
     def catalog(self) -> BankCatalog:
         return self.api.catalog
+
+    def health(self) -> Health:
+        """Whether the service is ready (``chalicelib/health.py``): one ``GetItem``."""
+        return check_health(self.api.banks, self.settings)
 
     @property
     def jobs(self) -> JobService:

@@ -14,7 +14,7 @@ from chalicelib.jobs.model import API_FIELDS, Job, JobType, Status
 from tests.fakes import T0
 from tests.fresh_app import printed_by_app
 
-OPEN_PATHS = {"/", "/assets/{name}", "/api/openapi.json"}
+OPEN_PATHS = {"/", "/assets/{name}", "/api/openapi.json", "/api/health"}
 DOCUMENT = openapi.openapi_document()
 
 

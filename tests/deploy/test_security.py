@@ -19,7 +19,7 @@ from tests.test_error_words import OPERATOR_TEXT
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
 ORIGIN = "https://research.example.com"
-OPEN_PATHS = {"/", "/assets/{name}", "/api/openapi.json"}
+OPEN_PATHS = {"/", "/assets/{name}", "/api/openapi.json", "/api/health"}
 PROJECT = Path(__file__).resolve().parents[2]
 # Every gateway response the API defines, with the status it answers (None: the status
 # API Gateway chose) and its code.
