@@ -300,18 +300,20 @@ class LocalLambda:
 
     def _request(self, event: QueuedEvent) -> dict[str, Any]:
         spec = event.spec
-        fault = None
-        for kind in ("raise", "hang"):
-            if self.settings.fault_for(
+        fault, after = None, 0.0
+        for kind in ("raise", "hang", "kill"):
+            rule = self.settings.fault_for(
                 kind, spec.name, spec.short_name, event.payload, event.attempts
-            ):
-                fault = kind
+            )
+            if rule is not None:
+                fault, after = kind, rule.after
                 break
         return {
             "requestId": event.request_id,
             "payload": event.payload,
             "invokedFunctionArn": spec.arn,
             "fault": fault,
+            "faultAfter": after,
         }
 
     def _finish(
