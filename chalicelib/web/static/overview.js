@@ -188,11 +188,16 @@ function fill(row, job) {
   row.querySelector(".kind").textContent = job.type === "podcast" ? "Podcast" : "Report";
   row.querySelector(".badge").textContent = (life && PHASE_WORDS[life.phase]) || STATUS_WORDS[state] || state;
   row.querySelector(".detail").textContent = detail(job, life);
+  // A bar while it runs; once ended, where a failed one stopped (a finished one needs none).
   const bar = row.querySelector("progress");
-  const progress = job.status === "completed" ? 100 : Number(job.progress) || 0;
+  const progress = Number(job.progress) || 0;
+  show(bar, Boolean(life));
   if (life && life.phase === "queued") bar.removeAttribute("value");
   else bar.value = progress;
-  row.querySelector(".percent").textContent = life && life.phase === "queued" ? "" : `${progress}%`;
+  let percent = `${progress}%`;
+  if (!life) percent = job.status === "completed" ? "" : `stopped at ${progress}%`;
+  else if (life.phase === "queued") percent = "";
+  row.querySelector(".percent").textContent = percent;
   row.querySelector(".time").textContent = timeWords(job);
   const attempt = Number(job.attempt) || 0;
   row.querySelector(".attempt").textContent = attempt && job.maxAttempts
