@@ -32,7 +32,7 @@ import os
 import uuid
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import Any, TypeGuard
 
 from chalicelib.jobs import failures
 from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, Status
@@ -230,14 +230,18 @@ def may_claim(job: Job | None, job_id: str, now: float, timing: Timing) -> bool:
 OWNED = f"{IS_MINE} AND {IS_RUNNING} AND {MY_DELIVERY} AND NOT ({DEAD})"
 
 
-def owns(job: Job | None, job_id: str, token: str, now: float, timing: Timing) -> bool:
+def held_by(job: Job | None, job_id: str, token: str) -> TypeGuard[Job]:
+    """The job is this run's: its id, running, under its delivery token (dead or not)."""
     return (
         job is not None
         and job.job_id == job_id
         and job.status is Status.RUNNING
         and job.delivery == token
-        and not is_dead(job, now, timing)
     )
+
+
+def owns(job: Job | None, job_id: str, token: str, now: float, timing: Timing) -> bool:
+    return held_by(job, job_id, token) and not is_dead(job, now, timing)
 
 
 # Stalled by the datastore: the run still owns its job and is alive, but the job died by
@@ -248,13 +252,7 @@ STALLED = f"{IS_MINE} AND {IS_RUNNING} AND {MY_DELIVERY} AND ({DEAD})"
 
 
 def died_while_owned(job: Job | None, job_id: str, token: str, now: float, timing: Timing) -> bool:
-    return (
-        job is not None
-        and job.job_id == job_id
-        and job.status is Status.RUNNING
-        and job.delivery == token
-        and is_dead(job, now, timing)
-    )
+    return held_by(job, job_id, token) and is_dead(job, now, timing)
 
 
 # Monotonic progress: the owner reports, never going back.

@@ -136,14 +136,17 @@ def test_stopping_the_stack_process_stops_its_server_too(tmp_path: Path, signum:
         port = int(running.url.rsplit(":", 1)[1])
         running.process.send_signal(signum)  # the stack alone, not its process group
         running.process.wait(timeout=15)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) != 0:
-                    break
-            time.sleep(0.1)
-        else:
-            raise AssertionError(f"the server on port {port} outlived the stack")
+        assert port_closes(port, within=10), f"the server on port {port} outlived the stack"
+
+
+def port_closes(port: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return True
+        time.sleep(0.1)
+    return False
 
 
 ROUTES = [
@@ -222,11 +225,4 @@ def test_a_stack_started_by_a_test_run_ends_when_that_run_is_killed(tmp_path: Pa
     port = int(url.rsplit(":", 1)[1])
     run.send_signal(signal.SIGKILL)
     run.wait()
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                break
-        time.sleep(0.1)
-    else:
-        raise AssertionError(f"the stack on port {port} outlived the test run that started it")
+    assert port_closes(port, within=15), f"the stack on port {port} outlived its test run"
