@@ -749,6 +749,33 @@ def test_the_page_polls_through_a_busy_service(stack: Stack, watched: Watched) -
     assert page.inner_text("#report-status").startswith("Report ready")
 
 
+def test_while_the_service_starts_the_page_says_so_and_carries_on(
+    stack: Stack, watched: Watched
+) -> None:
+    """What the local stack answers every /api route until it is ready (and a deployment's
+    gateway might): 503 starting. The page says "Starting…", asks again, and goes on."""
+    page = watched.page
+    refused: list[str] = []
+
+    def starting_then_through(route: Any) -> None:
+        if len(refused) < 3:
+            refused.append(route.request.url)
+            body = {"ready": False, "code": "starting", "error": "The service is starting."}
+            fulfil(route, 503, body, {"Retry-After": "1"})
+        else:
+            route.continue_()
+
+    watched.console.expect("status of 503")
+    page.route(re.compile(r"/api/banks\?"), starting_then_through)
+    page.goto(f"{stack.url}/?q=granite")
+    page.wait_for_selector("#starting:not([hidden])")
+    assert page.inner_text("#starting").startswith("Starting…")
+    watched.check("starting")
+    page.wait_for_selector("#results li", timeout=15_000)
+    assert page.is_hidden("#starting") and len(refused) == 3
+    assert page.is_hidden("#search-error")
+
+
 def test_the_page_works_under_its_content_security_policy(stack: Stack, browser: Any) -> None:
     """Every view and action in a context that enforces the policy: no violation, no error.
 

@@ -50,6 +50,10 @@ def test_a_job_started_over_http_runs_in_a_local_worker_to_an_end(stack: Stack) 
         assert job["error"] and job["error"].endswith(".")
     else:
         assert job["status"] == "completed" and job["progress"] == 100
+    # The output tells the work, not the polls: the start is a line, its polls are not.
+    log = stack.log()
+    assert f'"POST /api/research/{BANK}/generate-background HTTP/1.1" 202' in log
+    assert "job-status" not in log
 
 
 def test_concurrent_users_of_one_bank_share_one_job(stack: Stack) -> None:
