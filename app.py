@@ -22,6 +22,7 @@ from chalicelib.http import (
     busy_response,
     domain_error_response,
     error_response,
+    health_response,
     job_status_response,
     json_response,
     listing_response,
@@ -42,6 +43,7 @@ from chalicelib.validation import (
     parse_job_id,
     parse_job_type,
     parse_limit,
+    parse_overview_filters,
     parse_podcast_params,
     parse_report_params,
 )
@@ -191,7 +193,9 @@ def past_podcast(idrssd: str, jobId: str) -> Response:
 @api
 def recent_jobs() -> Response:
     limit, cursor = parse_limit(_query("limit")), parse_cursor(_query("cursor"))
-    return recent_response(*runtime.current().jobs.recent(limit, cursor))
+    filters, caller = parse_overview_filters(_request().query_params), _caller()
+    page = runtime.current().jobs.recent(limit, cursor, filters, caller)
+    return recent_response(page.jobs, page.following, page.counts, caller)
 
 
 @app.route("/api/research/{idrssd}/podcast", methods=["GET"], **AUTH)
@@ -238,6 +242,13 @@ def openapi() -> Response:
     return json_response(openapi_document())
 
 
+# Public, as the page and this document are: a load balancer or a script asks it first.
+@app.route("/api/health", methods=["GET"])
+@api
+def health() -> Response:
+    return health_response(runtime.current().health())
+
+
 def _run_worker(event: Any, context: Any) -> dict[str, str]:
     # Raises Redeliver when Lambda should deliver the event again (docs/ARCHITECTURE.md).
     current = runtime.current()
@@ -258,7 +269,7 @@ def podcast_worker(event: Any, context: Any) -> dict[str, str]:
 @app.on_sqs_message(queue=FAILURE_QUEUE, batch_size=10, name="worker_failures")
 def worker_failures(event: SQSEvent) -> None:
     """Fail each job whose event Lambda gave up on (after its retries or its maximum age)."""
-    store = runtime.current().store
+    store = runtime.current().worker.store  # a background function: the patient clients
     for record in event:
         record_failed_delivery(store, _json_or_none(record.body))
 

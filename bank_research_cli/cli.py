@@ -83,6 +83,7 @@ class Context:
     json: bool
     sleep: Callable[[float], None]
     base_url_given: str | None  # repeated in the "watch again" command when it was typed
+    now: Callable[[], float] = time.time  # this computer's clock (a job's elapsed time)
 
     def emit(self, document: Any) -> None:
         print(json.dumps(document, indent=2, ensure_ascii=False), file=self.stdout)
@@ -260,6 +261,7 @@ def main(
     stdout: IO[str] | None = None,
     stderr: IO[str] | None = None,
     sleep: Callable[[float], None] = time.sleep,
+    now: Callable[[], float] = time.time,
 ) -> int:
     env = os.environ if env is None else env
     out, err = stdout or sys.stdout, stderr or sys.stderr
@@ -280,6 +282,7 @@ def main(
             json=as_json,
             sleep=sleep,
             base_url_given=getattr(args, "base_url", None),
+            now=now,
         )
         code: int = args.handler(ctx, args)
         return code
@@ -348,7 +351,7 @@ def run_status(ctx: Context, args: argparse.Namespace) -> int:
     for kind, poll in polls.items():
         body = poll.body or {}
         if body.get("hasJob"):
-            ctx.say(jobs.summary(body["job"]))
+            ctx.say(jobs.summary(body["job"], ctx.now()))
         else:
             ctx.say(f"Bank {args.idrssd} has had no {kind} job in the last day.")
     return EXIT_OK
@@ -363,7 +366,7 @@ def _watch_and_report(
 ) -> int:
     """Watch to the end, then say how it ended; Ctrl-C leaves the job running."""
     stream = ctx.stderr if ctx.json else ctx.stdout
-    display = display_for(stream, quiet=ctx.json)
+    display = display_for(stream, quiet=ctx.json, now=ctx.now)
     try:
         final = watch(
             ctx.api,

@@ -38,12 +38,13 @@ class Display(Protocol):
 class PlainDisplay:
     """One line per change, for logs and pipes (output that is not a terminal)."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], now: Callable[[], float] = time.time) -> None:
         self.stream = stream
+        self.now = now
         self.last: str | None = None
 
     def show(self, job: dict[str, Any]) -> None:
-        line = jobs.progress_line(job)
+        line = jobs.progress_line(job, self.now())
         if line != self.last:
             self.last = line
             print(line, file=self.stream, flush=True)
@@ -71,25 +72,26 @@ class SilentDisplay:
 class RichDisplay:
     """A live progress bar with the stage's message, redrawn in place (Rich)."""
 
-    def __init__(self, stream: IO[str]) -> None:
+    def __init__(self, stream: IO[str], now: Callable[[], float] = time.time) -> None:
         from rich.console import Console
         from rich.progress import (
             BarColumn,
             Progress,
             TaskProgressColumn,
             TextColumn,
-            TimeElapsedColumn,
         )
 
+        # The job's own elapsed time and attempt are in the message (jobs.life), not the
+        # time since this command began watching.
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             TaskProgressColumn(),
-            TimeElapsedColumn(),
             TextColumn("{task.fields[message]}"),
             console=Console(file=stream),
         )
         self.task: Any = None
+        self.now = now
         self.progress.start()
 
     def show(self, job: dict[str, Any]) -> None:
@@ -97,6 +99,9 @@ class RichDisplay:
         message = str(job.get("message") or job.get("stage") or "")
         if jobs.outcome(job) in ("failed", "cancelled"):
             message = jobs.sentence(job)
+        elif jobs.outcome(job) == "active":
+            current = jobs.life(job, self.now())
+            message = f"{current.words} {current.facts}".strip()
         if self.task is None:
             self.task = self.progress.add_task(label, total=100, message=message)
         percent = int(job.get("progress") or 0)
@@ -109,15 +114,17 @@ class RichDisplay:
         self.progress.stop()
 
 
-def display_for(stream: IO[str], quiet: bool = False) -> Display:
+def display_for(
+    stream: IO[str], quiet: bool = False, now: Callable[[], float] = time.time
+) -> Display:
     """A bar on a terminal, plain lines elsewhere; nothing for ``quiet`` off a terminal."""
     terminal = stream.isatty()
     if terminal:
         try:
-            return RichDisplay(stream)
+            return RichDisplay(stream, now)
         except ImportError:  # the client installed without Rich still works, in lines
-            return PlainDisplay(stream)
-    return SilentDisplay() if quiet else PlainDisplay(stream)
+            return PlainDisplay(stream, now)
+    return SilentDisplay() if quiet else PlainDisplay(stream, now)
 
 
 def watch(
@@ -172,7 +179,8 @@ class _Watcher:
                 continue
             busy_since = None
             delay = DEFAULT_DELAY if poll.retry_after is None else poll.retry_after
-            if poll.body is None:  # 304: unchanged since the last answer
+            if poll.body is None:  # 304: unchanged; but a silence grows, and may show
+                self.display.show(self.job)
                 continue
             self.etag = poll.etag
             self.job = _next_job(self.job, poll.body, self.display)

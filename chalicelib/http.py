@@ -10,10 +10,11 @@ from chalice import Response
 
 from chalicelib import errors
 from chalicelib.banks import errors as bank_errors
+from chalicelib.health import Health
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.cursor import encode as encode_cursor
 from chalicelib.jobs.errors import NoActiveJob, NotYourJob, StartLimited, WorkerUnavailable
-from chalicelib.jobs.model import Job, JobType
+from chalicelib.jobs.model import Caller, Job, JobType
 from chalicelib.podcasts.errors import NoPodcast, ReportRequired
 from chalicelib.reports.errors import NoReport
 
@@ -84,6 +85,17 @@ def unavailable_response() -> Response:
     )
 
 
+READY_RETRY_SECONDS = 2
+
+
+def health_response(health: Health) -> Response:
+    """200 when ready; 503 with ``Retry-After`` before (nothing wrong with the request)."""
+    if health.ready:
+        return json_response(health.to_api(), headers={"Cache-Control": "no-store"})
+    headers = {"Cache-Control": "no-store", "Retry-After": str(READY_RETRY_SECONDS)}
+    return json_response(health.to_api(), 503, headers)
+
+
 def domain_error_response(error: errors.DomainError) -> Response | None:
     """The response for an expected error, or ``None`` when the error is not a client's."""
     for error_type in type(error).__mro__:
@@ -122,12 +134,17 @@ def start_response(job: Job, created: bool) -> Response:
     )
 
 
-def recent_response(jobs: list[Job], following: Cursor | None) -> Response:
-    """A page of the overview; ``nextCursor`` fetches the next one (``null``: no more)."""
+def recent_response(
+    jobs: list[Job], following: Cursor | None, counts: dict[str, Any], caller: Caller
+) -> Response:
+    """A page of the overview; ``nextCursor`` fetches the next one (``null``: no more);
+    ``counts`` are of every job the page read; ``you`` is who asks (to tell their jobs)."""
     body = {
         "jobs": [job.to_api() for job in jobs],
         "count": len(jobs),
         "nextCursor": None if following is None else encode_cursor(following),
+        "counts": counts,
+        "you": {"startedBy": caller.identity, "admin": caller.admin},
     }
     return json_response(body, headers={"Cache-Control": "no-store"})
 

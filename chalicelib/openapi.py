@@ -17,6 +17,7 @@ from chalicelib.banks.search import CONTROL_CHARACTER, MAX_AMOUNT_DIGITS, MAX_QU
 from chalicelib.experts import MAX_EXPERTS, PANEL
 from chalicelib.jobs.cursor import MAX_CURSOR_CHARS
 from chalicelib.jobs.model import API_FIELDS, JobField, JobType
+from chalicelib.jobs.overview import STATE_FILTERS, STATES
 from chalicelib.podcasts.archive import AUDIO_URL_SECONDS
 from chalicelib.validation import DEFAULT_PAGE, MAX_PAGE, MAX_RSSD_DIGITS
 
@@ -67,6 +68,28 @@ def job_schema() -> dict[str, Any]:
     """The Job schema: every field the API shows (``FIELDS`` with an API name)."""
     properties = {str(spec.api): field_schema(spec) for spec in API_FIELDS}
     return {"type": "object", "required": list(properties), "properties": properties}
+
+
+def _counts(keys: tuple[str, ...]) -> dict[str, Any]:
+    properties = {key: {"type": "integer", "minimum": 0} for key in keys}
+    return {"type": "object", "properties": properties}
+
+
+def _filter(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": name, "in": "query", "required": False,
+        "description": description, "schema": schema,
+    }  # fmt: skip
+
+
+OVERVIEW_FILTERS = [
+    _filter("status", "Only jobs in this state (active: pending or running).",
+            {"type": "string", "enum": list(STATE_FILTERS)}),
+    _filter("type", "Only jobs of this kind.",
+            {"type": "string", "enum": [str(kind) for kind in JobType]}),
+    _filter("bank", "Only this bank's jobs (its RSSD ID).", {"type": "string"}),
+    _filter("mine", "Only the jobs the caller started.", {"type": "boolean", "default": False}),
+]  # fmt: skip
 
 
 # Security ----------------------------------------------------------------------------------
@@ -371,12 +394,13 @@ PATHS: dict[str, Any] = {
     "/api/research/{idrssd}/podcasts/{jobId}": _version("Podcast", "podcast", "no_podcast"),
     "/api/research/recent": {
         "get": {
-            "summary": "The latest jobs across banks: active first, then recent outcomes (an "
-            "index, never a Scan), a page at a time.",
-            "parameters": [_parameter("limit"), _parameter("cursor")],
+            "summary": "The latest jobs across banks: active first, then recent outcomes (one "
+            "Query of an index, never a Scan), a page at a time, filtered, with the counts of "
+            "every job the page read by status and type (before the filters).",
+            "parameters": [_parameter("limit"), _parameter("cursor"), *OVERVIEW_FILTERS],
             "responses": {
                 "200": _json(_ref("RecentJobs"), "A page of jobs."),
-                "400": _error("Bad limit or cursor."),
+                "400": _error("Bad limit, cursor or filter."),
                 **GUARDED,
             },
         }
@@ -490,6 +514,22 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/health": {
+        "get": {
+            "summary": "Whether the service is ready: its tables, its bank data and its "
+            "workers (open, and cheap: at most one GetItem). Locally every /api route "
+            "answers 503 starting until the stack is ready.",
+            "security": OPEN,
+            "responses": {
+                "200": _json(_ref("Health"), "Ready."),
+                "503": _json(
+                    _ref("Health"),
+                    "Not ready yet (code starting, no_bank_data or no_workers; or busy), "
+                    "with Retry-After.",
+                ),
+            },
+        }
+    },
 }
 
 
@@ -522,13 +562,44 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"count": {"type": "integer"}},
         "additionalProperties": {"type": "array", "items": {"type": "object"}},
     },
+    "Health": {
+        "type": "object",
+        "required": ["ready", "checks"],
+        "properties": {
+            "ready": {"type": "boolean"},
+            "checks": {
+                "type": "object",
+                "description": "tables (up, missing), bankData (loaded, none, unknown), "
+                "workers (configured, missing).",
+                "additionalProperties": {"type": "string"},
+            },
+            "code": {"type": "string", "description": "Why it is not ready."},
+            "error": {"type": "string", "description": "The same, for people."},
+        },
+    },
     "RecentJobs": {
         "type": "object",
-        "required": ["jobs", "count", "nextCursor"],
+        "required": ["jobs", "count", "nextCursor", "counts", "you"],
         "properties": {
             "jobs": {"type": "array", "items": _ref("Job")},
             "count": {"type": "integer"},
             "nextCursor": {"type": ["string", "null"]},
+            "counts": {
+                "type": "object",
+                "description": "Of every job the page read, before the filters: total, by "
+                "status (a cancelled job counts as cancelled, not failed) and by type.",
+                "properties": {
+                    "total": {"type": "integer"},
+                    "status": _counts(STATES),
+                    "type": _counts(tuple(str(kind) for kind in JobType)),
+                },
+            },
+            "you": {
+                "type": "object",
+                "description": "Who asks: startedBy as their jobs carry it, and whether they "
+                "may cancel anyone's job.",
+                "properties": {"startedBy": {"type": "string"}, "admin": {"type": "boolean"}},
+            },
         },
     },
     "JobStatus": {

@@ -21,6 +21,8 @@ from chalicelib.banks.lookup import BankLookup
 from chalicelib.banks.table import BanksTable
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
+from chalicelib.health import Health
+from chalicelib.health import check as check_health
 from chalicelib.jobs.invokers import Invoker, LambdaInvoker, ThreadInvoker
 from chalicelib.jobs.model import Caller, JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
@@ -43,14 +45,86 @@ from chalicelib.reports.pipeline import ReportPipeline
 from chalicelib.reports.sections import SECTIONS, ReportWriter
 from chalicelib.reports.template_writer import TemplateWriter
 
-_BOTO_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3)
+# The API answers people who wait: a poll must answer within about 3 s, 200 or 503 busy,
+# so its clients give up quickly (a second to connect, a second for an answer, one retry:
+# at most about 3 s in all). A worker has minutes, and a transient failure costs it a
+# retry of its own: its clients keep botocore's patience (docs/ARCHITECTURE.md, "Faults").
+API_CONFIG = Config(
+    connect_timeout=1, read_timeout=1, retries={"mode": "standard", "total_max_attempts": 2}
+)
+WORKER_CONFIG = Config(
+    connect_timeout=3, read_timeout=20, retries={"mode": "standard", "total_max_attempts": 5}
+)
 # The Bedrock writer retries throttling itself (explicitly, with backoff): no second layer.
 _BEDROCK_CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=5, read_timeout=90)
 # Polly too: the engine retries throttling itself.
 _POLLY_CONFIG = Config(retries={"max_attempts": 1}, connect_timeout=3, read_timeout=60)
+_OWN_CONFIGS = {"bedrock-runtime": _BEDROCK_CONFIG, "polly": _POLLY_CONFIG}
 # Presigned audio links are SigV4 in every region.
-_S3_CONFIG = _BOTO_CONFIG.merge(Config(signature_version="s3v4"))
-_CLIENT_CONFIGS = {"bedrock-runtime": _BEDROCK_CONFIG, "polly": _POLLY_CONFIG, "s3": _S3_CONFIG}
+_S3_SIGNATURE = Config(signature_version="s3v4")
+
+
+class Side:
+    """The AWS-backed objects of one side of the service, built on first use: the API's
+    (``Runtime.api``), which answers people, or the workers' (``Runtime.worker``). Only
+    their clients' patience differs; a Lambda process builds the side it is."""
+
+    def __init__(self, runtime: Runtime, name: str, config: Config) -> None:
+        self._runtime = runtime
+        self._name = name
+        self.config = config
+
+    def _once(self, name: str, build: Callable[[], Any]) -> Any:
+        return self._runtime._once(f"{self._name}:{name}", build)
+
+    def client(self, service: str) -> Any:
+        config = _OWN_CONFIGS.get(service, self.config)
+        if service == "s3":
+            config = config.merge(_S3_SIGNATURE)
+        session = self._runtime.session
+        return self._once(f"client:{service}", lambda: session.client(service, config=config))
+
+    @property
+    def dynamodb(self) -> Any:
+        session = self._runtime.session
+        return self._once("dynamodb", lambda: session.resource("dynamodb", config=self.config))
+
+    @property
+    def jobs_table(self) -> Any:
+        name = self._runtime.settings.jobs_table
+        return self._once("jobs_table", lambda: self.dynamodb.Table(name))
+
+    @property
+    def banks_table(self) -> Any:
+        name = self._runtime.settings.banks_table
+        return self._once("banks_table", lambda: self.dynamodb.Table(name))
+
+    @property
+    def store(self) -> JobStore:
+        runtime = self._runtime
+        timing = runtime.settings.timing()
+        return self._once("store", lambda: JobStore(self.jobs_table, runtime.clock, timing))
+
+    @property
+    def artifacts(self) -> ArtifactBucket:
+        bucket = self._runtime.settings.artifacts_bucket
+        return self._once("artifacts", lambda: ArtifactBucket(self.client("s3"), bucket))
+
+    @property
+    def reports(self) -> ReportArchive:
+        return self._once("reports", lambda: ReportArchive(self.artifacts, self.store))
+
+    @property
+    def podcasts(self) -> PodcastArchive:
+        return self._once("podcasts", lambda: PodcastArchive(self.artifacts, self.store))
+
+    @property
+    def banks(self) -> BanksTable:
+        return self._once("banks", lambda: BanksTable(self.banks_table))
+
+    @property
+    def catalog(self) -> BankCatalog:
+        return self._once("catalog", lambda: BankCatalog(self.banks))
 
 
 class Runtime:
@@ -84,48 +158,52 @@ class Runtime:
     def session(self) -> boto3.session.Session:
         return self._once("session", boto3.session.Session)
 
+    @property
+    def api(self) -> Side:
+        """What the routes use: clients that give up within about a second."""
+        return self._once("side:api", lambda: Side(self, "api", API_CONFIG))
+
+    @property
+    def worker(self) -> Side:
+        """What the workers and the failure queue's consumer use: patient clients."""
+        return self._once("side:worker", lambda: Side(self, "worker", WORKER_CONFIG))
+
     def client(self, service: str) -> Any:
-        config = _CLIENT_CONFIGS.get(service, _BOTO_CONFIG)
-        return self._once(f"client:{service}", lambda: self.session.client(service, config=config))
+        return self.api.client(service)
+
+    # The API's side, by the names the routes (and the tests) use.
 
     @property
     def dynamodb(self) -> Any:
-        return self._once(
-            "dynamodb", lambda: self.session.resource("dynamodb", config=_BOTO_CONFIG)
-        )
+        return self.api.dynamodb
 
     @property
     def jobs_table(self) -> Any:
-        return self._once("jobs_table", lambda: self.dynamodb.Table(self.settings.jobs_table))
+        return self.api.jobs_table
 
     @property
     def banks_table(self) -> Any:
-        return self._once("banks_table", lambda: self.dynamodb.Table(self.settings.banks_table))
+        return self.api.banks_table
 
     # Domain ----------------------------------------------------------------------------
 
     @property
     def store(self) -> JobStore:
-        return self._once(
-            "store", lambda: JobStore(self.jobs_table, self.clock, self.settings.timing())
-        )
+        return self.api.store
 
     @property
     def artifacts(self) -> ArtifactBucket:
-        return self._once(
-            "artifacts",
-            lambda: ArtifactBucket(self.client("s3"), self.settings.artifacts_bucket),
-        )
+        return self.api.artifacts
 
     @property
     def runner(self) -> JobRunner:
         return self._once(
             "runner",
             lambda: JobRunner(
-                self.store,
+                self.worker.store,
                 self._pipelines_factory(self),
                 self.clock,
-                discard=self.artifacts.delete,
+                discard=self.worker.artifacts.delete,
                 sleep=self.sleep,
             ),
         )
@@ -149,7 +227,7 @@ class Runtime:
 
     @property
     def reports(self) -> ReportArchive:
-        return self._once("reports", lambda: ReportArchive(self.artifacts, self.store))
+        return self.api.reports
 
     @property
     def report_writer(self) -> ReportWriter:
@@ -158,7 +236,7 @@ class Runtime:
     def _build_report_writer(self) -> ReportWriter:
         settings = self.settings
         writer: ReportWriter = (
-            BedrockWriter(lambda: self.client("bedrock-runtime"), settings.bedrock_model_id)
+            BedrockWriter(lambda: self.worker.client("bedrock-runtime"), settings.bedrock_model_id)
             if settings.report_writer == "bedrock"
             else TemplateWriter()
         )
@@ -168,7 +246,7 @@ class Runtime:
 
     @property
     def podcasts(self) -> PodcastArchive:
-        return self._once("podcasts", lambda: PodcastArchive(self.artifacts, self.store))
+        return self.api.podcasts
 
     @property
     def script_writer(self) -> ScriptWriter:
@@ -177,7 +255,7 @@ class Runtime:
     def _build_script_writer(self) -> ScriptWriter:
         if self.settings.podcast_writer == "bedrock":
             return BedrockScriptWriter(
-                lambda: self.client("bedrock-runtime"), self.settings.bedrock_model_id
+                lambda: self.worker.client("bedrock-runtime"), self.settings.bedrock_model_id
             )
         return TemplateScriptWriter()
 
@@ -186,15 +264,19 @@ class Runtime:
         installing it needs no restart (a missing one fails the job with a sentence)."""
         if self.settings.voice_engine == "espeak":
             return self._once("espeak", find_espeak)
-        return self._once("polly", lambda: PollyEngine(lambda: self.client("polly")))
+        return self._once("polly", lambda: PollyEngine(lambda: self.worker.client("polly")))
 
     @property
     def banks(self) -> BanksTable:
-        return self._once("banks", lambda: BanksTable(self.banks_table))
+        return self.api.banks
 
     @property
     def catalog(self) -> BankCatalog:
-        return self._once("catalog", lambda: BankCatalog(self.banks))
+        return self.api.catalog
+
+    def health(self) -> Health:
+        """Whether the service is ready (``chalicelib/health.py``): one ``GetItem``."""
+        return check_health(self.api.banks, self.settings)
 
     @property
     def jobs(self) -> JobService:
@@ -212,13 +294,14 @@ class Runtime:
 
 def shipped_pipelines(runtime: Runtime) -> PipelineRegistry:
     """The pipelines this build ships. A type absent here fails its jobs with a sentence."""
+    worker = runtime.worker
     return {
         JobType.REPORT: ReportPipeline(
-            runtime.catalog, runtime.report_writer, runtime.reports, runtime.clock
+            worker.catalog, runtime.report_writer, worker.reports, runtime.clock
         ),
         JobType.PODCAST: PodcastPipeline(
-            runtime.reports,
-            runtime.podcasts,
+            worker.reports,
+            worker.podcasts,
             runtime.script_writer,
             runtime.voice_engine,
             runtime.clock,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.errors import InvalidInput
@@ -15,6 +16,7 @@ from chalicelib.experts import MAX_EXPERTS, PANEL, expert_by_id
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.cursor import decode as decode_cursor
 from chalicelib.jobs.model import JobType
+from chalicelib.jobs.overview import STATE_FILTERS, Filters
 from chalicelib.numbers import whole_number
 
 MAX_RSSD_DIGITS = 10
@@ -45,7 +47,7 @@ def parse_idrssd(raw: str | None) -> str:
 
 
 _JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-MAX_PAGE = 50
+MAX_PAGE = 200  # the overview reads its window of the latest jobs in one page
 DEFAULT_PAGE = 20
 
 
@@ -77,6 +79,35 @@ def parse_limit(raw: str | None) -> int:
 def parse_cursor(raw: str | None) -> Cursor | None:
     """Where a page begins: absent for the first page, else a ``nextCursor`` given out."""
     return None if raw is None or raw == "" else decode_cursor(raw)
+
+
+_STATES = ", ".join(f"'{state}'" for state in STATE_FILTERS)
+_YES, _NO = ("true", "1", "yes"), ("false", "0", "no", "")
+
+
+def parse_overview_filters(query: Mapping[str, str] | None) -> Filters:
+    """The overview's filters: ``status`` (a state, ``cancelled`` or ``active``), ``type``,
+    ``bank`` (an RSSD ID) and ``mine`` (true or false), each optional."""
+    query = query or {}
+    state = query.get("status") or None
+    if state is not None and state not in STATE_FILTERS:
+        raise InvalidInput(
+            f"'{excerpt(state)}' is not a status to filter by: use one of {_STATES}.",
+            "invalid_status",
+        )
+    kind = query.get("type") or None
+    bank = query.get("bank") or None
+    mine = (query.get("mine") or "").lower()
+    if mine not in _YES + _NO:
+        raise InvalidInput(
+            f"'{excerpt(mine)}' is not a yes or no: send mine=true or mine=false.", "invalid_mine"
+        )
+    return Filters(
+        state=state,
+        type=None if kind is None else parse_job_type(kind),
+        idrssd=None if bank is None else parse_idrssd(bank),
+        mine=mine in _YES,
+    )
 
 
 def parse_job_type(raw: str | None) -> JobType:

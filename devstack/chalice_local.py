@@ -23,6 +23,14 @@
   ``unknown_route``, and so is a method no route defines (TRACE, CONNECT, any other the
   server has no handler for, and OPTIONS when CORS is off), as in API Gateway.
 
+- **Not before it is ready.** Started by ``make run`` (``--wait-until-ready``), every
+  ``/api`` route answers 503 ``starting`` with ``Retry-After`` until the stack says, on this
+  server's standard input, that the tables, the data and the workers are up; the page and
+  its assets are served meanwhile, so that the page can say "Starting…" and wait.
+- **Work in the log, polls out of it.** One line per request through :mod:`logging`: reads
+  (``GET``, ``HEAD``, ``OPTIONS``, such as the page's polls) at debug level, writes at info,
+  server errors as warnings. ``LOG_LEVEL=DEBUG make run`` shows every request.
+
 Otherwise the app is loaded and served exactly as ``chalice local`` does, with the stage's
 variables applied as :mod:`devstack.stage` describes.
 """
@@ -37,6 +45,7 @@ import logging
 import os
 import socket
 import sys
+import threading
 import urllib.error
 import urllib.request
 from typing import Any
@@ -88,6 +97,17 @@ INTERNAL = (
     "Something went wrong on our side. Please try again in a minute.",
     "internal_error",
 )
+STARTING = {
+    "ready": False,
+    "code": "starting",
+    "error": "The service is starting. Please try again in a moment.",
+}
+STARTING_RETRY_SECONDS = 1
+READY_WORD = "ready"
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
+REQUESTS = logging.getLogger("devstack.requests")
+READY = threading.Event()
+"""Set once the stack has said it is ready (``--wait-until-ready``), or at once without it."""
 
 
 class NoDelayServer(ThreadedHTTPServer):
@@ -175,6 +195,8 @@ class LocalStackHandler(CompressingHandler):
                 self._read_body()
                 status, sentence, code = UNKNOWN_ROUTE
                 self._json(status, {"error": sentence, "code": code})
+            elif self.path.startswith("/api/") and not READY.is_set():
+                self._starting()
             else:
                 super()._generic_handle()
         except Refused as refused:
@@ -251,6 +273,27 @@ class LocalStackHandler(CompressingHandler):
             self.wfile.write(body)
         self.close_connection = True
 
+    def _starting(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        if length:
+            self.rfile.read(length)
+        retry = {"Retry-After": str(STARTING_RETRY_SECONDS), "Cache-Control": "no-store"}
+        self._send_http_response(
+            503, {"Content-Type": "application/json", **retry}, json.dumps(STARTING).encode()
+        )
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """One line per request: reads (the page's polls) at debug level, so that the log
+        tells the work; writes at info; server errors as warnings."""
+        status = int(code) if str(code).isdigit() else 0
+        level = logging.DEBUG if self.command in READS else logging.INFO
+        if status >= 500 and status != 503:  # 503: busy or starting, as it says
+            level = logging.WARNING
+        REQUESTS.log(level, '"%s" %s', self.requestline, code)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        REQUESTS.warning(format, *args)
+
     def _local_route(self) -> None:
         self._read_body()
         path = self.path.split("?", 1)[0].rstrip("/")
@@ -325,16 +368,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--stage", default=STAGE)
+    parser.add_argument(
+        "--wait-until-ready",
+        action="store_true",
+        help=f"answer /api routes with 503 starting until '{READY_WORD}' arrives on stdin",
+    )
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     os.environ["AWS_CHALICE_CLI_MODE"] = "true"  # as the chalice command sets it
     # As `chalice local`: the app's log lines on stdout, as in Lambda.
-    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
+    level = os.environ.get("LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(stream=sys.stdout, level=level, format="%(message)s")
+    if args.wait_until_ready:
+        threading.Thread(target=_wait_for_ready, name="ready", daemon=True).start()
+    else:
+        READY.set()
     logging.getLogger("botocore").setLevel(logging.WARNING)  # not its endpoint choices
     server = create_server(args.host, args.port, args.stage)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C: the stack stops us
         server.serve_forever()
     return 0
+
+
+def _wait_for_ready() -> None:
+    """The stack writes one word when the tables, the data and the workers are up."""
+    for line in sys.stdin:
+        if line.strip() == READY_WORD:
+            READY.set()
+            return
 
 
 if __name__ == "__main__":

@@ -188,16 +188,26 @@ def summary_line(entry: dict[str, Any]) -> str:
 
 class StdoutRelay:
     """This process's standard output, and every child's started while it runs, through
-    a pipe: EMF documents to ``metrics``, the rest to the terminal as it was.
+    pipes: EMF documents to ``metrics``, the rest to the terminal as it was, a whole line
+    at a time.
 
-    File descriptor 1 is replaced, so children inherit the pipe with no change to how they
-    are started; they must not buffer it (``PYTHONUNBUFFERED``, set by the stack).
+    File descriptor 1 is replaced, so children inherit a pipe with no change to how they
+    are started (they must not buffer it: ``PYTHONUNBUFFERED``, set by the stack). A child
+    that writes much, or in pieces (a traceback, a line and its newline apart), is given
+    a pipe of its own (``child_output``): lines are read per pipe, so no other process's
+    output ever lands inside one of its lines, and a metric document arrives intact.
     """
+
+    SYNC = "\x00relay-sync\x00"
 
     def __init__(self, metrics: LocalMetrics) -> None:
         self._metrics = metrics
         self._saved: int | None = None
-        self._thread: threading.Thread | None = None
+        self._terminal: Any = None
+        self._lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
+        self._synced = threading.Condition()
+        self._syncs = 0
 
     def start(self) -> StdoutRelay:
         sys.stdout.flush()
@@ -205,35 +215,66 @@ class StdoutRelay:
         read_end, write_end = os.pipe()
         os.dup2(write_end, 1)
         os.close(write_end)
-        terminal = os.fdopen(os.dup(self._saved), "w", encoding="utf-8", errors="replace")
-        self._thread = threading.Thread(
-            target=self._relay, args=(read_end, terminal), name="stdout-relay", daemon=True
-        )
-        self._thread.start()
+        self._terminal = os.fdopen(os.dup(self._saved), "w", encoding="utf-8", errors="replace")
+        self._read(read_end)
         return self
 
-    def _relay(self, read_end: int, terminal: Any) -> None:
-        with os.fdopen(read_end, "r", encoding="utf-8", errors="replace") as lines, terminal:
+    def child_output(self) -> int:
+        """A pipe of its own for one child's output (give it as the child's stdout and
+        stderr, then close this end): its lines are relayed whole."""
+        read_end, write_end = os.pipe()
+        self._read(read_end)
+        return write_end
+
+    def _read(self, read_end: int) -> None:
+        thread = threading.Thread(
+            target=self._relay, args=(read_end,), name="stdout-relay", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def sync(self, timeout: float = 5.0) -> None:
+        """Return once everything this process wrote before is on the terminal."""
+        with self._synced:
+            wanted = self._syncs + 1
+        sys.stdout.write(self.SYNC + "\n")
+        sys.stdout.flush()
+        with self._synced:
+            self._synced.wait_for(lambda: self._syncs >= wanted, timeout)
+
+    def _relay(self, read_end: int) -> None:
+        with os.fdopen(read_end, "r", encoding="utf-8", errors="replace") as lines:
             for line in lines:
+                if line.rstrip("\n") == self.SYNC:
+                    with self._synced:
+                        self._syncs += 1
+                        self._synced.notify_all()
+                    continue
                 document = emf_document(line)
                 shown = line if document is None else self._metrics.feed(document)
                 if shown:
-                    try:
-                        terminal.write(shown if shown.endswith("\n") else shown + "\n")
-                        terminal.flush()
-                    except OSError:
-                        pass  # the terminal went away; keep draining the pipe
+                    self._show(shown if shown.endswith("\n") else shown + "\n")
+
+    def _show(self, line: str) -> None:
+        with self._lock:
+            try:
+                self._terminal.write(line)
+                self._terminal.flush()
+            except (OSError, ValueError):
+                pass  # the terminal went away; keep draining the pipe
 
     def stop(self, timeout: float = 2.0) -> None:
-        """Give the terminal back; what is still in the pipe is relayed first."""
+        """Give the terminal back; what is still in the pipes is relayed first."""
         if self._saved is None:
             return
         sys.stdout.flush()
         os.dup2(self._saved, 1)  # this process's write end closes; children's ended
         os.close(self._saved)
         self._saved = None
-        if self._thread is not None:
-            self._thread.join(timeout)
+        for thread in self._threads:
+            thread.join(timeout)
+        with self._lock:
+            self._terminal.close()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -291,6 +332,9 @@ class LocalTelemetry:
         self.server.start()
         self.relay.start()
         return self
+
+    def child_output(self) -> int:
+        return self.relay.child_output()
 
     def env(self) -> dict[str, str]:
         """For the app and the workers: where the app finds the figures, and unbuffered

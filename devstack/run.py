@@ -4,7 +4,13 @@ One process owns the emulator (moto's server on loopback, in memory: no state on
 the server to watch) and the local Lambda endpoint (``devstack.lambda_local``: the
 workers' ``Invoke`` API, their worker processes, retries and failure queue); the app runs
 as its child (``devstack.chalice_local``, ``chalice local`` without its kept-alive delay)
-and reaches the local Lambda through ``AWS_ENDPOINT_URL_LAMBDA``. Ctrl-C stops everything.
+and reaches the local Lambda through ``AWS_ENDPOINT_URL_LAMBDA``.
+
+Ready means ready: the app answers 503 ``starting`` on every ``/api`` route until the
+tables, the data and the workers are up; then the stack prints "…is running at…", tells
+the app (a word on its standard input) and checks ``GET /api/health``.
+Output is written a whole line at a time. Ctrl-C stops everything within a few seconds,
+however much the emulator holds (the process ends without freeing it object by object).
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import boto3
 
@@ -166,7 +174,7 @@ def derived_settings(settings: LambdaSettings, env: Mapping[str, str]) -> dict[s
 
 def start_local_lambda(
     catalog: Catalog, settings: LambdaSettings, env: dict[str, str], endpoint: str, port: int,
-    say: Callable[[str], None],
+    say: Callable[[str], None], output: Callable[[], int] | None = None,
 ) -> LambdaEndpoint:  # fmt: skip
     session = aws_session()
     sqs = session.client("sqs", endpoint_url=endpoint)
@@ -182,6 +190,7 @@ def start_local_lambda(
         send_record=send_record,
         queue_client=lambda: session.client("sqs", endpoint_url=endpoint),
         say=say,
+        output=output,
     )
     lambda_endpoint = LambdaEndpoint(local_lambda, HOST, port)
     url = lambda_endpoint.start()
@@ -207,6 +216,37 @@ def wait_until_serving(url: str, child: subprocess.Popen[bytes], timeout: float 
     return False
 
 
+def health_of(base: str) -> dict[str, Any] | None:
+    """``GET /api/health``'s answer (200 or 503 alike), or None while nothing answers."""
+    try:
+        with urllib.request.urlopen(base + "api/health", timeout=5) as answer:
+            return dict(json.loads(answer.read()))
+    except urllib.error.HTTPError as refused:
+        try:
+            return dict(json.loads(refused.read()))
+        except ValueError:
+            return None
+    except (urllib.error.URLError, ConnectionError, TimeoutError, ValueError):
+        return None
+
+
+def declare_ready(
+    base: str, child: subprocess.Popen[bytes], timeout: float = 60
+) -> dict[str, Any] | None:
+    """Tell the app that the stack is up, then wait for its own health check to agree
+    (or say why not: no bank data, say). None if the app never answered."""
+    assert child.stdin is not None
+    child.stdin.write(b"ready\n")
+    child.stdin.flush()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and child.poll() is None:
+        health = health_of(base)
+        if health is not None and health.get("code") not in ("starting", "busy"):
+            return health
+        time.sleep(0.1)
+    return None
+
+
 def _stop_on_signals() -> None:
     """SIGTERM and SIGHUP stop the stack as Ctrl-C does, so that the server child never
     outlives it; SIGINT is handled even when the stack was started with it ignored (as a
@@ -229,8 +269,15 @@ def _die_with_parent() -> None:
         pass  # not Linux: the signal handlers above still cover an orderly stop
 
 
+_say_lock = threading.Lock()
+
+
 def _say(text: str) -> None:
-    print(text, flush=True)
+    """One whole line at a time (``print`` writes the text and the newline apart, and
+    another thread's line could land between them)."""
+    with _say_lock:
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -259,12 +306,21 @@ def busy_port(args: argparse.Namespace) -> str | None:
     return None
 
 
-def serve_app(args: argparse.Namespace, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "devstack.chalice_local", "--stage", stage.STAGE,
-         "--host", HOST, "--port", str(args.port)],
-        cwd=ROOT, env=env, preexec_fn=_die_with_parent,
-    )  # fmt: skip
+def serve_app(
+    args: argparse.Namespace, env: dict[str, str], output: int | None = None
+) -> subprocess.Popen[bytes]:
+    """The app, answering 503 starting on /api until it reads "ready" on its stdin;
+    ``output`` (closed once handed over) takes its stdout and stderr."""
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "devstack.chalice_local", "--stage", stage.STAGE,
+             "--host", HOST, "--port", str(args.port), "--wait-until-ready"],
+            cwd=ROOT, env=env, stdin=subprocess.PIPE, preexec_fn=_die_with_parent,
+            stdout=output, stderr=None if output is None else subprocess.STDOUT,
+        )  # fmt: skip
+    finally:
+        if output is not None:
+            os.close(output)
 
 
 def _settings_or_problem(args: argparse.Namespace) -> LambdaSettings | str:
@@ -288,11 +344,14 @@ def _stack_names(stage_env: dict[str, str]) -> ResourceNames:
     )
 
 
+STOP_GRACE_SECONDS = 2.0  # how long the app may take to stop before it is killed
+
+
 def _stop_app(child: subprocess.Popen[bytes] | None) -> None:
     if child is not None and child.poll() is None:
         child.send_signal(signal.SIGINT)
         try:
-            child.wait(timeout=10)
+            child.wait(timeout=STOP_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             child.kill()
 
@@ -324,17 +383,25 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         # The app and a worker load the code while the emulator is being filled; nothing
         # reaches them before the line saying the stack is running.
         describing = start_describing(env)
-        child = serve_app(args, env)
+        child = serve_app(args, env, telemetry.child_output())
         prepare_resources(endpoint, names, say, bank_data.choice(os.environ))
         say(f"AWS emulator ready at {endpoint} (in memory; state is gone when you stop)")
         catalog = read_catalog(describing, names)
         lambda_endpoint = start_local_lambda(
-            catalog, settings, env, endpoint, args.lambda_port, say
+            catalog, settings, env, endpoint, args.lambda_port, say, telemetry.child_output
         )
         url = f"http://{HOST}:{args.port}/"
-        if wait_until_serving(f"http://{HOST}:{args.port}/api/openapi.json", child):
+        # The page answers while /api says "starting"; once the stack is up, the app's own
+        # health check has the last word.
+        if wait_until_serving(url, child):
+            # The line first (on the terminal: synced), then /api opens: nothing answers
+            # 200 before it is printed.
             say(f"Bank Research is running at {url} (Ctrl-C stops everything)")
             say(access_sentence(identity))
+            telemetry.relay.sync()
+            health = declare_ready(url, child)
+            if health is not None and not health.get("ready"):
+                say(f"Not ready for research yet: {health.get('error')}")
         return child.wait()
     except IdentityError as problem:
         say(str(problem))
@@ -346,12 +413,26 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         say("Stopping…")
         return 0
     finally:
-        _stop_app(child)
+        # All at once: each part waits on its own (a server's poll, a process's exit).
+        stopping = [lambda: _stop_app(child), emulator.stop]
         if lambda_endpoint is not None:
-            lambda_endpoint.stop()
-        emulator.stop()
+            stopping.append(lambda_endpoint.stop)
+        _all_at_once(stopping)
         telemetry.stop()
 
 
+def _all_at_once(steps: list[Callable[[], None]]) -> None:
+    threads = [threading.Thread(target=step, name="stopping") for step in steps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Everything is stopped: end without freeing the emulator's memory object by object,
+    # which takes many seconds once it holds gigabytes.
+    os._exit(code)

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.clock import iso
 from chalicelib.jobs import rules
 from chalicelib.jobs.model import Job, JobType, WorkerEvent
 from chalicelib.jobs.service import COULD_NOT_START
@@ -24,6 +25,7 @@ JOB_KEYS = {
     "jobId", "idrssd", "type", "status", "progress", "stage", "message", "error", "errorCode",
     "params", "startedBy", "correlationId", "bankName",
     "attempt", "createdAt", "updatedAt", "startedAt", "finishedAt", "expiresAt", "result",
+    "maxAttempts", "lastBeatAt", "heartbeatSeconds", "leaseSeconds",
 }  # fmt: skip
 
 
@@ -115,7 +117,8 @@ def test_a_worker_that_cannot_be_started_is_503_and_the_job_fails(aws: Aws) -> N
         assert response.status_code == 503
         assert body(response) == {"error": COULD_NOT_START, "code": "worker_unavailable"}
         status = body(api.get(STATUS + "report"))
-        assert status["job"]["status"] == "failed" and status["job"]["error"] == COULD_NOT_START
+        assert status["job"]["status"] == "failed"
+        assert status["job"]["error"] == rules.NOT_STARTED[JobType.REPORT]
         assert "Lambda is down" not in json.dumps(status)
 
 
@@ -185,6 +188,30 @@ def test_if_none_match_gets_304_until_the_job_changes(api: Api) -> None:
     changed = api.get(STATUS + "report", headers={"If-None-Match": etag})
     assert changed.status_code == 200 and body(changed)["job"]["status"] == "running"
     assert changed.headers["ETag"] != etag
+
+
+def test_a_job_says_its_budget_and_when_its_run_was_last_heard(api: Api) -> None:
+    """``maxAttempts`` and ``lastBeatAt`` (with the beat and lease they are read with):
+    queued, nothing heard; claimed, heard; a heartbeat, heard again (and a new ETag, so that
+    a conditional poll learns it); a retry's claim, attempt 2 of 3."""
+    started = body(api.post(REPORT_START))["job"]
+    assert started["maxAttempts"] == 3 and started["lastBeatAt"] is None
+    assert (started["heartbeatSeconds"], started["leaseSeconds"]) == (30, 90)
+    api.clock.advance(4)
+    running = claim(api, started["jobId"])
+    claimed = api.get(STATUS + "report")
+    job = body(claimed)["job"]
+    assert job["lastBeatAt"] == iso(api.clock.now()) and job["attempt"] == 1
+    api.clock.advance(31)
+    api.runtime.worker.store.heartbeat(running)
+    beat = api.get(STATUS + "report", headers={"If-None-Match": claimed.headers["ETag"]})
+    assert beat.status_code == 200 and body(beat)["job"]["lastBeatAt"] == iso(api.clock.now())
+    api.clock.advance(91)  # silent past its lease: a retry takes over
+    event = WorkerEvent(started["jobId"], BANK, JobType.REPORT, {})
+    api.runtime.worker.store.claim(event, "run-2", "request-2")
+    retried = body(api.get(STATUS + "report"))["job"]
+    assert (retried["attempt"], retried["maxAttempts"]) == (2, 3)
+    assert retried["lastBeatAt"] == iso(api.clock.now())
 
 
 def test_a_finished_job_has_no_retry_after(api: Api) -> None:

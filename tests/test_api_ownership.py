@@ -55,11 +55,16 @@ def test_only_the_starter_or_an_admin_may_cancel(api: tuple[Api, list[Caller]]) 
     assert body(refused)["code"] == "not_your_job" and body(refused)["error"].endswith(".")
     assert client.status(BANK)["status"] == "pending"  # nothing changed
     acting[0] = ALICE
-    assert client.delete(CANCEL).status_code == 200
+    own = client.delete(CANCEL)
+    assert own.status_code == 200
+    # Each cancellation says who did it: the starter, or an administrator.
+    assert body(own)["job"]["error"] == "Cancelled by the person who started it."
     client.post(START)
     acting[0] = ADMIN
     cancelled = client.delete(CANCEL)
     assert cancelled.status_code == 200 and body(cancelled)["job"]["errorCode"] == "cancelled"
+    assert body(cancelled)["job"]["error"] == "Cancelled by an administrator."
+    assert client.status(BANK)["error"] == "Cancelled by an administrator."
 
 
 def test_joining_a_shared_job_stays_open_to_everyone(api: tuple[Api, list[Caller]]) -> None:

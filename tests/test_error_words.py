@@ -89,7 +89,7 @@ def job_sentences() -> list[str]:
     by_type = [rules.NOT_STARTED, rules.WORKER_LOST, rules.RETRIES_EXHAUSTED, rules.BUSY]
     sentences = [sentence for table in by_type for sentence in table.values()]
     sentences += [*worker.UNEXPECTED.values(), *pipelines.NOT_AVAILABLE.values()]
-    sentences += [rules.CANCELLED, service.COULD_NOT_START, podcast_pipeline.REPORT_GONE]
+    sentences += [*rules.CANCELLED.values(), service.COULD_NOT_START, podcast_pipeline.REPORT_GONE]
     sentences += [
         value
         for name, value in vars(podcast_errors).items()

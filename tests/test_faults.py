@@ -354,6 +354,79 @@ def test_heartbeats_keep_a_slow_run_alive(env: Env) -> None:
     assert set(seen) == {"running"}  # never read as dead while it was alive
 
 
+# The datastore stalls ---------------------------------------------------------------------
+
+
+def _run_through_a_stall(env: Env, seconds: int, beats: bool = True) -> tuple[Any, list[Any]]:
+    """A run whose writes the datastore refuses (transiently) for ``seconds`` of the fake
+    clock, mid-job, while readers keep reading; then the datastore answers again. With
+    ``beats`` false the run's heartbeat thread never looks (a frozen worker, not a stall)."""
+    clock, seen = env.api.clock, []
+    stalled = {"on": False}
+    env.faults.server_error("UpdateItem", times=100_000, when=lambda _: stalled["on"])
+
+    def pipeline(job: Job, progress: ProgressReporter) -> Completion:
+        progress.report(30, "write", "Writing the summary")
+        stalled["on"] = True
+        for _ in range(seconds // 5):
+            clock.advance(5)
+            time.sleep(0.02)  # real time for the heartbeat thread to try (and fail)
+            seen.append(env.api.status(BANK))
+        stalled["on"] = False
+        time.sleep(0.2)  # the heartbeat thread meets the datastore again
+        progress.report(60, "write", "Writing the outlook")
+        seen.append(env.api.status(BANK))
+        return Completion({})
+
+    tick = 0.005 if beats else 3600.0
+    runner = JobRunner(env.api.runtime.worker.store, {REPORT: pipeline}, clock, heartbeat_tick=tick)
+    job_id = env.start()
+    outcome = runner.handle(WorkerEvent(job_id, BANK, REPORT, {}).to_payload(), delivery(clock))
+    seen.append(env.api.status(BANK))
+    return outcome, seen
+
+
+def _never_back_from_failed(seen: list[Any]) -> None:
+    statuses = [job["status"] for job in seen]
+    if "failed" in statuses:
+        assert set(statuses[statuses.index("failed") :]) == {"failed"}, statuses
+
+
+def test_a_datastore_stall_longer_than_the_lease_and_grace_does_not_end_worker_lost(
+    env: Env,
+) -> None:
+    """The fault once seen: with the datastore stalled past lease + grace, a healthy run
+    was shown failed ``worker_lost`` and never retried although its delivery ended well.
+    Its own heartbeats failed for the datastore's reasons: the job ends ``busy``."""
+    outcome, seen = _run_through_a_stall(env, seconds=300)  # lease 90 s + grace 150 s
+    final = seen[-1]
+    assert final["status"] == "failed" and final["errorCode"] == "busy", final
+    assert (
+        final["error"]
+        == "The service was too busy to finish the report. Please try again in a few minutes."
+    )
+    assert outcome.result == "failed"
+    _never_back_from_failed(seen)  # nothing a reader was shown failed came back
+
+
+def test_a_stall_longer_than_the_lease_but_within_the_grace_lets_the_run_finish(
+    env: Env,
+) -> None:
+    outcome, seen = _run_through_a_stall(env, seconds=150)
+    assert outcome.result == "completed" and seen[-1]["status"] == "completed"
+    assert {job["status"] for job in seen} == {"running", "completed"}  # never read failed
+    assert any(job["message"] == "Interrupted; trying again shortly" for job in seen)
+
+
+def test_a_run_that_went_silent_by_itself_still_reads_worker_lost(env: Env) -> None:
+    """No failed heartbeat, no excuse: a run that simply stopped writing (frozen, not
+    refused) past its lease and grace is the worker's fault, as before."""
+    outcome, seen = _run_through_a_stall(env, seconds=300, beats=False)
+    assert outcome.result == "lost"
+    assert seen[-1]["status"] == "failed" and seen[-1]["errorCode"] == "worker_lost"
+    _never_back_from_failed(seen)
+
+
 # Lambda gives up ----------------------------------------------------------------------------
 
 

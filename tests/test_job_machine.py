@@ -1,7 +1,8 @@
 """A Hypothesis state machine over the real store and worker protocol, on moto, with a fake
 clock and injected faults: every interleaving of starts, deliveries (duplicates and old
 events too), progress, heartbeats, completions, failures, releases, cancels, Lambda giving
-up, time passing and lost or throttled writes keeps the job invariants
+up, runs back from a datastore stall, time passing and lost or throttled writes keeps the
+job invariants
 (docs/ARCHITECTURE.md, "Invariants").
 
 ``make test`` runs a bounded number of examples; ``make soak`` runs many more
@@ -137,6 +138,13 @@ class JobMachine(RuleBasedStateMachine):
     @rule(run=runs)
     def fail(self, run: Run) -> None:
         self._owned(lambda: self.store.fail(run.job, "It broke.", "internal_error"))
+
+    @rule(run=runs)
+    def stall_recorded(self, run: Run) -> None:
+        """The run, back from a datastore stall that refused its heartbeats, records its
+        job's death as the datastore's (``rules.STALLED``: only a dead job it still owns)."""
+        seen = self.checker.get_fresh(run.job.idrssd, REPORT) or run.job
+        self._owned(lambda: self.store.record_stalled(run.job, seen))
 
     @rule(run=runs)
     def complete(self, run: Run) -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from chalicelib.jobs import rules
 from chalicelib.jobs.model import ErrorCode, Job, JobType, Status
-from chalicelib.jobs.rules import Refusal
+from chalicelib.jobs.rules import Refusal, Timing
 from tests.fakes import T0
 
 TIMING = rules.Timing()
@@ -163,3 +163,21 @@ def test_a_cancel_needs_a_job_that_is_not_dead() -> None:
     assert rules.may_cancel(running(), T0 + 91, TIMING)  # waiting for a retry
     assert not rules.may_cancel(running(), T0 + 241, TIMING)
     assert not rules.may_cancel(replace(running(), status=Status.COMPLETED), T0, TIMING)
+
+
+def test_a_job_keeps_the_timing_it_was_started_under() -> None:
+    """Items from before the job kept its timing read with ``Job``'s defaults: those of
+    ``Timing``; a new job records the timing it runs under."""
+    from dataclasses import fields
+
+    defaults = {spec.name: spec.default for spec in fields(Job)}
+    timing = Timing()
+    assert (defaults["max_attempts"], defaults["heartbeat_seconds"], defaults["lease_seconds"]) == (
+        timing.max_attempts,
+        timing.heartbeat_seconds,
+        timing.lease_seconds,
+    )
+    short = Timing(lease_seconds=6, heartbeat_seconds=2)
+    job = rules.new_job("1", JobType.REPORT, {}, 1_000.0, short)
+    assert (job.max_attempts, job.heartbeat_seconds, job.lease_seconds) == (3, 2, 6)
+    assert job.last_beat_at is None

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.clock import iso
 from chalicelib.jobs import rules
 from chalicelib.jobs.errors import ClaimRejected, JobLost, NoActiveJob, ProgressWentBackwards
 from chalicelib.jobs.items import job_key, latest_key
@@ -244,7 +245,26 @@ def test_every_owned_write_extends_the_lease(store: JobStore, aws: Aws, clock: F
     store.heartbeat(running)
     after = stored(aws)
     assert int(after["leaseUntil"]) == rules.epoch_ms(clock.now() + 90)
-    assert {key for key in after if after[key] != before[key]} == {"leaseUntil"}
+    # A heartbeat changes only the lease and when the run was last heard from.
+    assert {key for key in after if after[key] != before[key]} == {"leaseUntil", "lastBeatAt"}
+    assert after["lastBeatAt"] == iso(clock.now())
+
+
+def test_the_job_says_when_its_run_was_last_heard_and_what_its_budget_is(
+    store: JobStore, clock: FakeClock
+) -> None:
+    job, _ = store.start("1", REPORT, {})
+    shown = job.to_api()
+    assert shown["lastBeatAt"] is None  # queued: no run has written yet
+    assert (shown["maxAttempts"], shown["heartbeatSeconds"], shown["leaseSeconds"]) == (3, 30, 90)
+    clock.advance(5)
+    running = claim(store, job)
+    assert running.to_api()["lastBeatAt"] == iso(clock.now())  # the claim
+    clock.advance(7)
+    store.report_progress(running, 10, "load", "Loading")
+    seen = store.get("1", REPORT)
+    assert seen is not None and seen.to_api()["lastBeatAt"] == iso(clock.now())  # progress
+    assert seen.to_api()["maxAttempts"] == 3 and seen.attempt == 1
 
 
 def test_a_running_job_past_its_lease_reads_failed_and_is_replaceable(
@@ -358,7 +378,7 @@ def test_progress_writes_touch_only_their_fields(
     assert update.startswith("SET ") and "#status" not in update
     after = stored(aws)
     changed = {key for key in after if after[key] != before.get(key)}
-    assert changed == {"progress", "stage", "message", "updatedAt", "leaseUntil"}
+    assert changed == {"progress", "stage", "message", "updatedAt", "leaseUntil", "lastBeatAt"}
 
 
 # 6. Owned publication -----------------------------------------------------------------------
@@ -464,3 +484,28 @@ def test_expiry_is_24_hours_after_finishing(store: JobStore, clock: FakeClock) -
     clock.advance(100)
     done = store.complete(running, {}, "done")
     assert done.expires_at == int(clock.now()) + 86_400
+
+
+def test_a_run_back_from_a_datastore_stall_records_only_a_dead_job_as_busy(
+    store: JobStore, clock: FakeClock
+) -> None:
+    running = started_and_claimed(store)
+    with pytest.raises(JobLost):  # alive (its lease holds): nothing to record
+        store.record_stalled(running, running)
+    clock.advance(91)  # lapsed, within the grace: a retry may still take it over
+    with pytest.raises(JobLost):
+        store.record_stalled(running, running)
+    clock.advance(150)  # dead: readers see it failed
+    seen = store.get("1", REPORT)
+    assert seen is not None and seen.error_code == "worker_lost"
+    stored = store.get_fresh("1", REPORT)
+    assert stored is not None and rules.died_while_owned(
+        stored, running.job_id, "run-1", clock.now(), store.timing
+    )
+    recorded = store.record_stalled(running, stored)
+    assert recorded.status is Status.FAILED and recorded.error_code == ErrorCode.BUSY
+    assert recorded.finished_at == seen.finished_at  # the end readers were already shown
+    again = store.get("1", REPORT)
+    assert again is not None and again.status is Status.FAILED and again.error == rules.BUSY[REPORT]
+    with pytest.raises(JobLost):  # another run's token never records it
+        store.record_stalled(Job(**{**running.__dict__, "delivery": "other"}), stored)

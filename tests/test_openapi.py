@@ -20,6 +20,7 @@ OPEN_PATHS = {
     "/api/openapi.json",
     "/api/podcast/experts",
     "/api/auth/config",
+    "/api/health",
 }
 DOCUMENT = openapi.openapi_document()
 

@@ -1,8 +1,8 @@
 """The overview's page cursor: where the next page of ``GET /api/research/recent`` begins.
 
-Opaque to clients (base64url JSON): which index partitions the listing walks (fixed at its
-first page, so a page boundary at midnight loses nothing), which one it is in, and
-DynamoDB's ``LastEvaluatedKey`` within it.
+Opaque to clients (base64url JSON): DynamoDB's ``LastEvaluatedKey`` in the index's one
+partition, checked field by field when it comes back, so that a cursor can name no other
+partition or item than one a page of the overview could have stopped at.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.errors import InvalidInput
+from chalicelib.jobs.items import ACTIVE_RANK_MS, FEED
 from chalicelib.jobs.model import JobType
 
 MAX_CURSOR_CHARS = 1_000
-_FEED = re.compile(r"ACTIVE|DONE#[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A page of the overview stops at a current job item: only those are in the index.
 _ITEM_PK = re.compile(r"BANK#[1-9][0-9]{0,9}")
 _ITEM_SK = re.compile("JOB#(" + "|".join(str(kind) for kind in JobType) + ")")
-MAX_FEED_AT = 10**13  # epoch milliseconds (the year 2286): DynamoDB refuses far larger
+# feedAt is epoch milliseconds, plus ACTIVE_RANK_MS for an active job: below twice that
+# (the year 2286 twice over); DynamoDB refuses numbers far larger.
+MAX_FEED_AT = 2 * ACTIVE_RANK_MS
 BAD_CURSOR = (
     "The cursor is not one this service gave out: pass the nextCursor of the previous page "
     "as it was, or leave it out to start from the beginning."
@@ -31,14 +33,11 @@ BAD_CURSOR = (
 
 @dataclass(frozen=True)
 class Cursor:
-    feeds: tuple[str, ...]
-    index: int
-    key: dict[str, Any] | None
+    key: dict[str, Any]
 
 
 def encode(cursor: Cursor) -> str:
-    document = {"f": list(cursor.feeds), "i": cursor.index, "k": cursor.key}
-    raw = json.dumps(document, separators=(",", ":")).encode("utf-8")
+    raw = json.dumps({"k": cursor.key}, separators=(",", ":")).encode("utf-8")
     return base64.urlsafe_b64encode(raw).decode("ascii").rstrip("=")
 
 
@@ -51,30 +50,14 @@ def decode(text: str) -> Cursor:
         document = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, UnicodeError, binascii.Error) as exc:
         raise InvalidInput(BAD_CURSOR, "invalid_cursor") from exc
-    cursor = _cursor_of(document)
-    if cursor is None:
+    if not isinstance(document, dict) or set(document) != {"k"} or not _is_key(document["k"]):
         raise InvalidInput(BAD_CURSOR, "invalid_cursor")
-    return cursor
+    return Cursor(document["k"])
 
 
-def _cursor_of(document: Any) -> Cursor | None:
-    if not isinstance(document, dict) or set(document) != {"f", "i", "k"}:
-        return None
-    feeds, index, key = document["f"], document["i"], document["k"]
-    if not (isinstance(feeds, list) and 0 < len(feeds) <= 5):
-        return None
-    if not all(isinstance(feed, str) and _FEED.fullmatch(feed) for feed in feeds):
-        return None
-    if not (isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(feeds)):
-        return None
-    if key is not None and not _is_key(key, feeds[index]):
-        return None
-    return Cursor(tuple(feeds), index, key)
-
-
-def _is_key(key: Any, feed: str) -> bool:
-    """Whether ``key`` is where a page of ``feed`` could have stopped: a current job item
-    of that very partition, so that a cursor can name no other partition of the table."""
+def _is_key(key: Any) -> bool:
+    """Whether ``key`` is where a page could have stopped: a current job item of the
+    index's one partition, with a ``feedAt`` in range."""
     if not isinstance(key, dict) or set(key) != {"pk", "sk", "feed", "feedAt"}:
         return False
     pk, sk, feed_at = key["pk"], key["sk"], key["feedAt"]
@@ -83,7 +66,7 @@ def _is_key(key: Any, feed: str) -> bool:
         and bool(_ITEM_PK.fullmatch(pk))
         and isinstance(sk, str)
         and bool(_ITEM_SK.fullmatch(sk))
-        and key["feed"] == feed
+        and key["feed"] == FEED
         and isinstance(feed_at, int)
         and not isinstance(feed_at, bool)
         and 0 <= feed_at < MAX_FEED_AT

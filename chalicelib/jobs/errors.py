@@ -7,6 +7,7 @@ exceptions are the worker's control flow (docs/ARCHITECTURE.md, "Worker protocol
 from __future__ import annotations
 
 from chalicelib.errors import DomainError
+from chalicelib.jobs.model import Job
 
 
 class JobFailed(DomainError):
@@ -43,12 +44,14 @@ class WorkerUnavailable(DomainError):
 
 
 class JobLost(Exception):
-    """This run no longer owns the job (cancelled, superseded, finished): stop quietly."""
+    """This run no longer owns the job (cancelled, superseded, finished): stop quietly.
+    ``old`` is the job as the refused write found it, when known."""
 
-    def __init__(self, job_id: str, reason: str) -> None:
+    def __init__(self, job_id: str, reason: str, old: Job | None = None) -> None:
         super().__init__(f"job {job_id} is no longer ours: {reason}")
         self.job_id = job_id
         self.reason = reason
+        self.old = old
 
 
 class ClaimRejected(Exception):

@@ -11,8 +11,8 @@ and one partition per caller (``pk = CALLER#{identity}``) its start counters,
 ``STARTS#{window}``, one per minute, expiring soon after.
 
 Current job items alone carry ``feed``/``feedAt``, the keys of the sparse ``RecentJobs``
-index: ``ACTIVE`` while pending or running (sorted by creation), ``DONE#{yyyy-mm-dd}`` once
-finished (sorted by the finish), so the overview lists across banks with Queries.
+index: one partition (``JOBS``), sorted active first (by creation), then finished (by the
+finish), so that the overview lists across banks, newest first, with one ``Query``.
 
 See docs/ARCHITECTURE.md, "Data model".
 """
@@ -34,14 +34,18 @@ objects a day later (``infra/resources.json``), so a listed artifact is always r
 
 _deserializer = TypeDeserializer()
 _NUMERIC_TIMES = {"expires_at"}  # the TTL attribute must be a Number of epoch seconds
+_TIMING_FIELDS = ("max_attempts", "heartbeat_seconds", "lease_seconds")
 
 
 def bank_pk(idrssd: str) -> str:
     return f"BANK#{idrssd}"
 
 
+JOB_PREFIX = "JOB#"
+
+
 def job_key(idrssd: str, job_type: JobType) -> dict[str, str]:
-    return {"pk": bank_pk(idrssd), "sk": f"JOB#{job_type}"}
+    return {"pk": bank_pk(idrssd), "sk": f"{JOB_PREFIX}{job_type}"}
 
 
 def latest_key(idrssd: str, job_type: JobType) -> dict[str, str]:
@@ -64,25 +68,18 @@ def start_counter_key(identity: str, window: int) -> dict[str, str]:
 # Jobs ----------------------------------------------------------------------------------------
 
 
-FEED_ACTIVE = "ACTIVE"
+FEED = "JOBS"
 RECENT_INDEX = "RecentJobs"
-
-
-def feed_done(epoch_seconds: float) -> str:
-    """The index partition of the jobs that finished on that (UTC) day."""
-    return "DONE#" + iso(epoch_seconds)[:10]
-
-
-def recent_feeds(now: float) -> tuple[str, ...]:
-    """What the overview walks: the active jobs, then today's and yesterday's finished ones
-    (a finished job's item lives 24 h, so no older partition holds one)."""
-    return (FEED_ACTIVE, feed_done(now), feed_done(now - 24 * 60 * 60))
+ACTIVE_RANK_MS = 10**13
+"""Added to an active job's ``feedAt`` (its creation, epoch ms, about 1.8e12 today), so that
+in the index's one partition every active job sorts above every finished one (their
+``feedAt`` is the finish): a newest-first ``Query`` lists work in progress first."""
 
 
 def feed_of(job: Job) -> dict[str, Any]:
     if job.active or job.finished_at is None:
-        return {"feed": FEED_ACTIVE, "feedAt": _ms(job.created_at)}
-    return {"feed": feed_done(job.finished_at), "feedAt": _ms(job.finished_at)}
+        return {"feed": FEED, "feedAt": ACTIVE_RANK_MS + _ms(job.created_at)}
+    return {"feed": FEED, "feedAt": _ms(job.finished_at)}
 
 
 def job_to_item(job: Job) -> dict[str, Any]:
@@ -108,6 +105,9 @@ def job_from_item(item: dict[str, Any]) -> Job:
     for required_text in ("stage", "message"):
         values[required_text] = values[required_text] or ""
     values["attempt"] = values["attempt"] or 0
+    for timing in _TIMING_FIELDS:  # items from before the job kept its timing: the defaults
+        if values[timing] is None:
+            del values[timing]
     return Job(**values)
 
 

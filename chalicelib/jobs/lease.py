@@ -10,6 +10,7 @@ from types import TracebackType
 
 from chalicelib.aws_errors import is_transient
 from chalicelib.clock import Clock
+from chalicelib.jobs import rules
 from chalicelib.jobs.errors import JobLost
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.store import JobStore
@@ -61,11 +62,37 @@ class LeaseKeeper:
         self.lost: JobLost | None = None
         self.handed_back = False
         self.beats = 0
+        self.failing_since: float | None = None  # heartbeats failing transiently since
+        self.stalled = False  # the job died of a datastore stall; recorded as busy
 
     def touched(self) -> None:
         """An owned write just extended the lease."""
         with self._lock:
             self._last_write = self._clock.now()
+            self.failing_since = None
+
+    def settle(self, lost: JobLost) -> JobLost:
+        """What losing the job means: when it died by time alone while this run still owned
+        it and the datastore kept refusing the run's heartbeats, the datastore was at fault,
+        not the run: the job is recorded failed ``busy`` (``rules.STALLED``), never left to
+        read ``worker_lost``. Otherwise the loss stands as it is."""
+        if self.stalled or self.failing_since is None:
+            return lost
+        job, now = self._job, self._clock.now()
+        assert job.delivery is not None
+        seen = lost.old
+        if seen is None or not rules.died_while_owned(
+            seen, job.job_id, job.delivery, now, self._store.timing
+        ):
+            return lost
+        try:
+            self._store.record_stalled(job, seen)
+        except Exception:
+            log(logging.WARNING, "stall could not be recorded", jobId=job.job_id)
+            return lost
+        self.stalled = True
+        log(logging.WARNING, "job failed: the datastore stalled past its lease", jobId=job.job_id)
+        return JobLost(job.job_id, "the datastore stalled past the lease; recorded as busy")
 
     def check(self) -> None:
         """Raise ``JobLost`` if a heartbeat found the job cancelled, replaced or finished."""
@@ -82,10 +109,13 @@ class LeaseKeeper:
         try:
             self._store.heartbeat(self._job)
         except JobLost as lost:
-            self.lost = lost
+            self.lost = self.settle(lost)
             return False
         except Exception as exc:
-            if not is_transient(exc):
+            if is_transient(exc):
+                with self._lock:
+                    self.failing_since = self.failing_since or self._clock.now()
+            else:
                 log(logging.WARNING, "heartbeat failed", exc_info=True, jobId=self._job.job_id)
             return False
         self.touched()

@@ -90,6 +90,28 @@ FIELDS: tuple[JobField, ...] = (
     JobField("error_code", "errorCode", "string", True, "Why it failed, for programs."),
     JobField("params", "params", "object", False, "What the job was started with."),
     JobField("attempt", "attempt", "integer", False, "How many runs have claimed it."),
+    JobField("max_attempts", "maxAttempts", "integer", False, "How many runs may claim it."),
+    JobField(
+        "last_beat_at",
+        "lastBeatAt",
+        "time",
+        True,
+        "When its run last wrote anything: its claim, progress or a heartbeat.",
+    ),
+    JobField(
+        "heartbeat_seconds",
+        "heartbeatSeconds",
+        "integer",
+        False,
+        "A live run writes at least this often; a silence of 1.5 of these reads as stalled.",
+    ),
+    JobField(
+        "lease_seconds",
+        "leaseSeconds",
+        "integer",
+        False,
+        "After this long without a word (from lastBeatAt) a retry may take the job over.",
+    ),
     JobField("created_at", "createdAt", "time", False, "When it was started."),
     JobField("updated_at", "updatedAt", "time", False, "When it last changed."),
     JobField("started_at", "startedAt", "time", True, "When a run first claimed it."),
@@ -139,6 +161,12 @@ class Job:
     delivery: str | None = None
     request_id: str | None = None
     cancel_token: str | None = None
+    # The rules' timing when it was started (``rules.Timing``), so that a reader can tell
+    # a silent run from a live one and when a retry may take over.
+    max_attempts: int = 3
+    heartbeat_seconds: int = 30
+    lease_seconds: int = 90
+    last_beat_at: float | None = None
 
     @property
     def active(self) -> bool:

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from chalicelib.jobs.model import Job, JobType, Publication
+from chalicelib.jobs import failures
+from chalicelib.jobs.model import ErrorCode, Job, JobType, Publication
 from chalicelib.jobs.progress import ProgressReporter
 
 
@@ -29,10 +30,7 @@ class Pipeline(Protocol):
 
 PipelineRegistry = Mapping[JobType, Pipeline]
 
-NOT_AVAILABLE = {
-    JobType.REPORT: "Report generation is not available in this version of the service yet.",
-    JobType.PODCAST: "Podcast generation is not available in this version of the service yet.",
-}
+NOT_AVAILABLE = failures.by_type(ErrorCode.UNAVAILABLE)
 
 DONE_MESSAGE = {
     JobType.REPORT: "Report ready",

@@ -32,8 +32,9 @@ import os
 import uuid
 from dataclasses import dataclass, replace
 from enum import Enum
-from typing import Any
+from typing import Any, TypeGuard
 
+from chalicelib.jobs import failures
 from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, Status
 
 JOB_TTL_SECONDS = 24 * 60 * 60
@@ -67,29 +68,13 @@ class Timing:
     # the lease, plus a margin, covers it: 150 s.
 
 
-# Sentences people see. No internal words: these reach the page and the CLI.
-NOT_STARTED = {
-    JobType.REPORT: "The report could not be started in time. Please start it again.",
-    JobType.PODCAST: "The podcast could not be started in time. Please start it again.",
-}
-WORKER_LOST = {
-    JobType.REPORT: "The report stopped making progress before it finished. Please start it again.",
-    JobType.PODCAST: "The podcast stopped making progress before it finished. "
-    "Please start it again.",
-}
-RETRIES_EXHAUSTED = {
-    JobType.REPORT: "The report failed several times in a row, so we stopped trying. "
-    "Please try again in a few minutes.",
-    JobType.PODCAST: "The podcast failed several times in a row, so we stopped trying. "
-    "Please try again in a few minutes.",
-}
-BUSY = {
-    JobType.REPORT: "The service was too busy to finish the report. "
-    "Please try again in a few minutes.",
-    JobType.PODCAST: "The service was too busy to finish the podcast. "
-    "Please try again in a few minutes.",
-}
-CANCELLED = "Cancelled by the person who started it."
+# Sentences people see, from the one table of failure words (``failures.json``).
+NOT_STARTED = failures.by_type(ErrorCode.NOT_STARTED)
+WORKER_LOST = failures.by_type(ErrorCode.WORKER_LOST)
+RETRIES_EXHAUSTED = failures.by_type(ErrorCode.RETRIES_EXHAUSTED)
+BUSY = failures.by_type(ErrorCode.BUSY)
+CANCELLED = failures.by_type(ErrorCode.CANCELLED)
+CANCELLED_BY_ADMIN = failures.by_type(ErrorCode.CANCELLED, variant="by_admin")
 QUEUED_MESSAGE = "Queued"
 STARTING_MESSAGE = "Starting"
 RETRYING_MESSAGE = "Interrupted; trying again shortly"
@@ -145,6 +130,9 @@ def new_job(
         expires_at=expiry_after(now, timing),
         params=params,
         lease_until=epoch_ms(now + timing.claim_window_seconds),
+        max_attempts=timing.max_attempts,
+        heartbeat_seconds=timing.heartbeat_seconds,
+        lease_seconds=timing.lease_seconds,
     )
 
 
@@ -242,14 +230,29 @@ def may_claim(job: Job | None, job_id: str, now: float, timing: Timing) -> bool:
 OWNED = f"{IS_MINE} AND {IS_RUNNING} AND {MY_DELIVERY} AND NOT ({DEAD})"
 
 
-def owns(job: Job | None, job_id: str, token: str, now: float, timing: Timing) -> bool:
+def held_by(job: Job | None, job_id: str, token: str) -> TypeGuard[Job]:
+    """The job is this run's: its id, running, under its delivery token (dead or not)."""
     return (
         job is not None
         and job.job_id == job_id
         and job.status is Status.RUNNING
         and job.delivery == token
-        and not is_dead(job, now, timing)
     )
+
+
+def owns(job: Job | None, job_id: str, token: str, now: float, timing: Timing) -> bool:
+    return held_by(job, job_id, token) and not is_dead(job, now, timing)
+
+
+# Stalled by the datastore: the run still owns its job and is alive, but the job died by
+# time alone because the datastore would not take the run's heartbeats (a stall that
+# outlasted the lease and the retry grace). Readers may already see it failed, so it stays
+# failed; the run records the cause as the datastore's (``busy``), never ``worker_lost``.
+STALLED = f"{IS_MINE} AND {IS_RUNNING} AND {MY_DELIVERY} AND ({DEAD})"
+
+
+def died_while_owned(job: Job | None, job_id: str, token: str, now: float, timing: Timing) -> bool:
+    return held_by(job, job_id, token) and is_dead(job, now, timing)
 
 
 # Monotonic progress: the owner reports, never going back.

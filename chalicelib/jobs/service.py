@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib import telemetry
-from chalicelib.jobs import rules
+from chalicelib.jobs import overview, rules
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.errors import JobLost, WorkerUnavailable
 from chalicelib.jobs.invokers import Invoker
 from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, WorkerEvent
+from chalicelib.jobs.overview import Filters
 from chalicelib.jobs.store import JobStore
 from chalicelib.logs import log
 
@@ -27,6 +28,16 @@ class BankCheck(Protocol):
     def require_data(self, idrssd: str) -> str:
         """Raise ``BankNotFound`` or ``NoBankData``; return the bank's name."""
         ...
+
+
+@dataclass(frozen=True)
+class Overview:
+    """A page of the overview: the jobs its filters admit, the counts of all it read, and
+    where the next page begins (``None``: no more)."""
+
+    jobs: list[Job]
+    counts: dict[str, Any]
+    following: Cursor | None
 
 
 @dataclass(frozen=True)
@@ -78,16 +89,30 @@ class JobService:
             # Without a run the job would wait out its claim window: fail it now, so that
             # the user can retry at once.
             with contextlib.suppress(Exception):
-                self._store.abandon(event, COULD_NOT_START, ErrorCode.NOT_STARTED)
+                self._store.abandon(event, rules.NOT_STARTED[job_type], ErrorCode.NOT_STARTED)
             raise WorkerUnavailable(COULD_NOT_START) from exc
         return StartOutcome(job, created=True)
 
     def current(self, idrssd: str, job_type: JobType) -> Job | None:
         return self._store.get(idrssd, job_type)
 
-    def recent(self, limit: int, cursor: Cursor | None) -> tuple[list[Job], Cursor | None]:
-        """The latest jobs across banks, active first (see ``JobStore.recent``)."""
-        return self._store.recent(limit, cursor)
+    def recent(
+        self,
+        limit: int,
+        cursor: Cursor | None = None,
+        filters: Filters | None = None,
+        caller: Caller = ANYONE,
+    ) -> Overview:
+        """The latest jobs across banks, active first (``JobStore.recent``), or one bank's:
+        one ``Query`` either way. Counted before the filters, so that the counts say what
+        each filter would show."""
+        filters = filters or Filters()
+        if filters.idrssd is not None:
+            found, following = self._store.of_bank(filters.idrssd), None
+        else:
+            found, following = self._store.recent(limit, cursor)
+        shown = [job for job in found if filters.admits(job, caller)]
+        return Overview(shown, overview.counts(found), following)
 
     def cancel(self, idrssd: str, job_type: JobType, caller: Caller = ANYONE) -> Job:
         """Cancel the bank's active job, if ``caller`` started it (or is an admin)."""

@@ -60,7 +60,7 @@ NOT_NEWER = "attribute_not_exists(#pk) OR #jobCreatedAt <= :jobCreatedAt"
 TERMINAL_SET = (
     "SET #status = :failed, #error = :error, #errorCode = :errorCode, #message = :error,"
     " #finishedAt = :nowIso, #updatedAt = :nowIso, #expiresAt = :expiresAt,"
-    " #feed = :feedDone, #feedAt = :nowMs"
+    " #feed = :feed, #feedAt = :nowMs"
 )
 TERMINAL = TERMINAL_SET + " REMOVE #leaseUntil"
 
@@ -125,30 +125,34 @@ class JobStore:
         return [items.publication_from_item(item) for item in live]
 
     def recent(self, limit: int, cursor: Cursor | None = None) -> tuple[list[Job], Cursor | None]:
-        """The latest jobs across banks, active first, then those finished today and
-        yesterday (newest first): ``Query``s of the sparse ``RecentJobs`` index, never a
+        """The latest jobs across banks, active first (newest started), then finished ones
+        (newest finished): one ``Query`` of the sparse ``RecentJobs`` index, never a
         ``Scan``. Returns the page and where the next one begins (``None``: no more)."""
+        query: dict[str, Any] = {
+            "IndexName": items.RECENT_INDEX,
+            "KeyConditionExpression": Key("feed").eq(items.FEED),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        if cursor is not None:
+            query["ExclusiveStartKey"] = cursor.key
+        response = self._table.query(**query)
+        following = items.plain(response.get("LastEvaluatedKey"))
+        return self._shown(response), None if following is None else Cursor(following)
+
+    def of_bank(self, idrssd: str) -> list[Job]:
+        """The bank's current job of each type: one ``Query`` of its partition."""
+        response = self._table.query(
+            KeyConditionExpression=Key("pk").eq(items.bank_pk(idrssd))
+            & Key("sk").begins_with(items.JOB_PREFIX)
+        )
+        return self._shown(response)
+
+    def _shown(self, response: dict[str, Any]) -> list[Job]:
         now = self._clock.now()
-        feeds = cursor.feeds if cursor else items.recent_feeds(now)
-        index, start = (cursor.index, cursor.key) if cursor else (0, None)
-        found: list[Job] = []
-        while index < len(feeds) and len(found) < limit:
-            query: dict[str, Any] = {
-                "IndexName": items.RECENT_INDEX,
-                "KeyConditionExpression": Key("feed").eq(feeds[index]),
-                "ScanIndexForward": False,
-                "Limit": limit - len(found),
-            }
-            if start is not None:
-                query["ExclusiveStartKey"] = start
-            response = self._table.query(**query)
-            found += [items.job_from_item(item) for item in response.get("Items", [])]
-            start = items.plain(response.get("LastEvaluatedKey"))
-            if start is None:
-                index += 1
+        found = (items.job_from_item(item) for item in response.get("Items", []))
         shown = (rules.as_seen_at(job, now, self.timing) for job in found)
-        following = Cursor(feeds, index, start) if index < len(feeds) else None
-        return [job for job in shown if job is not None], following
+        return [job for job in shown if job is not None]
 
     def version(self, idrssd: str, job_type: JobType, job_id: str) -> Publication | None:
         """One published artifact by its job id: one ``GetItem``."""
@@ -217,9 +221,20 @@ class JobStore:
 
     def cancel(self, idrssd: str, job_type: JobType, caller: Caller | None = None) -> Job:
         """``rules.CANCEL``: the job fails with ``cancelled``; its run stops at its next write.
-        Only its starter or an admin may cancel it (``caller``; ``None`` acts as an admin)."""
+        Only its starter or an admin may cancel it (``caller``; ``None`` acts as the starter
+        would). An admin cancelling someone else's job is told apart in the job's words:
+        tried as the caller's own first, then as an admin's."""
+        as_starter = None if caller is None else replace(caller, admin=False)
+        try:
+            return self._cancel(idrssd, job_type, as_starter, rules.CANCELLED[job_type])
+        except NotYourJob:
+            if caller is None or not caller.admin:
+                raise
+            return self._cancel(idrssd, job_type, caller, rules.CANCELLED_BY_ADMIN[job_type])
+
+    def _cancel(self, idrssd: str, job_type: JobType, caller: Caller | None, sentence: str) -> Job:
         now, token = self._clock.now(), uuid.uuid4().hex
-        values = self._values(now) | self._terminal_values(now, rules.CANCELLED)
+        values = self._values(now) | self._terminal_values(now, sentence)
         values |= {":errorCode": str(ErrorCode.CANCELLED), ":cancelToken": token}
         values |= {
             ":identity": "" if caller is None else caller.identity,
@@ -279,7 +294,7 @@ class JobStore:
             "SET #status = :running, #attempt = #attempt + :one, #leaseUntil = :lease,"
             " #delivery = :delivery, #requestId = :requestId, #updatedAt = :nowIso,"
             " #startedAt = if_not_exists(#startedAt, :nowIso), #stage = :stage,"
-            " #message = :message"
+            " #message = :message, #lastBeatAt = :nowIso"
         )
         try:
             return self._update(event.idrssd, event.type, update, rules.CLAIM, values)
@@ -299,7 +314,7 @@ class JobStore:
         }
         update = (
             "SET #progress = :progress, #stage = :stage, #message = :message,"
-            " #updatedAt = :nowIso, #leaseUntil = :lease"
+            " #updatedAt = :nowIso, #leaseUntil = :lease, #lastBeatAt = :nowIso"
         )
         try:
             self._update(job.idrssd, job.type, update, rules.PROGRESS, values)
@@ -308,18 +323,20 @@ class JobStore:
                 raise ProgressWentBackwards(
                     f"progress {progress} is below the stored one"
                 ) from failed
-            raise JobLost(job.job_id, _why_not(failed.old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(failed.old, job.job_id), failed.old) from failed
 
     def heartbeat(self, job: Job) -> None:
-        """``rules.OWNED``: extend the lease only (no visible change, so ETags hold)."""
+        """``rules.OWNED``: extend the lease and say when (``lastBeatAt``: the one visible
+        change, so that a reader can tell a silent run from a live one)."""
         now = self._clock.now()
         try:
             self._update(
-                job.idrssd, job.type, "SET #leaseUntil = :lease", rules.OWNED,
+                job.idrssd, job.type, "SET #leaseUntil = :lease, #lastBeatAt = :nowIso",
+                rules.OWNED,
                 self._owned_values(job, now),
             )  # fmt: skip
         except _ConditionFailed as failed:
-            raise JobLost(job.job_id, _why_not(failed.old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(failed.old, job.job_id), failed.old) from failed
 
     def release(self, job: Job) -> None:
         """``rules.OWNED``: give the job up so that Lambda's retry may claim it at once, with
@@ -334,7 +351,7 @@ class JobStore:
             old = failed.old
             if old is not None and old.job_id == job.job_id and old.delivery is None:
                 return  # applied; its response was lost
-            raise JobLost(job.job_id, _why_not(old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(old, job.job_id), old) from failed
 
     def fail(self, job: Job, sentence: str, code: str) -> Job:
         """``rules.OWNED``: the owner fails its job with a sentence for people."""
@@ -347,7 +364,28 @@ class JobStore:
             old = failed.old
             if old is not None and old.delivery == job.delivery and old.error_code == code:
                 return old  # applied; its response was lost
-            raise JobLost(job.job_id, _why_not(old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(old, job.job_id), old) from failed
+
+    def record_stalled(self, job: Job, seen: Job) -> Job:
+        """``rules.STALLED``: this run's job died by time alone while the datastore would not
+        take its heartbeats: it stays failed (readers may have seen it so), with the
+        datastore's cause, ``busy``, and the end readers were shown (``seen``'s lease)."""
+        now = self._clock.now()
+        ended = now if seen.lease_until is None else seen.lease_until / 1000
+        values = self._owned_values(job, now) | self._terminal_values(ended, rules.BUSY[job.type])
+        values |= {":errorCode": str(ErrorCode.BUSY), ":endedIso": iso(ended)}
+        update = TERMINAL.replace("#finishedAt = :nowIso", "#finishedAt = :endedIso")
+        try:
+            return self._update(job.idrssd, job.type, update, rules.STALLED, values)
+        except _ConditionFailed as failed:
+            old = failed.old
+            if (
+                old is not None
+                and old.delivery == job.delivery
+                and old.error_code == ErrorCode.BUSY
+            ):
+                return old  # applied; its response was lost
+            raise JobLost(job.job_id, _why_not(old, job.job_id), old) from failed
 
     def complete(
         self,
@@ -368,7 +406,7 @@ class JobStore:
                 return old  # applied; its response was lost
             if failed.reasons[1:2] == ("ConditionalCheckFailed",):
                 raise JobLost(job.job_id, "a newer job's artifact is published") from failed
-            raise JobLost(job.job_id, _why_not(old, job.job_id)) from failed
+            raise JobLost(job.job_id, _why_not(old, job.job_id), old) from failed
         return done
 
     # Plumbing --------------------------------------------------------------------------
@@ -376,7 +414,7 @@ class JobStore:
     def _completed(self, job: Job, result: dict[str, Any], message: str, now: float) -> Job:
         return replace(
             job, status=Status.COMPLETED, progress=100, stage="done", message=message,
-            result=result, finished_at=now, updated_at=now,
+            result=result, finished_at=now, updated_at=now, last_beat_at=now,
             expires_at=rules.expiry_after(now, self.timing), lease_until=None,
         )  # fmt: skip
 
@@ -386,7 +424,8 @@ class JobStore:
         update = (
             "SET #status = :completed, #progress = :hundred, #stage = :done, #message = :message,"
             " #result = :result, #finishedAt = :nowIso, #updatedAt = :nowIso,"
-            " #expiresAt = :expiresAt, #feed = :feedDone, #feedAt = :nowMs REMOVE #leaseUntil"
+            " #lastBeatAt = :nowIso, #expiresAt = :expiresAt, #feed = :feed, #feedAt = :nowMs"
+            " REMOVE #leaseUntil"
         )
         values = self._owned_values(job, now) | {
             ":completed": str(Status.COMPLETED),
@@ -483,7 +522,7 @@ class JobStore:
             ":graceFloorMs": rules.grace_floor_ms(now, self.timing),
             ":maxAttempts": self.timing.max_attempts,
             ":nowIso": iso(now),
-            ":feedDone": items.feed_done(now),
+            ":feed": items.FEED,
             ":pending": str(Status.PENDING),
             ":running": str(Status.RUNNING),
         }

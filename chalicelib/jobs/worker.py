@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 from chalicelib import telemetry
 from chalicelib.aws_errors import is_transient
 from chalicelib.clock import Clock
-from chalicelib.jobs import rules
+from chalicelib.jobs import failures, rules
 from chalicelib.jobs.errors import ClaimRejected, JobFailed, JobLost, Redeliver
 from chalicelib.jobs.lease import TICK_SECONDS, LeaseKeeper
-from chalicelib.jobs.model import ErrorCode, Job, JobType, WorkerEvent
+from chalicelib.jobs.model import ErrorCode, Job, WorkerEvent
 from chalicelib.jobs.pipelines import DONE_MESSAGE, NOT_AVAILABLE, Completion, PipelineRegistry
 from chalicelib.jobs.progress import MIN_WRITE_INTERVAL_SECONDS, ProgressReporter
 from chalicelib.jobs.rules import Refusal
@@ -34,10 +34,7 @@ from chalicelib.logs import log
 
 T = TypeVar("T")
 
-UNEXPECTED = {
-    JobType.REPORT: "Something went wrong while generating the report. Please try again.",
-    JobType.PODCAST: "Something went wrong while generating the podcast. Please try again.",
-}
+UNEXPECTED = failures.by_type(ErrorCode.INTERNAL_ERROR)
 RESERVE_SECONDS = 15.0
 """Time kept back from a terminal write's retries: enough to release the claim and return."""
 MAX_BACKOFF_SECONDS = 10.0
@@ -157,7 +154,7 @@ class JobRunner:
             done = pipeline(job, reporter)
         except JobLost as lost:
             log(logging.INFO, "job lost; run stops", jobId=job.job_id, reason=lost.reason)
-            return Outcome(job.job_id, "lost", lost.reason)
+            return self._lost(job, lost, run)
         except JobFailed as failed:
             # The job keeps the sentence for people; what an operator can do goes to the log.
             fields: dict[str, Any] = {"jobId": job.job_id, "error": failed.message}
@@ -185,7 +182,7 @@ class JobRunner:
             if completion.publication is not None and self._discard is not None:
                 self._discard(completion.publication.keys.values())
             log(logging.INFO, "job lost at completion", jobId=job.job_id, reason=lost.reason)
-            return Outcome(job.job_id, "lost", lost.reason)
+            return self._lost(job, lost, run)
         log(logging.INFO, "job completed", jobId=job.job_id, writes=reporter.writes)
         telemetry.run_finished(job, self._clock.now())
         return Outcome(job.job_id, "completed")
@@ -202,11 +199,20 @@ class JobRunner:
         )  # fmt: skip
         return self._fail(job, UNEXPECTED[job.type], ErrorCode.INTERNAL_ERROR, run)
 
+    def _lost(self, job: Job, lost: JobLost, run: _Run) -> Outcome:
+        """The run lost its job: it stops, and says why; a job that died of a datastore
+        stall while this run held it is recorded failed ``busy`` (``LeaseKeeper.settle``)."""
+        settled = run.keeper.settle(lost)
+        if not run.keeper.stalled:
+            return Outcome(job.job_id, "lost", settled.reason)
+        telemetry.run_finished(job, self._clock.now(), ErrorCode.BUSY)
+        return Outcome(job.job_id, "failed", rules.BUSY[job.type])
+
     def _fail(self, job: Job, sentence: str, code: str, run: _Run) -> Outcome:
         try:
             self._record(job, run, lambda: self._store.fail(job, sentence, code))
         except JobLost as lost:
-            return Outcome(job.job_id, "lost", lost.reason)
+            return self._lost(job, lost, run)
         telemetry.run_finished(job, self._clock.now(), code)
         return Outcome(job.job_id, "failed", sentence)
 

@@ -12,10 +12,11 @@ outdated asset URLs are still answered, but revalidated (``no-cache``).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from chalice import Blueprint, Response
 
 from chalicelib import runtime
 from chalicelib.auth import auth_mode, cognito_endpoint
+from chalicelib.jobs import failures
 from chalicelib.logs import log
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -125,15 +127,38 @@ def _etag(text: str) -> str:
     return '"' + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32] + '"'
 
 
+def _failures_module() -> str:
+    """The failure words as a module: the one table the job core words failed jobs from."""
+    table = json.dumps(failures.for_the_page(), indent=2, sort_keys=True)
+    return (
+        "// Why a job failed, by errorCode: chalicelib/jobs/failures.json, served by the app\n"
+        "// as this module, so that the page says what the API and the CLI say.\n"
+        f"export const FAILURES = {table};\n"
+    )
+
+
+# Modules the app writes from its own data rather than reads from ``static/``.
+GENERATED: dict[str, Callable[[], str]] = {"failures.js": _failures_module}
+
+
+def _source(name: str) -> str | None:
+    if name in GENERATED:
+        return GENERATED[name]()
+    path = STATIC / name
+    if path.parent != STATIC or not path.is_file():
+        return None
+    return path.read_text(encoding="utf-8")
+
+
 @cache
 def asset(name: str, version: str | None = None) -> Asset | None:
     """An asset as served (with ``version``, its links carry it), read once per process;
     None if there is none of that name."""
     path = STATIC / name
     content_type = CONTENT_TYPES.get(path.suffix)
-    if content_type is None or path.parent != STATIC or not path.is_file():
+    text = None if content_type is None else _source(name)
+    if content_type is None or text is None:
         return None
-    text = path.read_text(encoding="utf-8")
     if version is not None and path.suffix == ".html":
         text = re.sub(r'"assets/([\w-]+)\.(css|js)"', rf'"assets/\1.{version}.\2"', text)
     elif version is not None and path.suffix == ".js":
@@ -145,9 +170,11 @@ def asset(name: str, version: str | None = None) -> Asset | None:
 def assets_version() -> str:
     """The content hash of every asset but the page: it changes when any of them does."""
     digest = hashlib.sha256()
-    for path in sorted(STATIC.iterdir()):
-        if path.name != PAGE and path.suffix in CONTENT_TYPES and path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    names = {path.name for path in STATIC.iterdir() if path.is_file()} | set(GENERATED)
+    for name in sorted(names):
+        text = _source(name) if Path(name).suffix in CONTENT_TYPES and name != PAGE else None
+        if text is not None:
+            digest.update(name.encode() + b"\0" + text.encode("utf-8") + b"\0")
     return digest.hexdigest()[:16]
 
 

@@ -87,7 +87,11 @@ class Execution:
 class WorkerProcess:
     """One ``devstack.lambda_local.worker`` process for one function."""
 
-    def __init__(self, spec: FunctionSpec, env: Mapping[str, str]) -> None:
+    def __init__(
+        self, spec: FunctionSpec, env: Mapping[str, str], output: int | None = None
+    ) -> None:
+        """``output``: a file descriptor for the process's stdout and stderr (closed here
+        once it is handed over); by default it writes where this process does."""
         self.spec = spec
         read_fd, write_fd = os.pipe()
         command = [
@@ -101,12 +105,16 @@ class WorkerProcess:
                     cwd=ROOT,
                     env=worker_environment(spec, env),
                     stdin=subprocess.PIPE,
+                    stdout=output,
+                    stderr=None if output is None else subprocess.STDOUT,
                     pass_fds=(write_fd,),
                     text=True,
                 )
             )
         finally:
             os.close(write_fd)
+            if output is not None:
+                os.close(output)
         self.pid = self.process.pid
         self._messages: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._reader = threading.Thread(
@@ -217,6 +225,10 @@ class WorkerProcess:
         if self.alive:
             self.process.kill()
         self.process.wait()
+        self._close_stdin()
+
+    def close_input(self) -> None:
+        """Ask an idle process to end: closing its stdin ends its loop."""
         self._close_stdin()
 
     def stop(self, grace: float = 2.0) -> None:

@@ -140,6 +140,7 @@ class LocalLambda:
         send_record: SendRecord | None = None,
         queue_client: Callable[[], Any] | None = None,
         say: Say = print,
+        output: Callable[[], int] | None = None,
     ) -> None:
         self.catalog = catalog
         self.settings = settings
@@ -147,6 +148,7 @@ class LocalLambda:
         self._send_record = send_record
         self._queue_client = queue_client
         self._say = say
+        self._output = output  # a pipe of its own for each worker process's output
         self._condition = threading.Condition()
         self._pool = Pool(settings.concurrency, self._condition)
         self._heap: list[tuple[float, int, QueuedEvent]] = []
@@ -186,10 +188,14 @@ class LocalLambda:
             self._stopping = True
             running = list(self._running)
             self._condition.notify_all()
-        for process in self._pool.close():
-            process.stop(grace=1.0)
+        idle = self._pool.close()
         for process in running:
             process.kill()
+        for process in idle:  # all told at once, then each given what is left of a second
+            process.close_input()
+        deadline = time.monotonic() + 1.0
+        for process in idle:
+            process.stop(grace=max(0.0, deadline - time.monotonic()))
 
     # Invoking --------------------------------------------------------------------------
 
@@ -273,7 +279,8 @@ class LocalLambda:
         process: WorkerProcess | None = slot.process
         try:
             if process is None:
-                process = WorkerProcess(spec, self._environment(spec))
+                output = None if self._output is None else self._output()
+                process = WorkerProcess(spec, self._environment(spec), output)
         except OSError as exc:
             execution = Execution(
                 "error", {"errorType": "Runtime.StartError", "errorMessage": str(exc)}
@@ -293,18 +300,20 @@ class LocalLambda:
 
     def _request(self, event: QueuedEvent) -> dict[str, Any]:
         spec = event.spec
-        fault = None
-        for kind in ("raise", "hang"):
-            if self.settings.fault_for(
+        fault, after = None, 0.0
+        for kind in ("raise", "hang", "kill"):
+            rule = self.settings.fault_for(
                 kind, spec.name, spec.short_name, event.payload, event.attempts
-            ):
-                fault = kind
+            )
+            if rule is not None:
+                fault, after = kind, rule.after
                 break
         return {
             "requestId": event.request_id,
             "payload": event.payload,
             "invokedFunctionArn": spec.arn,
             "fault": fault,
+            "faultAfter": after,
         }
 
     def _finish(

@@ -9,11 +9,13 @@
   clear about 1 900 queued reports in time (4 would fail the last of 1 000).
 - ``LOCAL_LAMBDA_FAULTS``: faults to inject for testing, rules separated by ``;``, each
   ``KIND[@ATTEMPTS] [key=value ...]``. ``raise`` makes the handler raise instead of
-  running, ``hang`` makes it run past its timeout (so that it is killed), ``duplicate``
-  delivers the event once more at the same time (at-least-once delivery). ``@1`` or
-  ``@1,2`` limits a rule to those attempts; ``key=value`` pairs match top-level fields of
-  the event (``function=`` matches the function's name). Example:
-  ``raise idrssd=9900011; hang@1 idrssd=9900012; duplicate idrssd=9900013``.
+  running, ``hang`` makes it run past its timeout (so that it is killed), ``kill`` runs
+  it and kills its process outright (SIGKILL) ``after=`` seconds (default 1) into the
+  run, as a crashed machine would, ``duplicate`` delivers the event once more at the same
+  time (at-least-once delivery). ``@1`` or ``@1,2`` limits a rule to those attempts;
+  other ``key=value`` pairs match top-level fields of the event (``function=`` matches the
+  function's name). Example: ``raise idrssd=9900011; hang@1 idrssd=9900012;
+  kill@1 idrssd=9900014 after=3; duplicate idrssd=9900013``.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from typing import Any
 
 from chalicelib.numbers import whole_number
 
-FAULT_KINDS = ("raise", "hang", "duplicate")
+FAULT_KINDS = ("raise", "hang", "kill", "duplicate")
+DEFAULT_KILL_AFTER_SECONDS = 1.0
 DEFAULT_CONCURRENCY = 8
 
 
@@ -38,6 +41,7 @@ class Fault:
     kind: str
     attempts: frozenset[int] = frozenset()  # empty: every attempt
     match: Mapping[str, str] = field(default_factory=dict)
+    after: float = DEFAULT_KILL_AFTER_SECONDS  # ``kill``: seconds into the run
 
     def applies(self, function: str, short_name: str, payload: Any, attempt: int) -> bool:
         if self.attempts and attempt not in self.attempts:
@@ -142,4 +146,20 @@ def _parse_rule(rule: str) -> Fault:
                 "idrssd=9900011 or function=report_worker."
             )
         match[key] = value
-    return Fault(kind, frozenset(attempts), match)
+    after = _after(rule, match.pop("after", None)) if kind == "kill" else DEFAULT_KILL_AFTER_SECONDS
+    return Fault(kind, frozenset(attempts), match, after)
+
+
+def _after(rule: str, raw: str | None) -> float:
+    if raw is None:
+        return DEFAULT_KILL_AFTER_SECONDS
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise SettingError(
+            f"LOCAL_LAMBDA_FAULTS: in '{rule}', after={raw} must be a number of seconds "
+            "from 0 to 3600, like after=2.5."
+        )
+    return seconds

@@ -88,6 +88,13 @@ def run_one(handler: Any, request: dict[str, Any]) -> dict[str, Any]:
             threading.Event().wait()
         if fault == "raise":
             raise InjectedFault("Injected by LOCAL_LAMBDA_FAULTS: this handler always raises.")
+        if fault == "kill":
+            # The fault being injected is a machine that dies mid-run: no cleanup, no
+            # error report; the local Lambda sees the process gone, as Lambda would.
+            after = float(request.get("faultAfter") or 0)
+            killer = threading.Timer(after, os.kill, (os.getpid(), signal.SIGKILL))
+            killer.daemon = True
+            killer.start()
         result = handler(request["payload"], context)
     except Exception as exc:
         traceback.print_exc()

@@ -7,6 +7,7 @@ import json
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from bank_research_cli.cli import main
@@ -22,6 +23,10 @@ def answer(status: int, body: Any = None, **headers: str) -> Response:
     if body is not None and not isinstance(body, bytes):
         names.setdefault("content-type", "application/json")
     return Response(status, names, raw)
+
+
+# Where the scripted jobs' clocks stand: 65 s after the job below was started.
+NOW = datetime(2026, 12, 1, 7, 1, 5, tzinfo=UTC).timestamp()
 
 
 def job(status: str = "running", progress: int = 30, **fields: Any) -> dict[str, Any]:
@@ -138,8 +143,9 @@ def run(
     env: dict[str, str] | None = None,
     stdout: io.StringIO | None = None,
     sleep: Callable[[float], None] | None = None,
+    now: float = NOW,
 ) -> Run:
-    """``bank-research ARGV`` in process, against the scripted transport."""
+    """``bank-research ARGV`` in process, against the scripted transport, at ``now``."""
     out, err = stdout or io.StringIO(), io.StringIO()
     sleeps: list[float] = []
 
@@ -149,5 +155,8 @@ def run(
             sleep(seconds)
 
     environment = {"BANK_RESEARCH_URL": BASE} if env is None else env
-    code = main(argv, env=environment, transport=transport, stdout=out, stderr=err, sleep=record)
+    code = main(
+        argv, env=environment, transport=transport, stdout=out, stderr=err, sleep=record,
+        now=lambda: now,
+    )  # fmt: skip
     return Run(code, out.getvalue(), err.getvalue(), sleeps)

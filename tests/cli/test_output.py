@@ -123,7 +123,8 @@ def test_status_shows_both_types_in_sentences() -> None:
     result = run(["status", "9900001"], transport)
     assert result.code == 0
     assert result.stdout.splitlines() == [
-        "The report job for bank 9900001 is running: 30%, Writing the capital section.",
+        "The report job for bank 9900001 is running: 30% (1 min 05 s elapsed). "
+        "Writing the capital section.",
         "The podcast job for bank 9900001 failed at 2026-12-01 07:01:02 UTC: "
         "The worker stopped responding.",
     ]

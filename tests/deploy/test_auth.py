@@ -16,7 +16,7 @@ from tests.fresh_app import printed_by_app
 
 POOL = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_AbCdEf123"
 PROJECT = Path(__file__).resolve().parents[2]
-OPEN_ROUTES = {"/", "/api/openapi.json", "/api/podcast/experts", "/api/auth/config"}
+OPEN_ROUTES = {"/", "/api/openapi.json", "/api/podcast/experts", "/api/auth/config", "/api/health"}
 
 
 @pytest.mark.parametrize("env", [{}, {"API_AUTH": ""}, {"API_AUTH": " "}, {"API_AUTH": "cognito"}])

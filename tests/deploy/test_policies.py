@@ -224,11 +224,12 @@ def _cancel_before_publishing(built: Runtime, outside: JobStore, job_type: JobTy
     """Once: someone cancels the job just as its run sends the completion transaction."""
 
     def cancel(**_: Any) -> None:
-        built.dynamodb.meta.client.meta.events.unregister(event, cancel)
+        built.worker.dynamodb.meta.client.meta.events.unregister(event, cancel)
         outside.cancel(BANK, job_type)
 
     event = "before-call.dynamodb.TransactWriteItems"
-    built.dynamodb.meta.client.meta.events.register(event, cancel)
+    # The run completes through the worker's side of the runtime.
+    built.worker.dynamodb.meta.client.meta.events.register(event, cancel)
 
 
 @pytest.fixture(scope="module")

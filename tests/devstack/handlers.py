@@ -56,3 +56,9 @@ def exit_hard(event: Any, context: Any) -> None:
 
 def unmarshallable(event: Any, context: Any) -> object:
     return object()
+
+
+def nap(event: dict[str, Any], context: Any) -> dict[str, int]:
+    """Sleeps ``seconds`` (default 2), then answers its pid."""
+    time.sleep(float(event.get("seconds", 2)))
+    return {"pid": os.getpid()}

@@ -409,10 +409,24 @@ def test_injected_faults_come_from_settings(start: Callable[..., Running], tmp_p
     assert [d["outcome"] for d in by_bank(4)] == ["ok"]
 
 
+def test_a_kill_fault_ends_the_process_mid_run_and_lambda_retries(
+    start: Callable[..., Running],
+) -> None:
+    running = start(spec("nap", "nap"), faults="kill@1 bank=7 after=0.2")
+    invoke(running, "test-nap", {"bank": 7, "seconds": 0.5}, kind="Event")
+    runs = wait_for(
+        lambda: [d for d in running.deliveries() if d["outcome"] == "ok"] and running.deliveries()
+    )
+    attempts = sorted(runs, key=lambda d: d["attempt"])
+    assert [d["outcome"] for d in attempts] == ["crashed", "ok"]
+    assert attempts[0]["pid"] != attempts[1]["pid"]  # a new process for the retry
+
+
 @pytest.mark.parametrize(
     ("raw", "needle"),
     [
-        ("explode", "not one of raise, hang, duplicate"),
+        ("explode", "not one of raise, hang, kill, duplicate"),
+        ("kill after=soon", "after=soon must be a number"),
         ("raise@4", "attempts from 1 to 3"),
         ("hang idrssd", "key=value"),
     ],

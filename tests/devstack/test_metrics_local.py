@@ -135,6 +135,64 @@ def test_the_relay_takes_documents_out_of_every_process_output() -> None:
     assert lines[-1] == "5 series"
 
 
+WRITES_IN_PIECES = textwrap.dedent(
+    """
+    import json, os, sys, time
+    doc = {"_aws": {"Timestamp": 1, "CloudWatchMetrics": [{"Namespace": "BankResearch",
+           "Dimensions": [["service"]], "Metrics": [{"Name": "Big", "Unit": "Count"}]}]},
+           "service": "s", "Big": 1, "pad": "x" * 10000}
+    line = json.dumps(doc) + "\\n"
+    for n in range(30):
+        os.write(1, line[:5000].encode())
+        time.sleep(0.001)
+        os.write(1, line[5000:].encode())
+        sys.stderr.write("a line ")
+        sys.stderr.flush()
+        sys.stderr.write("in two writes\\n")
+        sys.stderr.flush()
+    """
+)
+INTERLEAVED = textwrap.dedent(
+    """
+    import os, subprocess, sys
+    from devstack.metrics_local import LocalTelemetry
+    telemetry = LocalTelemetry("127.0.0.1").start()
+    children = []
+    for _ in range(3):
+        output = telemetry.child_output()
+        children.append(subprocess.Popen([sys.executable, "-c", sys.argv[1]], stdout=output,
+                                         stderr=subprocess.STDOUT))
+        os.close(output)
+    for n in range(30):
+        print("the stack's own line", n, flush=True)
+    for process in children:
+        process.wait()
+    telemetry.stop()
+    print(telemetry.metrics.snapshot()["documents"], "documents")
+    """
+)
+
+
+def test_lines_of_many_processes_arrive_whole_and_no_document_is_lost() -> None:
+    """The fault once seen: metric documents glued to other output and lost. Each child
+    writes 30 documents of 10 kB (beyond the pipe's atomic write) in two pieces each, and
+    a line in two writes on stderr, all at once: every document is counted, every line
+    arrives whole."""
+    done = subprocess.run(
+        [sys.executable, "-c", INTERLEAVED, WRITES_IN_PIECES], cwd=ROOT, capture_output=True,
+        text=True,
+        timeout=120, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    lines = done.stdout.splitlines()
+    assert lines[-1] == "90 documents"
+    assert not [line for line in lines if '"_aws"' in line]
+    rest = lines[:-1]
+    assert rest.count("a line in two writes") == 90
+    assert sorted(rest) == sorted(
+        ["a line in two writes"] * 90 + [f"the stack's own line {n}" for n in range(30)]
+    )
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -7,6 +7,7 @@ serves the synthetic sample (``BANK_DATA=sample``) unless ``env`` says otherwise
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -23,6 +24,23 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
+PR_SET_PDEATHSIG = 1  # prctl: the signal this process gets when its parent ends
+
+
+def ends_with(parent: int) -> Any:
+    """For ``preexec_fn``: the child gets SIGTERM (which stops a stack as Ctrl-C does) as
+    soon as ``parent``, the test process, ends, however it ends (a SIGKILL included), so
+    that no stack outlives the run that started it and keeps serving on its ports."""
+
+    def arrange() -> None:
+        try:
+            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+        except (OSError, AttributeError):
+            return  # not Linux
+        if os.getppid() != parent:  # it ended before the request was made
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    return arrange
 
 
 def free_port() -> int:
@@ -81,7 +99,7 @@ def local_stack(
             [sys.executable, "-m", "devstack.run", "--port", str(port),
              "--emulator-port", str(emulator_port), "--lambda-port", str(lambda_port)],
             cwd=ROOT, env=environment, stdout=sink, stderr=subprocess.STDOUT, text=True,
-            start_new_session=True,
+            start_new_session=True, preexec_fn=ends_with(os.getpid()),
         )  # fmt: skip
     stack = Stack(
         f"http://127.0.0.1:{port}",
@@ -96,6 +114,11 @@ def local_stack(
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the local stack did not start:\n{stack.log()}")
             time.sleep(0.1)
+        # /api opens just after the line is printed: wait as a script would, on health.
+        while stack.request("GET", "/api/health")[0] != 200:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"the local stack never became ready:\n{stack.log()}")
+            time.sleep(0.05)
         yield stack
     finally:
         stop(process)

@@ -580,45 +580,153 @@ def test_the_overview_lists_a_running_job_first_and_links_to_its_bank(
     assert wait_for_job(stack, failed_bank)["errorCode"] == "no_data"
     status, _, started = stack.request("POST", f"/api/research/{bank}/generate-background")
     assert status == 202
-    # The page asks for 20 a page; three make "Show more" needed without 20 jobs. Every
-    # answer is the stack's own, cursor included.
+    # The page reads a window of 200 a refresh; two make "Show more" needed without 200
+    # jobs (three at least exist). Every answer is the stack's own, cursor included.
     asked: list[str] = []
     answers: list[dict[str, Any]] = []
 
     def smaller_pages(route: Any) -> None:
         asked.append(route.request.url)
-        response = route.fetch(url=route.request.url.replace("limit=20", "limit=3"))
+        response = route.fetch(url=route.request.url.replace("limit=200", "limit=2"))
         answers.append(response.json())
         route.fulfill(response=response)
 
     page.route(re.compile(r"/api/research/recent\?"), smaller_pages)
     page.goto(f"{stack.url}/?view=research")
-    page.wait_for_selector("#recent li")
-    items = page.locator("#recent li")
-    assert items.count() == 3 and answers[0]["nextCursor"]
-    first = items.nth(0)
+    page.wait_for_selector("#recent tr")
+    rows = page.locator("#recent tr")
+    assert rows.count() == 2 and answers[0]["nextCursor"]
+    first = rows.nth(0)
     assert first.get_attribute("data-job") == started["job"]["jobId"]
     assert answers[0]["jobs"][0]["bankName"] in first.inner_text() and "%" in first.inner_text()
-    assert "active" in (first.get_attribute("class") or "")
+    assert "you" in first.inner_text()  # who started it (locally, everyone is "you")
     assert page.get_attribute("#nav-research", "aria-current") == "page"
     watched.check("overview")
-    with page.expect_response(re.compile(r"/api/research/recent\?")):
+    with page.expect_response(re.compile(r"/api/research/recent\?.*cursor=")):
         page.click("#recent-more")
-    listed = [job for answer in answers for job in answer["jobs"]]
-    page.wait_for_function(f"document.querySelectorAll('#recent li').length === {len(listed)}")
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(asked[1]).query)
-    assert query == {"limit": ["20"], "cursor": [answers[0]["nextCursor"]]}
-    assert [item.get_attribute("data-job") for item in items.all()] == [
-        job["jobId"] for job in listed
-    ]
+    listed = {job["jobId"]: job for answer in answers for job in answer["jobs"]}
+    page.wait_for_function(f"document.querySelectorAll('#recent tr').length === {len(listed)}")
+    more = urllib.parse.parse_qs(urllib.parse.urlsplit(asked[-1]).query)
+    assert more["cursor"] == [answers[0]["nextCursor"]] and more["limit"] == ["200"]
     # The newest outcomes follow the work in progress, each in words.
-    shown = {job["idrssd"]: items.nth(index).inner_text() for index, job in enumerate(listed)}
+    shown = {
+        job["idrssd"]: rows.nth(index).inner_text() for index, job in enumerate(listed.values())
+    }
     assert "No financial data is loaded" in shown[failed_bank]
-    assert "cancelled" in shown[cancelled_bank]
+    assert "Cancelled" in shown[cancelled_bank]
     first.get_by_role("link").click()
     page.wait_for_selector(f"#bank-name:has-text('{answers[0]['jobs'][0]['bankName']}')")
     assert page.evaluate("location.search") == f"?bank={bank}"
     page.wait_for_selector("#report-progress:not([hidden]), #report:not([hidden])")
+
+
+def counts_of(page: Any) -> dict[str, int]:
+    text = page.inner_text("#overview-counts").split("\n")
+    return {label: int(value) for label, value in zip(text[::2], text[1::2], strict=True)}
+
+
+def test_the_overview_counts_filters_and_moves_a_running_bar_without_a_reload(
+    stack: Stack, watched: Watched, browser: Any
+) -> None:
+    page, running, done = watched.page, "9900023", "9900024"
+    finished_report(stack, done)
+    page.goto(f"{stack.url}/?view=research")
+    page.wait_for_selector(f"#recent tr:has(a[data-bank='{done}'])")
+    before = counts_of(page)
+    polls: list[str] = []
+    page.on(
+        "request", lambda request: polls.append(request.url) if "recent?" in request.url else None
+    )
+    status, _, started = stack.request("POST", f"/api/research/{running}/generate-background")
+    assert status == 202
+    row = f"#recent tr[data-job='{started['job']['jobId']}']"
+    page.wait_for_selector(row, timeout=10_000)  # it appears by itself: no reload
+    page.wait_for_function(f'document.querySelector("{row} progress").value > 0')
+    seen = [progress_in(page, row)]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(set(seen)) < 3:
+        time.sleep(0.5)
+        seen.append(progress_in(page, row))
+    assert len(set(seen)) >= 3 and seen == sorted(seen), seen  # the same bar, moving
+    assert page.evaluate("performance.getEntriesByType('navigation').length") == 1
+    after = counts_of(page)
+    assert after["In progress"] >= 1 and after["Reports"] == before["Reports"] + 1
+    # One request per refresh (one Query on the server), every 3 s, not one per row.
+    assert 3 <= len(polls) <= 10, polls
+    watched.check("overview-live")
+    phone = new_context(browser, viewport={"width": 390, "height": 844})
+    try:  # the same dashboard on a phone: each row a card, nothing wider than the screen
+        small = phone.new_page()
+        small.goto(f"{stack.url}/?view=research")
+        small.wait_for_selector(row)
+        assert small.evaluate("document.documentElement.scrollWidth") <= 390
+        screenshot(small, "overview-live-phone")
+        assert axe_violations(small) == [] and operator_text(small) == []
+    finally:
+        phone.close()
+    page.select_option("#filter-status", "completed")
+    # Only completed rows (the running one too, should it have finished meanwhile).
+    page.wait_for_function(
+        "[...document.querySelectorAll('#recent tr')].every(tr => tr.matches('.completed'))"
+    )
+    assert page.locator(f"#recent tr:has(a[data-bank='{done}'])").count() == 1
+    assert all("Completed" in text for text in page.locator("#recent tr").all_inner_texts())
+    assert counts_of(page)["Reports"] == after["Reports"]  # counts stay those of everything
+    page.select_option("#filter-status", "")
+    page.fill("#filter-bank", running)
+    page.wait_for_function("document.querySelectorAll('#recent tr').length === 1")
+    assert page.locator(row).count() == 1
+    page.fill("#filter-bank", "")
+    # Cancel and try again, from the row: a job just started (a report takes ~10 s).
+    other = "9900001"
+    status, _, fresh = stack.request("POST", f"/api/research/{other}/generate-background")
+    assert status == 202
+    page.check("#filter-mine")
+    mine = f"#recent tr[data-job='{fresh['job']['jobId']}']"
+    page.locator(f"{mine} button", has_text="Cancel").click(timeout=10_000)
+    page.wait_for_selector(f"{mine}.cancelled", timeout=10_000)
+    assert job_of(stack, other)["errorCode"] == "cancelled"
+    page.locator(f"{mine} button", has_text="Try again").click()
+    page.wait_for_function(
+        f"[...document.querySelectorAll('#recent tr')].some(tr => tr.querySelector("
+        f"\"a[data-bank='{other}']\") && tr.dataset.job !== '{fresh['job']['jobId']}')",
+        timeout=10_000,
+    )
+    assert job_of(stack, other)["jobId"] != fresh["job"]["jobId"]
+
+
+def progress_in(page: Any, row: str) -> int:
+    return int(page.eval_on_selector(f"{row} progress", "bar => bar.value"))
+
+
+def test_a_job_of_yours_that_finishes_while_you_look_elsewhere_says_so_in_every_tab(
+    stack: Stack, context: Any
+) -> None:
+    bank, elsewhere = "9900025", "9900002"
+    first, second = context.new_page(), context.new_page()
+    watches = [ConsoleWatch(first), ConsoleWatch(second)]
+    open_bank(first, stack, bank)
+    first.wait_for_selector("#podcast-reason:not([hidden])")
+    first.click("#generate-report")
+    first.wait_for_selector("#report-progress:not([hidden])")
+    name = first.inner_text("#bank-name")
+    open_bank(first, stack, elsewhere)  # the tab that started it moves on
+    second.goto(f"{stack.url}/?view=research")  # another tab is on the overview
+    second.wait_for_selector("#recent tr")
+    for tab in (first, second):
+        tab.wait_for_selector(f"#notices .finished[data-bank='{bank}']", timeout=REPORT_TIMEOUT_MS)
+        notice = tab.inner_text(f"#notices .finished[data-bank='{bank}']")
+        assert notice.startswith(f"Your report for {name} is ready.")
+        assert tab.title().startswith(f"Report ready: {name} · ")
+    screenshot(first, "finished-notice")
+    assert axe_violations(first) == [] and operator_text(first) == []
+    first.click(f"#notices .finished[data-bank='{bank}'] a")  # to the report
+    first.wait_for_selector("#report:not([hidden])")
+    assert first.evaluate("location.search") == f"?bank={bank}"
+    assert not first.title().startswith("Report ready")
+    second.click(f"#notices .finished[data-bank='{bank}'] button")  # dismissed
+    assert second.title() == "Research · Bank Research"
+    assert [watch.unexpected() for watch in watches] == [[], []]
 
 
 def test_the_page_polls_through_a_busy_service(stack: Stack, watched: Watched) -> None:
@@ -642,6 +750,33 @@ def test_the_page_polls_through_a_busy_service(stack: Stack, watched: Watched) -
     wait_for_report(page)
     assert len(refused) == 3 and page.is_hidden("#report-outcome")
     assert page.inner_text("#report-status").startswith("Report ready")
+
+
+def test_while_the_service_starts_the_page_says_so_and_carries_on(
+    stack: Stack, watched: Watched
+) -> None:
+    """What the local stack answers every /api route until it is ready (and a deployment's
+    gateway might): 503 starting. The page says "Starting…", asks again, and goes on."""
+    page = watched.page
+    refused: list[str] = []
+
+    def starting_then_through(route: Any) -> None:
+        if len(refused) < 3:
+            refused.append(route.request.url)
+            body = {"ready": False, "code": "starting", "error": "The service is starting."}
+            fulfil(route, 503, body, {"Retry-After": "1"})
+        else:
+            route.continue_()
+
+    watched.console.expect("status of 503")
+    page.route(re.compile(r"/api/banks\?"), starting_then_through)
+    page.goto(f"{stack.url}/?q=granite")
+    page.wait_for_selector("#starting:not([hidden])")
+    assert page.inner_text("#starting").startswith("Starting…")
+    watched.check("starting")
+    page.wait_for_selector("#results li", timeout=15_000)
+    assert page.is_hidden("#starting") and len(refused) == 3
+    assert page.is_hidden("#search-error")
 
 
 def test_the_page_works_under_its_content_security_policy(stack: Stack, browser: Any) -> None:
@@ -675,7 +810,7 @@ def test_the_page_works_under_its_content_security_policy(stack: Stack, browser:
         page.click("#generate-report")
         page.wait_for_selector("#report-progress:not([hidden])")
         page.click("#nav-research")
-        page.wait_for_selector("#recent li")
+        page.wait_for_selector("#recent tr")
         page.goto(f"{stack.url}/?bank=852218")
         page.wait_for_selector("#no-data:not([hidden])")
         screenshot(page, "under-csp")

@@ -280,7 +280,7 @@ def test_a_handler_past_its_timeout_is_killed_and_retried(tmp_path: Path) -> Non
     [
         ({}, "is already in use, so the local Lambda cannot start there"),
         ({"LOCAL_LAMBDA_TIME_SCALE": "fast"}, "LOCAL_LAMBDA_TIME_SCALE must be a number"),
-        ({"LOCAL_LAMBDA_FAULTS": "explode"}, "is not one of raise, hang, duplicate"),
+        ({"LOCAL_LAMBDA_FAULTS": "explode"}, "is not one of raise, hang, kill, duplicate"),
     ],
 )
 def test_a_busy_lambda_port_or_a_bad_setting_is_reported_in_a_sentence(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +50,10 @@ def test_a_job_started_over_http_runs_in_a_local_worker_to_an_end(stack: Stack) 
         assert job["error"] and job["error"].endswith(".")
     else:
         assert job["status"] == "completed" and job["progress"] == 100
+    # The output tells the work, not the polls: the start is a line, its polls are not.
+    log = stack.log()
+    assert f'"POST /api/research/{BANK}/generate-background HTTP/1.1" 202' in log
+    assert "job-status" not in log
 
 
 def test_concurrent_users_of_one_bank_share_one_job(stack: Stack) -> None:
@@ -118,7 +124,11 @@ def test_one_ctrl_c_stops_everything(tmp_path: Path) -> None:
             int(url.rsplit(":", 1)[1])
             for url in (running.url, running.emulator, running.lambda_url)
         ]
+        began = time.monotonic()
         assert stop(running.process) is not None
+        # Within 5 s of Ctrl-C: the parts stop at once, and the process ends without
+        # freeing what the emulator holds object by object (which grows with its size).
+        assert time.monotonic() - began < 5
     for freed in ports:
         with socket.socket() as probe:
             assert probe.connect_ex(("127.0.0.1", freed)) != 0, f"port {freed} still served"
@@ -130,11 +140,93 @@ def test_stopping_the_stack_process_stops_its_server_too(tmp_path: Path, signum:
         port = int(running.url.rsplit(":", 1)[1])
         running.process.send_signal(signum)  # the stack alone, not its process group
         running.process.wait(timeout=15)
+        assert port_closes(port, within=10), f"the server on port {port} outlived the stack"
+
+
+def port_closes(port: int, within: float) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return True
+        time.sleep(0.1)
+    return False
+
+
+ROUTES = [
+    "/api/health", "/api/openapi.json", "/api/banks?q=granite", "/api/banks/9900001",
+    "/api/research/recent", f"/api/research/{BANK}/job-status?type=report",
+    "/api/podcast/experts",
+]  # fmt: skip
+
+
+def test_no_api_route_answers_200_before_the_stack_says_it_is_running(tmp_path: Path) -> None:
+    """The fault once seen: the app answered (an empty bank list, starts that 404) seconds
+    before the data and the workers were up. Every /api route says 503 starting until
+    the line "running at" is printed; the page itself is served meanwhile."""
+    port, log = free_port(), tmp_path / "stack.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "devstack.run", "--port", str(port),
+             "--emulator-port", str(free_port()), "--lambda-port", str(free_port())],
+            cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True, text=True,
+        )  # fmt: skip
+    probe = Stack(f"http://127.0.0.1:{port}", "", process, log)
+    answers: list[tuple[str, int, Any]] = []
+    page_while_starting: list[int] = []
+    try:
+        deadline = time.monotonic() + 90
+        while "is running at" not in log.read_text():
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            for route in ROUTES:
+                try:
+                    status, headers, body = probe.request("GET", route)
+                except OSError:
+                    continue  # nothing listens yet
+                printed = "is running at" in log.read_text()
+                answers.append((route, status, body))
+                assert status != 200 or printed, f"{route} answered 200 before the line"
+                if not printed:
+                    assert status == 503 and body["code"] == "starting", (route, body)
+                    assert headers["Retry-After"] == "1"
+                    if not page_while_starting:  # the page is there to say "Starting…"
+                        with urllib.request.urlopen(probe.url + "/", timeout=5) as page:
+                            page_while_starting.append(page.status)
+            time.sleep(0.05)
+        assert [route for route, status, _ in answers if status == 503], "never saw starting"
+        assert page_while_starting == [200]
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) != 0:
-                    break
-            time.sleep(0.1)
-        else:
-            raise AssertionError(f"the server on port {port} outlived the stack")
+        while (health := probe.request("GET", "/api/health"))[0] != 200:
+            assert time.monotonic() < deadline, health
+            time.sleep(0.05)
+        assert health[2]["ready"] is True
+        status, _, banks = probe.request("GET", "/api/banks?q=granite")
+        assert status == 200 and banks["count"] >= 1
+    finally:
+        stop(process)
+
+
+KILLED_RUN = """
+import sys, time
+from pathlib import Path
+from tests.e2e.local_stack import local_stack
+with local_stack(Path(sys.argv[1])) as stack:
+    print(stack.url, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_stack_started_by_a_test_run_ends_when_that_run_is_killed(tmp_path: Path) -> None:
+    """The fault once seen: a test run stopped by a time limit left its stack serving on
+    its ports. Here a test run is killed outright (SIGKILL: no cleanup of its own runs)."""
+    run = subprocess.Popen(
+        [sys.executable, "-c", KILLED_RUN, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE,
+        text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    assert run.stdout is not None
+    url = run.stdout.readline().strip()
+    assert url.startswith("http://127.0.0.1:"), url
+    port = int(url.rsplit(":", 1)[1])
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    assert port_closes(port, within=15), f"the stack on port {port} outlived its test run"

@@ -79,8 +79,8 @@ def podcast_pipelines(
         registry = dict(shipped_pipelines(runtime))
         extra = {} if encode is None else {"encode": encode}
         registry[JobType.PODCAST] = PodcastPipeline(
-            runtime.reports,
-            runtime.podcasts,
+            runtime.worker.reports,
+            runtime.worker.podcasts,
             writer or TemplateScriptWriter(),
             engine,
             runtime.clock,

@@ -217,7 +217,7 @@ def test_progress_is_reported_per_line_and_never_goes_down(sample: Aws) -> None:
         holder.append(api)
         run_job(api, STRONG, "report")
         written: list[tuple[int, str, str]] = []
-        store = api.runtime.store
+        store = api.runtime.worker.store  # the one the worker writes through
         original = store.report_progress
 
         def spy(job: Any, progress: int, stage: str, message: str) -> None:
@@ -252,7 +252,8 @@ def test_the_mp3_and_the_script_are_stored_before_the_completion_publishes_them(
             if model.name in {"PutObject", "TransactWriteItems"}:
                 order.append(f"{model.name} {str(params.get('Key', '')).rsplit('.', 1)[-1]}")
 
-        for client in (api.runtime.client("s3"), api.runtime.jobs_table.meta.client):
+        worker = api.runtime.worker  # the side the worker writes through
+        for client in (worker.client("s3"), worker.jobs_table.meta.client):
             client.meta.events.register("before-parameter-build", note)
         job = run_job(api, STRONG, "podcast", {"experts": ["credit"]})
         assert job["status"] == "completed"

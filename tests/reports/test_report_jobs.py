@@ -48,7 +48,7 @@ def run_report(api: Api, idrssd: str) -> tuple[dict[str, Any], list[tuple[int, s
     started = api.post(f"/api/research/{idrssd}/generate-background")
     assert started.status_code == 202, started.body
     written: list[tuple[int, str]] = []
-    store = api.runtime.store
+    store = api.runtime.worker.store  # the one the worker writes through
     original = store.report_progress
 
     def spy(job: Job, progress: int, stage: str, message: str) -> None:
@@ -148,10 +148,10 @@ def test_an_s3_failure_fails_the_job_and_keeps_the_previous_report(
             def put_object(self, **_: Any) -> None:
                 raise RuntimeError("S3 is unreachable")
 
-        working = api.runtime.artifacts._s3
-        api.runtime.artifacts._s3 = BrokenS3()  # the worker's view of S3 breaks
+        working = api.runtime.worker.artifacts._s3
+        api.runtime.worker.artifacts._s3 = BrokenS3()  # the worker's view of S3 breaks
         job, _ = run_report(api, STRONG)
-        api.runtime.artifacts._s3 = working
+        api.runtime.worker.artifacts._s3 = working
         assert job["status"] == "failed" and job["errorCode"] == "internal_error"
         assert "try again" in job["error"] and "S3" not in job["error"]
         assert api.runtime.reports.latest(STRONG)["jobId"] == first["jobId"]
@@ -223,11 +223,14 @@ def test_an_unusable_model_answer_fails_the_job_with_a_sentence(
 
 
 def test_a_template_report_job_writes_at_most_15_times(api: Api) -> None:
-    jobs_client = api.runtime.jobs_table.meta.client
-    with counting_client_calls(jobs_client) as calls:
+    runtime = api.runtime
+    with (
+        counting_client_calls(runtime.jobs_table.meta.client) as started,  # the API's
+        counting_client_calls(runtime.worker.jobs_table.meta.client) as ran,  # the worker's
+    ):
         job, _ = run_report(api, STRONG)
     assert job["status"] == "completed"
-    writes = [op for op in calls.operations() if op in WRITES]
+    writes = [op for op in started.operations() + ran.operations() if op in WRITES]
     # the start, the claim, one per stage change (3 + 7 sections + save), the completion
     assert len(writes) <= 15, writes
     assert writes.count("TransactWriteItems") == 1 and writes[0] == "PutItem"

@@ -42,6 +42,31 @@ export function whenCredentialsNeeded(callback) {
   onCredentialsNeeded = callback;
 }
 
+// While the service starts (503 with code "starting": nothing was done), the page says so
+// and asks again; `starting(true)` when it begins, `starting(false)` once it answers.
+let onStarting = () => {};
+export function whenStarting(callback) {
+  onStarting = callback;
+}
+
+// The server's clock, from its answers' Date headers: a browser's clock may be off by
+// minutes, and "no word for 50 s" must be measured on the clock the job's times are from.
+let offsetMs = 0;
+export function serverNow() {
+  return Date.now() + offsetMs;
+}
+
+function noteServerTime(response) {
+  const date = Date.parse(response.headers.get("Date") || "");
+  if (Number.isNaN(date)) return;
+  const estimate = date + 500 - Date.now(); // a Date header is to the second
+  offsetMs = Math.abs(estimate) > 2000 ? estimate : 0;
+}
+
+export function isStarting(response, data) {
+  return response.status === 503 && Boolean(data) && data.code === "starting";
+}
+
 const BUSY_TRIES = 3;
 const MAX_WAIT_MS = 10_000;
 
@@ -76,16 +101,25 @@ export async function request(method, path, { body, etag } = {}, refreshed = fal
   if (response.status === 401 && !refreshed && signInNeeded() && (await refresh())) {
     return request(method, path, { body, etag }, true);
   }
+  noteServerTime(response);
   return response;
 }
 
 // JSON of a request; a GET that finds the service busy (503 with Retry-After) is tried again
-// a few times before it gives up. `optional` answers null for a missing or refused route
+// a few times before it gives up, and any request is asked again until the service has
+// started. `optional` answers null for a missing or refused route
 // instead of asking for credentials: the page then leaves that part out.
 export async function api(method, path, body, { optional = false } = {}) {
   for (let attempt = 1; ; attempt++) {
     const response = await request(method, path, { body });
     const data = await response.json().catch(() => null);
+    if (isStarting(response, data)) {
+      onStarting(true);
+      await pause(retryAfterMs(response, 1000));
+      attempt = 0;
+      continue;
+    }
+    onStarting(false);
     if (response.ok) return data;
     if (method === "GET" && response.status === 503 && attempt < BUSY_TRIES) {
       await pause(retryAfterMs(response, 2000));

@@ -9,17 +9,21 @@
 // While nothing runs, a light conditional check every 15 s (only while the tab is visible)
 // and a BroadcastChannel between tabs tell the page of a job started elsewhere.
 
-import { api, ApiError, credentials, relative, request, retryAfterMs, whenCredentialsNeeded } from "./api.js";
+import {
+  api, ApiError, credentials, isStarting, relative, request, retryAfterMs, serverNow,
+  whenCredentialsNeeded, whenStarting,
+} from "./api.js";
 import { reportCharts } from "./charts.js";
 import { $, element, setMessage, setText, show } from "./dom.js";
 import { closeCompare, loadHistory, markShowing, setupLibrary } from "./library.js";
+import { clearNoticesFor, endedHere, remember, setTitle, setupNotices } from "./notices.js";
 import { hideOverview, setupOverview, showOverview } from "./overview.js";
 import {
   loadSignIn, resume, SignInError, signIn, signInNeeded, signOut, whenSessionChanges,
 } from "./session.js";
 import {
-  blank, duration, forPeople, isActive, isCancelled, money, NOUN, outcomeWords, percent,
-  progressWords, quarterEnd, quarterLabel, refusalWords, when, writerName,
+  blank, duration, forPeople, isActive, isCancelled, jobLife, money, outcomeWords, percent,
+  quarterEnd, quarterLabel, refusalWords, tookWords, when, writerName,
 } from "./words.js";
 
 const POLL_MS = 2000;
@@ -42,13 +46,14 @@ const state = {
 };
 
 function tracker() {
-  return { timer: null, etag: null, job: null };
+  return { timer: null, etag: null, job: null, ticker: null };
 }
 
 whenCredentialsNeeded(() => {
   if (signInNeeded()) askToSignIn("Your sign-in has ended. Please sign in again.");
   else show($("credentials"), true);
 });
+whenStarting((starting) => show($("starting"), starting));
 
 // ---------------------------------------------------------------------------------------
 // Search
@@ -104,6 +109,7 @@ function resultItem(bank) {
 function stopJobs() {
   for (const type of TYPES) {
     clearTimeout(state.jobs[type].timer);
+    clearInterval(state.jobs[type].ticker);
     state.jobs[type] = tracker();
   }
   clearTimeout(state.idleTimer);
@@ -114,6 +120,7 @@ async function selectBank(idrssd, { push = false, focus = false } = {}) {
   stopJobs();
   state.bank = idrssd;
   state.profile = null;
+  clearNoticesFor(idrssd);
   const generation = ++state.generation;
   showView("bank");
   resetBankView();
@@ -165,7 +172,7 @@ function resetBankView() {
 }
 
 function renderProfile(profile) {
-  document.title = `${profile.name} · Bank Research`;
+  setTitle(`${profile.name} · Bank Research`);
   setText("bank-name", profile.name);
   const where = [profile.city, profile.state].filter(Boolean).join(", ");
   setText("bank-place", `${where} · RSSD ${profile.idrssd}` +
@@ -302,7 +309,13 @@ async function checkJob(type, generation) {
     return;
   }
   if (response.status === 503 || response.status === 429) {
-    if (following()) setStatus(type, "The service is busy. Still following the job…");
+    const refusal = await response.json().catch(() => null);
+    if (generation !== state.generation) return;
+    if (following()) {
+      setStatus(type, isStarting(response, refusal)
+        ? "The service is starting. Following the job again in a moment…"
+        : "The service is busy. Still following the job…");
+    }
     schedulePoll(type, generation, delay);
     return;
   }
@@ -338,6 +351,7 @@ function showJob(type, job, generation, delayMs = POLL_MS) {
       showReady(type, job);
       state.research[type] = true;
       if (previous && previous.jobId === job.jobId && isActive(previous)) announce(type, job);
+      endedHere(job);
       if (state.latest[type] !== job.jobId) {
         loadLatest(type, generation, job.jobId);
         refreshHistory(type, generation);
@@ -345,30 +359,58 @@ function showJob(type, job, generation, delayMs = POLL_MS) {
     } else {
       setStatus(type, "");
       showOutcome(type, job);
+      endedHere(job);
     }
   }
   updateActions();
 }
 
+// An active job as it is now: queued (for how long, with an indeterminate bar), working,
+// stalled (nothing heard from its run for a while) or waiting for a retry; redrawn every
+// second from the last answer, so that waits and silences count up between polls.
 function showProgress(type, job) {
+  const tracked = state.jobs[type];
+  const life = jobLife(job, serverNow());
   const bar = $(`${type}-bar`);
-  const words = progressWords(job);
-  bar.value = Number(job.progress) || 0;
-  bar.setAttribute("aria-valuenow", String(bar.value));
-  bar.setAttribute("aria-valuetext", words);
+  if (life.phase === "queued") {
+    bar.removeAttribute("value"); // indeterminate: nothing to measure yet
+    bar.removeAttribute("aria-valuenow");
+  } else {
+    bar.value = Number(job.progress) || 0;
+    bar.setAttribute("aria-valuenow", String(bar.value));
+  }
+  bar.setAttribute("aria-valuetext", life.words);
+  $(`${type}-progress`).dataset.phase = life.phase;
   show($(`${type}-progress`), true);
-  setStatus(type, words);
+  $(`${type}-status`).dataset.phase = life.phase;
+  if (tracked.words !== life.words) { // the live region hears changes of words only
+    setStatus(type, life.words);
+    tracked.words = life.words;
+  }
+  setText(`${type}-facts`, life.facts);
+  if (!tracked.ticker) {
+    tracked.ticker = setInterval(() => {
+      if (tracked.job && isActive(tracked.job)) showProgress(type, tracked.job);
+    }, 1000);
+  }
 }
 
 function hideProgress(type) {
-  clearTimeout(state.jobs[type].timer);
+  const tracked = state.jobs[type];
+  clearTimeout(tracked.timer);
+  clearInterval(tracked.ticker);
+  tracked.ticker = null;
+  tracked.words = null;
   show($(`${type}-progress`), false);
+  $(`${type}-status`).dataset.phase = "";
+  setText(`${type}-facts`, "");
 }
 
 function setStatus(type, text, link) {
   const status = $(`${type}-status`);
   status.replaceChildren(text);
   if (link) status.append(" ", link);
+  state.jobs[type].words = null;
 }
 
 // "Report ready (written …). Read the report": the message links to its result.
@@ -382,7 +424,9 @@ function showReady(type, job) {
     $(target).scrollIntoView({ block: "start" });
     $(target).focus();
   });
-  setStatus(type, `${type === "report" ? "Report" : "Podcast"} ready${at ? ` (finished ${at})` : ""}.`, link);
+  const took = tookWords(job);
+  const details = [at ? `finished ${at}` : "", took].filter(Boolean).join(", ");
+  setStatus(type, `${type === "report" ? "Report" : "Podcast"} ready${details ? ` (${details})` : ""}.`, link);
 }
 
 function showOutcome(type, job) {
@@ -452,6 +496,7 @@ async function startJob(type, body) {
   clearOutcome(type);
   showJob(type, data.job, generation);
   announce(type, data.job);
+  remember(data.job, state.profile && state.profile.name);
 }
 
 async function generateReport() {
@@ -669,12 +714,12 @@ function route({ focus = false } = {}) {
   }
   leaveBank();
   if (viewFromUrl() === "research") {
-    document.title = "Research · Bank Research";
+    setTitle("Research · Bank Research");
     showView("research");
     showOverview({ focus });
     return;
   }
-  document.title = "Bank Research";
+  setTitle("Bank Research");
   showView("search");
   const q = new URLSearchParams(location.search).get("q") || "";
   if ($("q").value !== q) $("q").value = q;
@@ -791,5 +836,6 @@ async function start() {
 
 setupLibrary({ open: openVersion, fetchReport: fetchVersion });
 setupOverview({ navigate: go });
+setupNotices({ channel, currentBank: () => state.bank, open: go });
 credentials.load();
 start();

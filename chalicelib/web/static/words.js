@@ -2,6 +2,8 @@
 // about their situation with what they can do. The API's codes decide the sentence; its own
 // text is used only where it is already written for people (see forPeople).
 
+import { FAILURES } from "./failures.js";
+
 export const NOUN = { report: "report", podcast: "podcast" };
 
 export function money(thousands) {
@@ -98,26 +100,87 @@ export function progressWords(job) {
   return `${words} (${Number(job.progress) || 0}%)`;
 }
 
-function failureSentence(type, job) {
-  const noun = NOUN[type];
-  switch (job.errorCode) {
-    case "worker_lost":
-    case "timeout":
-      return `The ${noun} stopped before it was finished. Try again; it starts from the beginning.`;
-    case "not_started":
-      return `The ${noun} never started because the service was too busy. Try again.`;
-    case "retries_exhausted":
-    case "busy":
-      return `The ${noun} could not be finished after several tries because the service is busy. Try again in a few minutes.`;
-    case "no_data":
-      return forPeople(job.error) ||
-        "No financial data is loaded for this bank, so no report can be written. Choose a bank with data.";
-    case "report_required":
-      return "The podcast is built from the bank's research report, and there is none yet. Generate the report first.";
-    default:
-      return forPeople(job.error) ||
-        `Something went wrong on our side while making the ${noun}. Try again in a few minutes.`;
+// "50 s", "2 min 05 s", "1 h 04 min": how long something has lasted.
+export function span(seconds) {
+  const total = Math.max(0, Math.round(Number(seconds) || 0));
+  if (total < 60) return `${total} s`;
+  if (total < 3600) return `${Math.floor(total / 60)} min ${String(total % 60).padStart(2, "0")} s`;
+  return `${Math.floor(total / 3600)} h ${String(Math.floor(total / 60) % 60).padStart(2, "0")} min`;
+}
+
+// "2:32 PM": a time of today, to the minute.
+export function clockTime(epochMs) {
+  return new Date(epochMs).toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit" });
+}
+
+const WORKER = { report: "the writer", podcast: "the podcast maker" };
+const STALLED_AFTER_BEATS = 1.5; // silence, in heartbeats, after which a run reads as stalled
+
+function epochMs(iso) {
+  const ms = Date.parse(iso || "");
+  return Number.isNaN(ms) ? null : ms;
+}
+
+// Where an active job is, as people follow it: queued (and for how long), working, stalled
+// (nothing heard from its run for more than 1.5 heartbeats), or waiting for a retry (its
+// lease ran out). `now` is the server's time in ms (api.js serverNow). Returns the phase,
+// the sentence, and a line of facts: time elapsed or waited, the attempt once retried.
+export function jobLife(job, now) {
+  const noun = NOUN[job.type] || "job";
+  const created = epochMs(job.createdAt);
+  const beat = epochMs(job.lastBeatAt);
+  const attempt = Number(job.attempt) || 0;
+  const attempts = Number(job.maxAttempts) || 0;
+  const attemptText = attempt > 1 && attempts ? `attempt ${attempt} of ${attempts}` : "";
+  const facts = (lead) => [lead, attemptText].filter(Boolean).join(" · ");
+  if (job.status === "pending") {
+    const waited = created === null ? "" : `waiting ${span((now - created) / 1000)}`;
+    return { phase: "queued", words: `Waiting to start: the ${noun} is queued.`, facts: facts(waited) };
   }
+  const elapsed = created === null ? "" : `${span((now - created) / 1000)} elapsed`;
+  const heartbeat = Number(job.heartbeatSeconds) || 0;
+  const lease = Number(job.leaseSeconds) || 0;
+  if (beat !== null && heartbeat > 0 && lease > 0) {
+    const silent = (now - beat) / 1000;
+    const leaseEnd = beat + lease * 1000;
+    const worker = WORKER[job.type] || "the worker";
+    if (now > leaseEnd) {
+      const next = attempt < attempts ? ` Attempt ${attempt + 1} of ${attempts} will take over shortly.` : "";
+      return {
+        phase: "retrying",
+        words: `No word from ${worker} since ${clockTime(beat)}.${next}`,
+        facts: facts(elapsed),
+      };
+    }
+    if (silent > STALLED_AFTER_BEATS * heartbeat) {
+      const then = attempt < attempts ? "it will be retried" : `the ${noun} will be stopped`;
+      // Counted in 5 s steps past 10 s: the status is a live region, read out on change.
+      const counted = silent < 10 ? silent : Math.floor(silent / 5) * 5;
+      return {
+        phase: "stalled",
+        words: `No word from ${worker} for ${span(counted)}; ${then} at ${clockTime(leaseEnd)} if it does not recover.`,
+        facts: facts(elapsed),
+      };
+    }
+  }
+  return { phase: "working", words: progressWords(job), facts: facts(elapsed) };
+}
+
+// "took 1 min 05 s": how long a finished job took, from its start to its end.
+export function tookWords(job) {
+  const created = epochMs(job.createdAt);
+  const finished = epochMs(job.finishedAt);
+  return created === null || finished === null ? "" : `took ${span((finished - created) / 1000)}`;
+}
+
+// Why a job failed, from the one table of failure words the server serves (failures.js):
+// its own sentence where the failing step wrote a more precise one (`own`), else the table's.
+export function failureSentence(type, job) {
+  const entry = FAILURES[job.errorCode];
+  if (!entry) {
+    return forPeople(job.error) || FAILURES.internal_error.sentence.replaceAll("{noun}", NOUN[type]);
+  }
+  return (entry.own && forPeople(job.error)) || entry.sentence.replaceAll("{noun}", NOUN[type]);
 }
 
 // The outcome of a finished job that did not complete, with when it happened.
