@@ -1,10 +1,15 @@
-"""Bank profile and search over HTTP on the real local stack, with N imported banks.
+"""Bank profile and search over HTTP on the real local stack, at the real data's scale.
 
-    .venv/bin/python -m bench.profile_bench [--banks 4500] [--quarters 8] [--requests 200]
+    .venv/bin/python -m bench.profile_bench [--requests 200]
+    .venv/bin/python -m bench.profile_bench --synthetic [--banks 4500] [--quarters 8]
 
-It starts the local stack as ``make run`` does (on free ports, with the end-to-end tests'
-helper), generates N synthetic banks with the sample generator, imports them as ``make
-import`` does, and then prints:
+By default it starts the local stack as ``make run`` does, with its default data (the eight
+real quarters, 4 841 banks; from the cache when it is warm) and prints p50 / p95 of a bank
+profile, of searches as the page sends them (text, state, size, order, the next page) and
+of a job-status poll, in the same run, with the ratios of their p50s (aim: at most 1.5).
+
+With ``--synthetic`` it starts the stack with no bank data, generates N synthetic banks
+with the sample generator, imports them as ``make import`` does, and then prints:
 
 * how long the import took;
 * the first search and the first profile after that import (a process that has not yet
@@ -47,6 +52,22 @@ ROOT = Path(__file__).resolve().parent.parent
 NEXT_QUARTER = "20250331"  # after the generator's last
 HOST = "127.0.0.1"
 QUERIES = ("bank", "trust", "first state", "springfield", "9901", "espanola", "zzzz")
+# Searches as the page sends them over the real banks: text, RSSD ID and certificate, state,
+# size band, the largest first, a second page.
+REAL_SEARCHES = (
+    "q=bank",
+    "q=first+national",
+    "q=jpmorgan",
+    "q=8522",
+    "q=628",
+    "q=savings&state=TX",
+    "state=CA&sort=assets",
+    "minAssets=10000000&sort=assets",
+    "hasData=true&q=trust",
+    "q=bank&cursor=bzUw",
+    "q=community&minAssets=1000000&maxAssets=10000000",
+)
+REAL_BANK = "852218"
 
 
 def timed_get(port: int, path: str) -> tuple[float, int, bytes]:
@@ -132,7 +153,7 @@ def start_a_job(port: int, bank: str) -> None:
 def measure(args: argparse.Namespace, folder: str, later: str, logs: Path) -> dict[str, Any]:
     quarters = DEFAULT_QUARTERS[-args.quarters :]
     generate(folder, n_banks=args.banks, quarters=quarters)
-    with local_stack(logs, timeout=120) as stack:
+    with local_stack(logs, timeout=120, env={"BANK_DATA": "none"}) as stack:
         port, emulator_port = (int(url.rsplit(":", 1)[1]) for url in (stack.url, stack.emulator))
         seconds = import_files(folder, emulator_port)
         print(f"{args.banks} banks x {len(quarters)} quarters imported in {seconds:.1f} s")
@@ -165,13 +186,53 @@ def measure(args: argparse.Namespace, folder: str, later: str, logs: Path) -> di
     return figures
 
 
+def measure_real(args: argparse.Namespace, logs: Path) -> dict[str, Any]:
+    """The real data: profile, searches and a poll on the stack ``make run`` starts."""
+    with local_stack(logs, timeout=600, env={"BANK_DATA": "real"}) as stack:
+        port = int(stack.url.rsplit(":", 1)[1])
+        _, _, body = timed_get(port, "/api/banks?hasData=true")
+        total = json.loads(body)["total"]
+        ids: list[str] = []
+        for sort in ("name", "assets"):
+            _, _, body = timed_get(port, f"/api/banks?hasData=true&sort={sort}")
+            ids += [bank["idrssd"] for bank in json.loads(body)["banks"]]
+        rng = random.Random(7)
+        banks = [rng.choice(ids) for _ in range(args.requests)]
+        start_a_job(port, REAL_BANK)
+        poll = f"/api/research/{REAL_BANK}/job-status?type=report"
+        series(port, [poll] * 20 + [f"/api/banks/{REAL_BANK}"] * 20 + ["/api/banks"] * 5)
+        figures = {
+            "profile": series(port, [f"/api/banks/{bank}" for bank in banks]),
+            "search": series(
+                port,
+                [
+                    f"/api/banks?{REAL_SEARCHES[i % len(REAL_SEARCHES)]}"
+                    for i in range(args.requests)
+                ],
+            ),
+            "poll": series(port, [poll] * args.requests),
+        }
+        print(f"{total} banks with figures; steady state, a new connection per request:")
+        for label, timings in figures.items():
+            print(line(label, timings))
+        for label in ("profile", "search"):
+            ratio = statistics.median(figures[label]) / statistics.median(figures["poll"])
+            print(f"  {label} p50 / poll p50 = {ratio:.2f}   (aim <= 1.5)")
+    return figures
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--synthetic", action="store_true")
     parser.add_argument("--banks", type=int, default=4500)
     parser.add_argument("--quarters", type=int, default=8, choices=range(1, 9))
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--settle", type=float, default=6.0)
     args = parser.parse_args()
+    if not args.synthetic:
+        with tempfile.TemporaryDirectory() as logs:
+            measure_real(args, Path(logs))
+        return
     with (
         tempfile.TemporaryDirectory() as folder,
         tempfile.TemporaryDirectory() as later,

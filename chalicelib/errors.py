@@ -5,6 +5,12 @@ The HTTP layer maps error classes to status codes; nothing here knows about HTTP
 
 from __future__ import annotations
 
+# A table or bucket the service uses is missing (a reset emulator, a stack that lost a
+# resource): said the same by every route and by the health check.
+UNAVAILABLE_MESSAGE = (
+    "The service's data cannot be reached right now. Please try again in a few minutes."
+)
+
 
 class DomainError(Exception):
     """An expected failure whose message can be shown to a user as it is.

@@ -16,6 +16,7 @@ from typing import Any
 from chalicelib.aws_errors import is_missing_resource
 from chalicelib.banks.table import BanksTable
 from chalicelib.config import Settings
+from chalicelib.errors import UNAVAILABLE_MESSAGE
 
 STARTING = "The service is starting. Please try again in a moment."
 NO_BANK_DATA = "No bank data has been loaded yet, so there is nothing to research."
@@ -44,8 +45,9 @@ def check(banks: BanksTable, settings: Settings) -> Health:
     except Exception as exc:
         if not is_missing_resource(exc):
             raise
+        # The tables are made before the service answers: missing ones were lost.
         checks = {"tables": "missing", "bankData": "unknown", "workers": workers}
-        return Health(False, checks, "starting", STARTING)
+        return Health(False, checks, "unavailable", UNAVAILABLE_MESSAGE)
     checks = {"tables": "up", "bankData": "loaded" if version else "none", "workers": workers}
     if version is None:
         return Health(False, checks, "no_bank_data", NO_BANK_DATA)

@@ -70,7 +70,7 @@ def busy_response() -> Response:
 
 
 UNAVAILABLE_SECONDS = 30
-UNAVAILABLE = "The service's data cannot be reached right now. Please try again in a few minutes."
+UNAVAILABLE = errors.UNAVAILABLE_MESSAGE
 
 
 def unavailable_response() -> Response:

@@ -87,7 +87,10 @@ OVERVIEW_FILTERS = [
             {"type": "string", "enum": list(STATE_FILTERS)}),
     _filter("type", "Only jobs of this kind.",
             {"type": "string", "enum": [str(kind) for kind in JobType]}),
-    _filter("bank", "Only this bank's jobs (its RSSD ID).", {"type": "string"}),
+    _filter(
+        "bank", "Only this bank's jobs (its RSSD ID; empty: every bank's).",
+        {"type": "string", "pattern": f"^([1-9][0-9]{{0,{MAX_RSSD_DIGITS - 1}}})?$"},
+    ),
     _filter("mine", "Only the jobs the caller started.", {"type": "boolean", "default": False}),
 ]  # fmt: skip
 
@@ -524,8 +527,8 @@ PATHS: dict[str, Any] = {
                 "200": _json(_ref("Health"), "Ready."),
                 "503": _json(
                     _ref("Health"),
-                    "Not ready yet (code starting, no_bank_data or no_workers; or busy), "
-                    "with Retry-After.",
+                    "Not ready yet (code starting, no_bank_data, no_workers or unavailable; "
+                    "or busy), with Retry-After.",
                 ),
             },
         }
