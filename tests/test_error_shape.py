@@ -306,8 +306,8 @@ def test_a_missing_table_or_bucket_is_a_503_with_a_sentence_on_every_route(
         if path in NO_AWS_ROUTES:
             assert response.status_code == 200
         elif path == "/api/health":  # its own shape, which says what is not ready
-            body = shaped(response, 503, "unavailable", also=frozenset({"ready", "checks"}))
-            assert body["ready"] is False and body["checks"]["tables"] == "missing"
+            said = shaped(response, 503, "unavailable", also=frozenset({"ready", "checks"}))
+            assert said["ready"] is False and said["checks"]["tables"] == "missing"
             assert int(response.headers["Retry-After"]) > 0
         else:
             shaped(response, 503, "unavailable")
