@@ -50,6 +50,51 @@ def make_dynamodb_writes_atomic() -> None:
     _patched = True
 
 
+_WIRE_SCALARS = frozenset({"S", "N", "BOOL", "NULL", "SS", "NS"})
+_fast_items = False
+
+
+def _as_stored(value: Any) -> bool:
+    """Whether an item's attribute value is already DynamoDB's JSON as it goes on the wire
+    (no binary, which the serializer would have to encode)."""
+    if not isinstance(value, dict) or len(value) != 1:
+        return False
+    ((kind, inner),) = value.items()
+    if kind in _WIRE_SCALARS:
+        return True
+    if kind == "M":
+        return isinstance(inner, dict) and all(map(_as_stored, inner.values()))
+    if kind == "L":
+        return isinstance(inner, list) and all(map(_as_stored, inner))
+    return False
+
+
+def answer_items_as_stored() -> None:
+    """Let moto answer DynamoDB items in the JSON it holds them in.
+
+    moto keeps an item's attributes in DynamoDB's own JSON (``{"S": …}``), and its generic
+    response serializer then walks every attribute value through the ``AttributeValue``
+    shape to write that same JSON again: most of the emulator's time for a read of many
+    items (a profile, a batch of ``RECENT`` items). An attribute value already in wire
+    form is written as it is; anything else (binary) still goes through the serializer.
+    """
+    global _fast_items
+    if _fast_items:
+        return
+    from moto.core.serialize import ResponseSerializer
+
+    serialize = ResponseSerializer._serialize
+
+    def serialize_fast(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
+        if shape.name == "AttributeValue" and _as_stored(value):
+            self._default_serialize(serialized, value, shape, key)
+            return
+        serialize(self, serialized, value, shape, key)
+
+    ResponseSerializer._serialize = serialize_fast  # type: ignore[method-assign]
+    _fast_items = True
+
+
 def keep_connections_alive() -> None:
     """Let moto's server keep a connection open between requests, as AWS's endpoints do.
 
@@ -134,6 +179,7 @@ class Emulator:
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
         make_dynamodb_writes_atomic()
+        answer_items_as_stored()
         keep_connections_alive()
         add_token_revocation()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

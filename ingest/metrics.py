@@ -240,27 +240,44 @@ PEER_METRICS: tuple[str, ...] = (
 )  # fmt: skip
 
 
-def metric_series(quarters: Mapping[str, Figures], last: int = 8) -> list[dict[str, Any]]:
+# The version of the rows metric_series makes: raise it when a formula changes, so that rows
+# an import stored for reuse (a bank's RECENT item) are computed again, never served stale.
+ROWS_VERSION = 1
+
+
+def series_row(quarter: str, quarters: Mapping[str, Figures]) -> dict[str, Any]:
+    """One quarter's row of a series: its metrics and the figures charts draw."""
+    figures = quarters[quarter]
+    row: dict[str, Any] = {"quarter": quarter}
+    row.update(
+        quarter_metrics(
+            figures,
+            quarters.get(quarter_ends.previous(quarter)),
+            quarters.get(quarter_ends.year_ago(quarter)),
+        )
+    )
+    row["totalAssets"] = _num(figures.get("totalAssets"))
+    row["loans"] = _num(figures.get("loans"))
+    row["deposits"] = _num(total_deposits(figures))
+    row["netIncome"] = _num(figures.get("netIncome"))
+    return row
+
+
+def metric_series(
+    quarters: Mapping[str, Figures], last: int = 8, known: Mapping[str, Any] | None = None
+) -> list[dict[str, Any]]:
     """Per-quarter metrics for charts, oldest first, for the ``last`` quarters.
 
     ``quarters`` maps yyyymmdd to that quarter's figures; earlier quarters in it serve as
     the previous / year-ago context of the ones shown. A gap in the quarters gives None
     for the metrics that need the missing one, not a value computed across the gap.
+    ``known`` holds rows computed before whose inputs have not changed: they are reused.
     """
-    shown = sorted(quarters)[-last:]
-    series: list[dict[str, Any]] = []
-    for quarter in shown:
-        figures = quarters[quarter]
-        previous = quarters.get(quarter_ends.previous(quarter))
-        year_ago = quarters.get(quarter_ends.year_ago(quarter))
-        row: dict[str, Any] = {"quarter": quarter}
-        row.update(quarter_metrics(figures, previous, year_ago))
-        row["totalAssets"] = _num(figures.get("totalAssets"))
-        row["loans"] = _num(figures.get("loans"))
-        row["deposits"] = _num(total_deposits(figures))
-        row["netIncome"] = _num(figures.get("netIncome"))
-        series.append(row)
-    return series
+    rows = known or {}
+    return [
+        dict(rows[quarter]) if quarter in rows else series_row(quarter, quarters)
+        for quarter in sorted(quarters)[-last:]
+    ]
 
 
 @dataclass(frozen=True)

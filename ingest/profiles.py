@@ -36,12 +36,16 @@ def source_of(latest: str, held: Held, synthetic: bool) -> dict[str, Any]:
     }
 
 
-def view_of(latest: str, stored: Mapping[str, Held], synthetic: bool = False) -> ProfileView:
+def view_of(
+    latest: str, stored: Mapping[str, Held], synthetic: bool = False,
+    known: Mapping[str, Any] | None = None,
+) -> ProfileView:  # fmt: skip
     """The view from the bank's quarters in :func:`window` (``stored[latest]`` must exist);
-    a quarter missing from ``stored`` leaves None in the metrics that need it."""
+    a quarter missing from ``stored`` leaves None in the metrics that need it. ``known``:
+    series rows still valid (see :func:`reusable_rows`)."""
     shown = {quarter: stored[quarter] for quarter in window(latest) if quarter in stored}
     series = metrics.metric_series(
-        {quarter: item.figures for quarter, item in shown.items()}, last=SERIES_QUARTERS
+        {quarter: item.figures for quarter, item in shown.items()}, SERIES_QUARTERS, known
     )
     latest_row = series[-1]
     return ProfileView(
@@ -54,6 +58,21 @@ def view_of(latest: str, stored: Mapping[str, Held], synthetic: bool = False) ->
         source=source_of(latest, stored[latest], synthetic),
         income_unknown=[row["quarter"] for row in series if shown[row["quarter"]].note],
     )
+
+
+def reusable_rows(
+    rows: Mapping[str, dict[str, Any]], version: int, changed: set[str]
+) -> dict[str, dict[str, Any]]:
+    """The stored series rows still valid: of the current formulas, and whose quarter, the
+    quarter before it and the one a year before (all a row is computed from) did not
+    change."""
+    if version != metrics.ROWS_VERSION:
+        return {}
+    return {
+        quarter: row
+        for quarter, row in rows.items()
+        if not {quarter, quarters.previous(quarter), quarters.year_ago(quarter)} & changed
+    }
 
 
 def peer_values(

@@ -23,7 +23,7 @@ from typing import Any
 
 from chalicelib.banks.records import Held, IndexEntry, Link, Profile, Recent
 from chalicelib.banks.table import BanksTable, held_of
-from ingest import ffiec, profiles
+from ingest import ffiec, metrics, profiles
 from ingest.bands import PeerGroups
 from ingest.recent import RecentCache
 from ingest.staging import Staging, dump, load
@@ -108,6 +108,7 @@ class _Bank:
     recent: Recent | None
     known: IndexEntry | None
     quarters: dict[str, Held] = field(default_factory=dict)
+    trusted: bool = True  # False: its quarters were read back, not merged into RECENT
 
     @property
     def latest(self) -> str | None:
@@ -124,6 +125,13 @@ class _Bank:
         if before is None:
             return not (self.known and self.known.has_data and not self.run)
         return latest is not None and latest >= before
+
+    def known_rows(self) -> dict[str, dict[str, Any]]:
+        """Series rows computed by an earlier import that this run's quarters leave valid."""
+        if self.recent is None or not self.trusted:
+            return {}
+        changed = set(self.run) | self.removed
+        return profiles.reusable_rows(self.recent.rows, self.recent.rows_version, changed)
 
     def names(self) -> tuple[tuple[str, str, str], ...]:
         """The names it filed under, (name, first quarter, last quarter), oldest first."""
@@ -172,7 +180,9 @@ class ProfileRefresh:
 
     def _recompute(self, ids: list[str]) -> None:
         banks = self._banks_of(ids)
-        self._read_back([bank for bank in banks if not bank.merge()])
+        for bank in banks:
+            bank.trusted = bank.merge()
+        self._read_back([bank for bank in banks if not bank.trusted])
         stored = self._banks.profiles(
             [bank.idrssd for bank in banks if bank.latest not in bank.run]
         )
@@ -181,7 +191,7 @@ class ProfileRefresh:
             profile = self._profile(bank, stored.get(bank.idrssd))
             if profile is None:
                 continue
-            recent = self._recent_of(bank)
+            recent = self._recent_of(bank, profile)
             rows.append((int(bank.idrssd), dump(profile), None if recent is None else dump(recent)))
             _put_known(self._stage, entry_of(profile, bank.known.successor if bank.known else None))
         self._stage.insert("INSERT OR REPLACE INTO views VALUES (?, ?, ?)", rows)
@@ -244,7 +254,7 @@ class ProfileRefresh:
         )
         if latest is None:
             return identity
-        view = profiles.view_of(latest, bank.quarters, identity.synthetic)
+        view = profiles.view_of(latest, bank.quarters, identity.synthetic, bank.known_rows())
         shown = {row["quarter"]: row for row in view.series}
         for quarter in self._run & set(bank.quarters):
             self._groups.add(
@@ -255,11 +265,15 @@ class ProfileRefresh:
         peers = _kept_peers(stored, latest)
         return replace(identity, latest_quarter=latest, view=view, peers=peers)
 
-    def _recent_of(self, bank: _Bank) -> Recent | None:
+    def _recent_of(self, bank: _Bank, profile: Profile) -> Recent | None:
         if bank.latest is None:
             return None
         window = set(profiles.window(bank.latest))
-        return Recent({q: h for q, h in bank.quarters.items() if q in window}, bank.names())
+        rows = {row["quarter"]: row for row in profile.view.series} if profile.view else {}
+        return Recent(
+            {q: h for q, h in bank.quarters.items() if q in window}, bank.names(), rows,
+            metrics.ROWS_VERSION,
+        )  # fmt: skip
 
     # -- links between RSSD IDs -----------------------------------------------------------------
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from moto import mock_aws
 
-from devstack.emulator import make_dynamodb_writes_atomic
+from devstack.emulator import answer_items_as_stored, make_dynamodb_writes_atomic
 from devstack.resources import ResourceNames, create_all
 from tests.moto_account import Aws
 
@@ -49,8 +49,10 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def aws() -> Iterator[Aws]:
-    """A fresh moto account holding the project's tables and bucket."""
+    """A fresh moto account holding the project's tables and bucket, answering as the local
+    stack's emulator does."""
     make_dynamodb_writes_atomic()
+    answer_items_as_stored()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         s3 = boto3.client("s3", region_name=REGION)

@@ -137,10 +137,15 @@ class Held:
 class Recent:
     """A ``RECENT`` item: what the next import needs of a bank without reading its quarters
     back: the quarters it holds among the last :data:`WINDOW` quarter-ends up to its latest,
-    and the names it has filed under (name, first quarter, last quarter), oldest first."""
+    the names it has filed under (name, first quarter, last quarter), oldest first, and the
+    metric rows its profile shows."""
 
     quarters: dict[str, Held]
     names: tuple[tuple[str, str, str], ...] = ()
+    # The series rows its profile shows, for reuse while their quarters do not change, and
+    # the version of the formulas they were computed with.
+    rows: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rows_version: int = 0
 
 
 # Quarter-ends a profile is computed from: the 8 it shows and the 4 before the oldest of

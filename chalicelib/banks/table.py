@@ -260,6 +260,11 @@ def _recent_item(idrssd: str, recent: Recent) -> dict[str, Any]:
         "notes": {q: held.note for q, held in quarters.items() if held.note},
         "producedAt": {q: held.produced_at for q, held in quarters.items() if held.produced_at},
     }  # fmt: skip
+    row_fields = sorted({name for row in recent.rows.values() for name in row} - {"quarter"})
+    data["rows"] = {
+        "version": recent.rows_version, "fields": row_fields,
+        "values": {q: [row.get(name) for name in row_fields] for q, row in recent.rows.items()},
+    }  # fmt: skip
     return {
         "pk": bank_pk(idrssd), "sk": RECENT_SK, "quarters": _dumps(data),
         "names": _dumps([list(name) for name in recent.names]),
@@ -283,7 +288,13 @@ def _recent_from(item: Mapping[str, Any]) -> Recent:
         for quarter, values in data["figures"].items()
     }
     names = tuple(tuple(name) for name in json.loads(item.get("names") or "[]"))
-    return Recent(quarters, names)  # type: ignore[arg-type]
+    stored = data.get("rows") or {}
+    row_fields = stored.get("fields", [])
+    rows = {
+        quarter: {"quarter": quarter, **dict(zip(row_fields, values, strict=True))}
+        for quarter, values in (stored.get("values") or {}).items()
+    }
+    return Recent(quarters, names, rows, int(stored.get("version", 0)))  # type: ignore[arg-type]
 
 
 # -- writes ---------------------------------------------------------------------------------------

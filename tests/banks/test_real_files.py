@@ -237,3 +237,30 @@ def test_a_full_cdr_zip_of_every_schedule_imports_the_same(aws: Aws, tmp_path: P
     for bank, profile in from_subset.items():
         assert _profile(banks, bank) == profile
     assert from_subset[JPMORGAN].view.figures["totalAssets"] == 3_510_536_000  # type: ignore[union-attr]
+
+
+def test_quarter_by_quarter_gives_the_same_profiles_as_one_run(aws: Aws, cut_folder: Path) -> None:
+    """A quarterly update (RECENT items merged, series rows reused) ends where an import of
+    everything at once does: the same profiles, quarters and index."""
+    import boto3
+
+    from devstack.resources import ResourceNames, create_all
+    from tests.conftest import REGION
+
+    other = ResourceNames(banks_table="banks-by-quarter", jobs_table="jobs-by-quarter")
+    create_all(
+        boto3.client("dynamodb", region_name=REGION), boto3.client("s3", region_name=REGION),
+        other,
+    )  # fmt: skip
+    by_quarter = boto3.resource("dynamodb", region_name=REGION).Table(other.banks_table)
+    BankImporter(aws.banks_table).import_path(cut_folder)
+    for quarter in sorted(cut_folder.iterdir(), key=lambda p: p.name[-4:] + p.name[-8:-4]):
+        BankImporter(by_quarter).import_path(quarter)
+    at_once, stepwise = BanksTable(aws.banks_table), BanksTable(by_quarter)
+    for bank in BANKS:
+        assert stepwise.profile(bank) == at_once.profile(bank), bank
+        for quarter in at_once.quarters_of(bank):
+            assert stepwise.quarter_records(quarter, [bank]) == at_once.quarter_records(
+                quarter, [bank]
+            )
+    assert stepwise.index() == at_once.index()
