@@ -95,6 +95,48 @@ def answer_items_as_stored() -> None:
     _fast_items = True
 
 
+_partition = threading.local()
+_partitioned = False
+
+
+def query_one_partition() -> None:
+    """Let a ``Query`` of a table (not of an index) read its one partition, as DynamoDB does.
+
+    moto answers it by listing and sorting every item of the table and keeping those of
+    the partition: its cost grew with the table (4 / 21 / 93 ms at 1k / 5k / 20k items),
+    so an import into a filled table, or a bank's history, got slower as data accumulated.
+    Here the listing is the partition's items alone, in key order; what moto does with them
+    (conditions, pages, projections) is unchanged.
+    """
+    global _partitioned
+    if _partitioned:
+        return
+    from moto.dynamodb.models.table import Table
+
+    query, all_items = Table.query, Table.all_items
+
+    def query_partition(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index = kwargs.get("index_name") or (args[6] if len(args) > 6 else None)
+        if index or hash_key is None or not self.range_key_attr:
+            return query(self, hash_key, *args, **kwargs)
+        _partition.key = (id(self), hash_key)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            _partition.key = None
+
+    def items_of_partition(self: Any) -> Any:
+        key = getattr(_partition, "key", None)
+        if key is None or key[0] != id(self):
+            return all_items(self)
+        held = self.items.get(key[1]) or {}
+        return sorted(held.values(), key=lambda item: item.range_key)
+
+    Table.query = query_partition  # type: ignore[method-assign]
+    Table.all_items = items_of_partition  # type: ignore[method-assign]
+    _partitioned = True
+
+
 def keep_connections_alive() -> None:
     """Let moto's server keep a connection open between requests, as AWS's endpoints do.
 
@@ -180,6 +222,7 @@ class Emulator:
 
         make_dynamodb_writes_atomic()
         answer_items_as_stored()
+        query_one_partition()
         keep_connections_alive()
         add_token_revocation()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

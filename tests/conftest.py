@@ -10,7 +10,11 @@ import pytest
 from hypothesis import HealthCheck, settings
 from moto import mock_aws
 
-from devstack.emulator import answer_items_as_stored, make_dynamodb_writes_atomic
+from devstack.emulator import (
+    answer_items_as_stored,
+    make_dynamodb_writes_atomic,
+    query_one_partition,
+)
 from devstack.resources import ResourceNames, create_all
 from tests.moto_account import Aws
 
@@ -53,6 +57,7 @@ def aws() -> Iterator[Aws]:
     stack's emulator does."""
     make_dynamodb_writes_atomic()
     answer_items_as_stored()
+    query_one_partition()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         s3 = boto3.client("s3", region_name=REGION)

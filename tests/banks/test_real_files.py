@@ -259,8 +259,6 @@ def test_quarter_by_quarter_gives_the_same_profiles_as_one_run(aws: Aws, cut_fol
     at_once, stepwise = BanksTable(aws.banks_table), BanksTable(by_quarter)
     for bank in BANKS:
         assert stepwise.profile(bank) == at_once.profile(bank), bank
-        for quarter in at_once.quarters_of(bank):
-            assert stepwise.quarter_records(quarter, [bank]) == at_once.quarter_records(
-                quarter, [bank]
-            )
+        for as_of in at_once.quarters_of(bank):
+            assert stepwise.quarter_records(as_of, [bank]) == at_once.quarter_records(as_of, [bank])
     assert stepwise.index() == at_once.index()
