@@ -699,6 +699,43 @@ SCHEMAS: dict[str, Any] = {
             "lastQuarter": {"type": "string", "description": "Its last quarter filed."},
         },
     },
+    "FigureInContext": {
+        "type": "object",
+        "required": ["value", "kind", "changes", "percentile", "peerMedian", "peerBanks"],
+        "properties": {
+            "value": {"type": ["number", "null"]},
+            "kind": {
+                "enum": ["ratio", "amount"],
+                "description": "ratio: in percent; amount: in thousands of dollars.",
+            },
+            "changes": {
+                "type": "object",
+                "required": ["qoq", "yoy"],
+                "description": "Change from the quarter-end before (qoq) and the same "
+                "quarter-end a year before (yoy): for a ratio in percentage points, for an "
+                "amount in percent of the earlier amount. null when either quarter is not in "
+                "the data (a missing quarter is never bridged), a value is unknown, or an "
+                "earlier amount is zero or negative.",
+                "properties": {
+                    "qoq": {"type": ["number", "null"]},
+                    "yoy": {"type": ["number", "null"]},
+                },
+            },
+            "percentile": {
+                "type": ["integer", "null"],
+                "minimum": 0,
+                "maximum": 100,
+                "description": "Among the banks of its size band and kind in the same quarter "
+                "(peers): the share of the others reporting the metric whose value is lower, "
+                "ties half. null for metrics not compared with peers, or alone in its band.",
+            },
+            "peerMedian": {"type": ["number", "null"]},
+            "peerBanks": {
+                "type": ["integer", "null"],
+                "description": "How many banks the size band holds (peers.label names it).",
+            },
+        },
+    },
     "BankProfile": {
         "type": "object",
         "required": ["idrssd", "name", "synthetic", "data"],
@@ -719,6 +756,13 @@ SCHEMAS: dict[str, Any] = {
                 "description": "Its peer group in its latest quarter: banks of the same size "
                 "band (bucket, label) and kind, how many (banks), the group's medians and "
                 "the bank's percentile on each metric (0 lowest, 100 highest).",
+            },
+            "context": {
+                "type": "object",
+                "description": "Each metric and amount of the latest quarter in context, by "
+                "name (the series' names: roa, nim, totalAssets, deposits ...). Empty when the "
+                "bank has no figures.",
+                "additionalProperties": _ref("FigureInContext"),
             },
             "notes": {"type": "array", "items": {"type": "string"}},
             "incomeUnknown": {

@@ -82,6 +82,26 @@ def test_profile_of_a_synthetic_bank(api: Api) -> None:
     assert data["peers"]["banks"] >= 1
 
 
+def test_a_profile_gives_each_latest_figure_its_changes_and_percentile(api: Api) -> None:
+    _, data = get(api, f"/api/banks/{STRONG}")
+    rows = {row["quarter"]: row for row in data["series"]}
+    latest, before, year = rows["20241231"], rows["20240930"], rows["20231231"]
+    roa = data["context"]["roa"]
+    assert roa["value"] == latest["roa"] and roa["kind"] == "ratio"
+    assert roa["changes"]["qoq"] == round(latest["roa"] - before["roa"], 4)  # points
+    assert roa["changes"]["yoy"] == round(latest["roa"] - year["roa"], 4)
+    assert roa["percentile"] == data["peers"]["percentiles"]["roa"]
+    assert 0 <= roa["percentile"] <= 100 and roa["peerBanks"] == data["peers"]["banks"]
+    assert roa["peerMedian"] == data["peers"]["medians"]["roa"]
+    assets = data["context"]["totalAssets"]
+    assert assets["kind"] == "amount"
+    assert assets["changes"]["yoy"] == round(
+        (latest["totalAssets"] / year["totalAssets"] - 1) * 100, 2
+    )  # percent
+    _, none = get(api, "/api/banks/852218")  # known by name only: nothing to put in context
+    assert none["context"] == {}
+
+
 def test_profile_of_a_reference_bank_says_how_to_load_data(api: Api) -> None:
     status, data = get(api, "/api/banks/852218")
     assert status == 200

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.banks.context import figures_in_context
 from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
 from chalicelib.banks.records import Link, Profile
 from chalicelib.banks.search import Search, SearchIndex
@@ -41,7 +42,9 @@ class BankCatalog:
     def profile(self, idrssd: str) -> dict[str, Any]:
         """One bank: who it is (and the names and RSSD IDs it filed under before), its
         latest figures and metrics, the quarterly series of its metrics, its peer group in
-        its latest quarter (medians, its percentiles), where the figures come from, and
+        its latest quarter (medians, its percentiles), each latest figure in context
+        (:func:`figures_in_context`: changes on the quarter and year, percentile), where
+        the figures come from, and
         whether it still files (``reporting``: a bank that stopped keeps its history).
 
         ``idrssd`` is a validated RSSD ID (``chalicelib.validation.parse_idrssd``).
@@ -72,6 +75,7 @@ class BankCatalog:
             "metrics": view.metrics,
             "series": view.series,
             "peers": profile.peers,
+            "context": figures_in_context(str(profile.latest_quarter), view.series, profile.peers),
             "notes": view.notes,
             "incomeUnknown": view.income_unknown,
             "source": view.source,
@@ -108,6 +112,7 @@ def _without_figures(profile: Profile) -> dict[str, Any]:
         "metrics": None,
         "series": [],
         "peers": None,
+        "context": {},
         "source": None,
         "reporting": None,
     }

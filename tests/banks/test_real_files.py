@@ -262,3 +262,56 @@ def test_quarter_by_quarter_gives_the_same_profiles_as_one_run(aws: Aws, cut_fol
         for as_of in at_once.quarters_of(bank):
             assert stepwise.quarter_records(as_of, [bank]) == at_once.quarter_records(as_of, [bank])
     assert stepwise.index() == at_once.index()
+
+
+def _ratio(quarter: str, idrssd: str, top: str, bottom: str) -> float:
+    return amount(quarter, "RC", idrssd, top) / amount(quarter, "RC", idrssd, bottom) * 100
+
+
+def test_figures_in_context_are_the_call_reports_changes(imported: BanksTable) -> None:
+    """Changes on the quarter and the year, from the files' own cells: total assets in
+    percent, equity to assets in percentage points."""
+    context = BankCatalog(imported).profile(JPMORGAN)["context"]
+    assets = [amount(q, "RC", JPMORGAN, "RCFD2170") for q in ("20240630", "20240331", "20230630")]
+    assert context["totalAssets"]["value"] == assets[0]
+    assert context["totalAssets"]["changes"] == {
+        "qoq": round((assets[0] / assets[1] - 1) * 100, 2),
+        "yoy": round((assets[0] / assets[2] - 1) * 100, 2),
+    }
+    equity = {q: _ratio(q, JPMORGAN, "RCFD3210", "RCFD2170") for q in ("20240630", "20240331")}
+    assert context["equityToAssets"]["changes"]["qoq"] == pytest.approx(
+        equity["20240630"] - equity["20240331"], abs=1e-3
+    )
+
+
+SMALL_BANKS = (CBLR_BANK, "1351", "4156", "7045")  # under $1 billion of total assets in 2024
+
+
+def test_a_percentile_ranks_the_bank_among_the_banks_of_its_size(aws: Aws, tmp_path: Path) -> None:
+    """Four community banks, one size band in 2024-06-30: ranked by equity to assets as the
+    file gives it (RCON3210 / RCON2170), 0 the lowest, 100 the highest, ties none."""
+    BankImporter(aws.banks_table).import_path(cut(tmp_path / "cut", SMALL_BANKS, ["20240630"]))
+    catalog = BankCatalog(BanksTable(aws.banks_table))
+    ranked = {bank: catalog.profile(bank)["context"]["equityToAssets"] for bank in SMALL_BANKS}
+    ratios = {bank: _ratio("20240630", bank, "RCON3210", "RCON2170") for bank in SMALL_BANKS}
+    order = sorted(SMALL_BANKS, key=lambda bank: ratios[bank])
+    assert [ranked[bank]["percentile"] for bank in order] == [0, 33, 67, 100]
+    assert {ranked[bank]["peerBanks"] for bank in order} == {4}
+    middle = (ratios[order[1]] + ratios[order[2]]) / 2
+    for bank in order:
+        assert ranked[bank]["peerMedian"] == pytest.approx(middle, abs=1e-3)
+
+
+def test_no_change_is_bridged_over_the_missing_first_quarter_of_2023(
+    aws: Aws, tmp_path: Path
+) -> None:
+    """Imported up to 2023-06-30, the quarter before it (2023-03-31) is not in the files: the
+    change on the quarter is unknown, never the change from 2022-12-31."""
+    folder = cut(tmp_path / "cut", [JPMORGAN], ["20220630", "20221231", "20230630"])
+    BankImporter(aws.banks_table).import_path(folder)
+    context = BankCatalog(BanksTable(aws.banks_table)).profile(JPMORGAN)["context"]
+    assets = [amount(q, "RC", JPMORGAN, "RCFD2170") for q in ("20230630", "20220630")]
+    assert context["totalAssets"]["changes"] == {
+        "qoq": None, "yoy": round((assets[0] / assets[1] - 1) * 100, 2),
+    }  # fmt: skip
+    assert context["equityToAssets"]["changes"]["qoq"] is None
