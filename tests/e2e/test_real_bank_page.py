@@ -24,6 +24,8 @@ from tests.real_files import FLAGSTAR_FSB, FLAGSTAR_NA, JPMORGAN, SILICON_VALLEY
 
 pytestmark = pytest.mark.e2e
 CBLR_BANK = "242"  # FFIEC 051 under the community bank leverage framework: no CET1 ratio
+# Community banks under $1 billion like it, so that it has peers to rank among.
+SMALL_BANKS = ("1351", "4156", "7045")
 WIDTHS = {"desktop": 1366, "phone": 390}
 
 
@@ -31,9 +33,9 @@ WIDTHS = {"desktop": 1366, "phone": 390}
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     folder = tmp_path_factory.mktemp("real-page")
     with local_stack(folder, env={"BANK_DATA": "none"}) as running:
-        data = cut(folder / "cut", [JPMORGAN, SILICON_VALLEY, FLAGSTAR_FSB, FLAGSTAR_NA, CBLR_BANK])
-        summary = import_quarter(running, data)
-        assert "Imported 5 banks over 8 quarters" in summary, summary
+        banks = [JPMORGAN, SILICON_VALLEY, FLAGSTAR_FSB, FLAGSTAR_NA, CBLR_BANK, *SMALL_BANKS]
+        summary = import_quarter(running, cut(folder / "cut", banks))
+        assert "Imported 8 banks over 8 quarters" in summary, summary
         yield running
 
 
@@ -115,3 +117,53 @@ def test_not_reported_is_not_zero_and_a_gap_is_not_available(stack: Stack, page:
     assert tile(page, "CET1 ratio") == "Not reported"
     assert "Income is not available for Q2 2022 and Q2 2023" in notes(page)
     check(page, "community-bank")
+
+
+def tile_lines(page: Any, label: str) -> list[str]:
+    box = page.locator(f"#key-figures div:has(dt:text-is('{label}'))")
+    return [str(line) for line in box.locator(".change, .peer").all_inner_texts()]
+
+
+def test_tiles_give_the_change_on_the_quarter_and_year_and_the_peer_percentile(
+    stack: Stack, page: Any
+) -> None:
+    """Each tile: the value, QoQ and YoY changes with a word for their direction (a rising
+    nonaccrual ratio is worse, a rising margin better), and the percentile among the four
+    community banks of the cut. A year before 2024-Q2 the margin is unknown (2023-Q2's
+    income needs the missing 2023-03-31): not available, never bridged."""
+    _, _, profile = stack.request("GET", f"/api/banks/{CBLR_BANK}")
+    context = profile["context"]
+    open_real_bank(page, stack, CBLR_BANK)
+    tiles = (("Net interest margin", "nim", True), ("Nonaccrual loans", "nonaccrualRatio", False))
+    for label, name, higher_is_better in tiles:
+        said = context[name]
+        qoq, yoy, peer = tile_lines(page, label)
+        changes = said["changes"]
+        for line, period, value in (qoq, "QoQ", changes["qoq"]), (yoy, "YoY", changes["yoy"]):
+            assert line.startswith(period)
+            if value is None:  # the margin of 2023-Q2, after the missing 2023-03-31: unknown
+                assert (name, period) == ("nim", "YoY") and line == "YoY not available"
+                continue
+            points = f"{abs(value):.2f} pts"
+            if points == "0.00 pts":
+                assert line.endswith("flat")
+                continue
+            assert points in line and ("+" if value > 0 else "\u2212") in line
+            assert line.endswith("better" if (value > 0) == higher_is_better else "worse"), line
+        assert peer.startswith(f"{ordinal(said['percentile'])} percentile")
+        if page.width_name == "desktop":  # a phone leaves the group's median out
+            assert f"median {said['peerMedian']:.2f}%" in peer
+    assert tile_lines(page, "Total assets")[0].startswith("QoQ")
+    assert "among the 4 banks with total assets under $1 billion in Q2 2024" in page.inner_text(
+        "#figures-note"
+    )
+    # The bank's name, its tiles and the primary action in the first screen, phone too.
+    for shown in ("#bank-name", "#key-figures", "#generate-report"):
+        box = page.locator(shown).bounding_box()
+        assert box is not None and box["y"] + box["height"] <= 844, (shown, box)
+    check(page, "tiles-in-context")
+
+
+def ordinal(number: int) -> str:
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{'th' if 11 <= number % 100 <= 13 else suffix}"

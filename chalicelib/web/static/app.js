@@ -14,6 +14,7 @@ import {
   whenCredentialsNeeded, whenStarting,
 } from "./api.js";
 import { reportCharts } from "./charts.js";
+import { keyFigures } from "./figures.js";
 import { $, element, setMessage, setText, show } from "./dom.js";
 import { closeCompare, loadHistory, markShowing, setupLibrary } from "./library.js";
 import { clearNoticesFor, endedHere, remember, setTitle, setupNotices } from "./notices.js";
@@ -22,7 +23,7 @@ import {
   loadSignIn, resume, SignInError, signIn, signInNeeded, signOut, whenSessionChanges,
 } from "./session.js";
 import {
-  blank, duration, forPeople, isActive, isCancelled, jobLife, money, outcomeWords, percent,
+  duration, forPeople, isActive, isCancelled, jobLife, money, outcomeWords,
   quarterEnd, quarterLabel, refusalWords, tookWords, when, writerName,
 } from "./words.js";
 
@@ -165,6 +166,7 @@ function resetBankView() {
   for (const id of ["report", "podcast", "synthetic-banner", "no-data"]) show($(id), false);
   closeCompare();
   $("key-figures").replaceChildren();
+  setText("figures-note", "");
   $("bank-notes").replaceChildren();
   show($("bank-stopped"), false);
   setText("bank-place", "");
@@ -184,21 +186,9 @@ function renderProfile(profile) {
     show($("no-data"), true);
     return;
   }
-  const figures = profile.figures || {};
-  const metrics = profile.metrics || {};
-  // The latest quarter's income is unknown when the quarter before it is not in the data.
-  const unknown = (profile.incomeUnknown || []).includes(profile.latestQuarter);
-  const items = [
-    ["Total assets", blank(figures.totalAssets, money(figures.totalAssets))],
-    ["Deposits", blank(figures.totalDeposits, money(figures.totalDeposits))],
-    ["Net income (quarter)", blank(figures.netIncome, money(figures.netIncome), { unknown })],
-    ["Return on assets", blank(metrics.roa, percent(metrics.roa), { unknown })],
-    ["Net interest margin", blank(metrics.nim, percent(metrics.nim), { unknown })],
-    ["CET1 ratio", blank(metrics.cet1Ratio, percent(metrics.cet1Ratio))],
-    ["Nonaccrual loans", blank(metrics.nonaccrualRatio, percent(metrics.nonaccrualRatio))],
-  ];
-  $("key-figures").replaceChildren(...items.map(([label, value]) =>
-    element("div", {}, element("dt", { text: label }), element("dd", { text: value }))));
+  const { tiles, note } = keyFigures(profile);
+  $("key-figures").replaceChildren(...tiles);
+  setText("figures-note", note);
   renderFiling(profile);
 }
 
