@@ -167,3 +167,15 @@ def test_tiles_give_the_change_on_the_quarter_and_year_and_the_peer_percentile(
 def ordinal(number: int) -> str:
     suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
     return f"{number}{'th' if 11 <= number % 100 <= 13 else suffix}"
+
+
+def test_a_loss_stands_out(stack: Stack, page: Any) -> None:
+    """Flagstar Bank, N.A. lost $300 million in 2024-Q2 (RIAD4340, quarter alone): the value
+    is marked, not only coloured, and a change from an earlier loss is not meaningful."""
+    open_real_bank(page, stack, FLAGSTAR_NA)
+    loss = page.locator("#key-figures div:has(dt:text-is('Net income (quarter)'))")
+    assert loss.get_attribute("class") == "tile negative"
+    assert tile(page, "Net income (quarter)") == "\u2212$300.0 million"
+    assert tile_lines(page, "Net income (quarter)")[0] == "QoQ not meaningful"
+    assert tile(page, "Return on assets").startswith("\u2212")
+    check(page, "loss")

@@ -2,7 +2,8 @@
 // year, and where it ranks among the banks of its size (the profile's `context`). A change
 // says its direction in words ("better", "worse") and not by colour alone; whether up is
 // better depends on the figure (a rising nonaccrual ratio is worse). Negative values stand
-// out. A change the data cannot give (a quarter missing) says "not available".
+// out. A change the data cannot give (a quarter missing) says "not available"; an amount's
+// change from zero or a loss says "not meaningful".
 
 import { element } from "./dom.js";
 import { blank, money, percent, quarterLabel } from "./words.js";
@@ -36,12 +37,30 @@ function flat(change, kind) {
   return Math.abs(change) < (kind === "amount" ? 0.05 : 0.005);
 }
 
+// The quarter-end before a yyyymmdd one, and the same one a year before.
+const ENDS = ["0331", "0630", "0930", "1231"];
+function earlierQuarter(quarter, period) {
+  const year = Number(quarter.slice(0, 4));
+  if (period === "YoY") return `${year - 1}${quarter.slice(4)}`;
+  const index = ENDS.indexOf(quarter.slice(4));
+  return index === 0 ? `${year - 1}1231` : `${year}${ENDS[index - 1]}`;
+}
+
+// Why a change is blank: the earlier quarter is not in the data (or its figure unknown),
+// or an amount changes from zero or a loss, where a percentage means nothing.
+function blankChange(profile, name, kind, period) {
+  const row = (profile.series || []).find((r) => r.quarter === earlierQuarter(profile.latestQuarter, period));
+  const before = row ? row[name] : null;
+  return kind === "amount" && before !== null && before !== undefined && before <= 0
+    ? "not meaningful" : "not available";
+}
+
 // One change ("QoQ +0.20 pts, better"), with its class: better, worse, or neutral.
-function changeLine(period, change, kind, better) {
+function changeLine(period, change, kind, better, why) {
   const line = element("span", { class: "change" });
   line.append(element("abbr", { title: period === "QoQ" ? "on the quarter" : "on the year", text: period }), " ");
   if (change === null || change === undefined) {
-    line.append(element("span", { class: "muted", text: "not available" }));
+    line.append(element("span", { class: "muted", text: why() }));
     return line;
   }
   if (flat(change, kind)) {
@@ -82,8 +101,8 @@ export function keyFigures(profile) {
       element("dd", { class: "value", text: valueText(tile, value, unknown) }));
     if (said && value !== null && value !== undefined) {
       box.append(element("dd", { class: "changes" },
-        changeLine("QoQ", said.changes.qoq, said.kind, tile.better),
-        changeLine("YoY", said.changes.yoy, said.kind, tile.better)));
+        ...["QoQ", "YoY"].map((period) => changeLine(period, said.changes[period.toLowerCase()],
+          said.kind, tile.better, () => blankChange(profile, tile.name, said.kind, period)))));
       if (said.percentile !== null && said.percentile !== undefined) {
         const median = said.peerMedian === null || said.peerMedian === undefined ? null
           : element("span", { class: "median", text: `, median ${percent(said.peerMedian)}` });
