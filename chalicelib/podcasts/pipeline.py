@@ -27,6 +27,7 @@ from chalicelib.podcasts.brief import PodcastBrief
 from chalicelib.podcasts.errors import VOICES_SILENT, SpeechError
 from chalicelib.podcasts.pronounce import speakable
 from chalicelib.podcasts.script import Script, ScriptWriter, speaker_by_id, split_at_sentences
+from chalicelib.podcasts.template_writer import listing
 from chalicelib.podcasts.voices import VoiceEngine
 from chalicelib.reports.errors import NoReport
 
@@ -69,8 +70,8 @@ class PodcastPipeline:
         progress.report(3, "load", "Reading the bank's latest report")
         brief = self._brief(job.idrssd)
         experts = _experts(job.params)
-        names = ", ".join(expert.name for expert in experts)
-        progress.report(6, "script", f"Writing the conversation between {HOST.name} and {names}")
+        names = listing([HOST.name, *(expert.name for expert in experts)])
+        progress.report(6, "script", f"Writing the conversation between {names}")
         script = self._writer.write(brief, experts)
         engine = self._engine()
         log(logging.INFO, "podcast voice engine", jobId=job.job_id, engine=engine.name)

@@ -131,7 +131,8 @@ def _synthetic_note(facts: ReportFacts) -> str:
     )
 
 
-def _listing(items: Sequence[str]) -> str:
+def listing(items: Sequence[str]) -> str:
+    """Items joined as prose: A; A and B; A, B and C."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
@@ -143,7 +144,7 @@ def _listing(items: Sequence[str]) -> str:
 
 def _opening(facts: ReportFacts, experts: Sequence[Expert]) -> str:
     place = f", based in {facts.place}" if facts.place else ""
-    panel = _listing([f"{e.name}, our {e.title.lower()}" for e in experts])
+    panel = listing([f"{e.name}, our {e.title.lower()}" for e in experts])
     guests = "my guest is" if len(experts) == 1 else "my guests are"
     return (
         f"Welcome to Bank Research, the show where we read a bank's numbers so you don't have "
@@ -182,16 +183,16 @@ def _closing(facts: ReportFacts, experts: Sequence[Expert]) -> str:
     if len(weak) == 1:
         concerns = f"The figure to keep an eye on is the {weak[0]}."
     elif weak:
-        concerns = f"The figures to keep an eye on are {_listing(weak[:3])}."
+        concerns = f"The figures to keep an eye on are {listing(weak[:3])}."
     else:
         concerns = "None of its figures crosses the report's warning thresholds."
-    strengths = f" Its strengths are {_listing(strong[:3])}." if strong else ""
+    strengths = f" Its strengths are {listing(strong[:3])}." if strong else ""
     synthetic = (
         " And remember, the bank we discussed is synthetic: useful for practice, not for decisions."
         if facts.synthetic
         else ""
     )
-    thanks = _listing([first_name(e) for e in experts])
+    thanks = listing([first_name(e) for e in experts])
     return (
         f"That brings us to the end. On the report's rules, the condition of "
         f"{spoken_name(facts)} is {findings.verdict.label}.{strengths} {concerns}{synthetic} "
@@ -263,8 +264,8 @@ def _peer_answer(facts: ReportFacts) -> str:
             "There aren't enough banks of similar size in the data to make a fair comparison, "
             "so I'd judge it on the report's own thresholds instead, which is what we've done."
         )
-    ahead = f"It is ahead of the peer median on {_listing(better[:3])}." if better else ""
-    behind = f" It trails on {_listing(worse[:3])}." if worse else " It trails on nothing major."
+    ahead = f"It is ahead of the peer median on {listing(better[:3])}." if better else ""
+    behind = f" It trails on {listing(worse[:3])}." if worse else " It trails on nothing major."
     return (
         f"The report compares it with {facts.peer_count} banks. {ahead}{behind} Peer medians "
         "are a yardstick, not a target: a bank can sit below the median and still be sound, "
@@ -366,7 +367,7 @@ def _capital(facts: ReportFacts) -> str:
             f"minimum of {pct(facts.capital_minimum(metric), 1)}"
             for metric, label in CAPITAL_SAID
         ]
-        detail = _listing(parts)
+        detail = listing(parts)
     return (
         f"The short answer is: {_well_capitalized(facts)}. In detail, {detail}. "
         f"Equity is {money(facts.figure('totalEquity'))}, about "
@@ -453,7 +454,7 @@ def _profitability(facts: ReportFacts) -> str:
 def _regulation(facts: ReportFacts) -> str:
     weak = [item.label for item in facts.findings.concerns]
     flags = (
-        f"I would flag {_listing(weak)}, and I'd want management's plan for each."
+        f"I would flag {listing(weak)}, and I'd want management's plan for each."
         if weak
         else "Nothing in these figures crosses the report's warning lines, so the exam would "
         "focus on the usual suspects: interest-rate risk, concentrations and controls."

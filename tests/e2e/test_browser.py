@@ -266,7 +266,7 @@ def test_a_job_that_fails_for_a_real_reason_shows_its_error_after_a_reload_and_e
     page.wait_for_selector("#report-outcome:not([hidden])")
     after = page.inner_text("#report-error")
     assert "No financial data is loaded" in after and "This happened on" in after
-    assert page.is_visible("#retry-report")
+    assert page.is_visible("#retry-report") and page.is_hidden("#generate-report")
     other = context.new_page()  # and another tab sees it too
     watch = ConsoleWatch(other)
     other.goto(f"{stack.url}/?bank={bank}")
@@ -421,8 +421,13 @@ def test_start_a_podcast_the_dialog_closes_and_its_status_shows(
     page.wait_for_selector("#podcast-dialog[open]")
     assert page.locator("#expert-list input").count() >= 6
     page.click("#start-podcast")  # nobody chosen: refused in the dialog
-    assert "between one and 4" in page.inner_text("#dialog-error")
+    assert page.inner_text("#dialog-error") == "Choose one to four experts."
     watched.check("podcast-dialog")
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: the action stays in view
+    start = page.locator("#start-podcast").bounding_box()
+    assert start is not None and start["y"] + start["height"] <= 844, start
+    watched.check("podcast-dialog-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.check("#expert-credit")
     page.check("#expert-markets")
     page.click("#start-podcast")
@@ -464,12 +469,12 @@ def test_start_a_podcast_the_dialog_closes_and_its_status_shows(
     assert (
         "(latest)" in versions.nth(0).inner_text() and "Raj Mehta" in versions.nth(0).inner_text()
     )
-    assert "with Dana Okafor, Aisha Rahman" in versions.nth(1).inner_text()
+    assert "with Dana Okafor and Aisha Rahman" in versions.nth(1).inner_text()
     earlier = f"#podcast-versions li[data-job='{first['jobId']}']"
     page.click(f"{earlier} button")
     page.wait_for_selector("#podcast-version-note:not([hidden])")
     meta = page.inner_text("#podcast-meta")
-    assert clock(first["durationSeconds"]) in meta and "with Dana Okafor, Aisha Rahman" in meta
+    assert clock(first["durationSeconds"]) in meta and "with Dana Okafor and Aisha Rahman" in meta
     assert first["jobId"] in urllib.parse.unquote(page.get_attribute("#podcast-audio", "src"))
     assert page.get_attribute(earlier, "aria-current") == "true"
     watched.check("podcast-earlier-version")
@@ -489,7 +494,10 @@ def test_cancel_stops_an_active_job(stack: Stack, watched: Watched) -> None:
     page.click("#cancel-report")
     page.wait_for_selector("#report-outcome.cancelled:not([hidden])")
     assert page.inner_text("#report-error").startswith("The report was cancelled on ")
-    assert page.is_hidden("#report-progress") and page.is_enabled("#generate-report")
+    assert page.is_hidden("#report-progress")
+    # One way on: the outcome's button; the panel's own Generate gives way to it.
+    assert page.inner_text("#retry-report") == "Generate the report again"
+    assert page.is_hidden("#generate-report")
     job = job_of(stack, bank)
     # A cancelled job is `failed` with errorCode "cancelled" (AIP-151's CANCELLED).
     assert job["status"] == "failed" and job["errorCode"] == "cancelled"

@@ -103,8 +103,14 @@ def test_a_bank_that_stopped_filing_says_when_and_shows_its_last_report(
 def test_an_rssd_change_links_both_ways(stack: Stack, page: Any) -> None:
     open_real_bank(page, stack, FLAGSTAR_FSB)
     assert "After 30 September 2022 its FDIC certificate was filed under" in notes(page)
-    page.click(f"#bank-notes a[href='?bank={FLAGSTAR_NA}']")
+    link = f"#bank-notes a[href='?bank={FLAGSTAR_NA}']"
+    # The palette's accent (#1d5fa8), never the browser's own blue (#0000ee).
+    assert page.eval_on_selector(link, "a => getComputedStyle(a).color") == "rgb(29, 95, 168)"
+    page.click(link)
     page.wait_for_selector("#bank-name:has-text('FLAGSTAR BANK, NATIONAL ASSOCIATION')")
+    # The heading takes focus; a mouse click draws no keyboard ring on it.
+    assert page.evaluate("document.activeElement.id") == "bank-name"
+    assert page.eval_on_selector("#bank-name", "h => getComputedStyle(h).outlineStyle") == "none"
     said = notes(page)
     before = f"FLAGSTAR BANK, FSB (RSSD {FLAGSTAR_FSB})"
     assert f"Until 30 September 2022 its FDIC certificate was filed under {before}" in said

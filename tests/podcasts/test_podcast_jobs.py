@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from mutagen.mp3 import MP3
 
-from chalicelib.experts import expert_by_id
+from chalicelib.experts import HOST, expert_by_id
 from chalicelib.jobs.errors import Redeliver
 from chalicelib.jobs.items import latest_key
 from chalicelib.jobs.model import JobType
@@ -225,8 +225,13 @@ def test_progress_is_reported_per_line_and_never_goes_down(sample: Aws) -> None:
             written.append((progress, stage, message))
 
         store.report_progress = spy  # type: ignore[method-assign]
-        job = run_job(api, STRONG, "podcast", {"experts": ["credit"]})
+        job = run_job(api, STRONG, "podcast", {"experts": ["credit", "markets"]})
         assert job["status"] == "completed"
+        # Who speaks, as a sentence lists them ("A, B and C"), never "A and B, C".
+        chosen = [expert_by_id("credit"), expert_by_id("markets")]
+        names = [HOST.name, *(expert.name for expert in chosen if expert is not None)]
+        script = [m for _, stage, m in written if stage == "script"]
+        assert script == [f"Writing the conversation between {names[0]}, {names[1]} and {names[2]}"]
         stages = list(dict.fromkeys(stage for _, stage, _ in written))
         assert stages == ["load", "script", "voices", "assemble", "save"]
         line_messages = [m for _, stage, m in written if stage == "voices"]

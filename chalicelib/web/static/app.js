@@ -23,7 +23,7 @@ import {
   loadSignIn, resume, SignInError, signIn, signInNeeded, signOut, whenSessionChanges,
 } from "./session.js";
 import {
-  duration, forPeople, isActive, isCancelled, jobLife, money, outcomeWords,
+  countWords, duration, forPeople, isActive, isCancelled, jobLife, listing, money, outcomeWords,
   quarterEnd, quarterLabel, refusalWords, tookWords, when, writerName,
 } from "./words.js";
 
@@ -419,11 +419,15 @@ function showReady(type, job) {
   setStatus(type, `${type === "report" ? "Report" : "Podcast"} ready${details ? ` (${details})` : ""}.`, link);
 }
 
+// A failed or cancelled job: what happened, and one way on (the panel's own Generate
+// button gives way to it, so that one action is not offered twice).
 function showOutcome(type, job) {
   const box = $(`${type}-outcome`);
   box.classList.toggle("cancelled", isCancelled(job));
   setText(`${type}-error`, outcomeWords(type, job));
+  setText(`retry-${type}`, isCancelled(job) ? `Generate the ${type} again` : "Try again");
   show($(`retry-${type}`), true);
+  show($(`generate-${type}`), false);
   show(box, true);
 }
 
@@ -431,12 +435,14 @@ function showRefusal(type, error) {
   $(`${type}-outcome`).classList.remove("cancelled");
   setText(`${type}-error`, refusalWords(error));
   show($(`retry-${type}`), false);
+  show($(`generate-${type}`), true);
   show($(`${type}-outcome`), true);
 }
 
 function clearOutcome(type) {
   setText(`${type}-error`, "");
   show($(`retry-${type}`), false);
+  show($(`generate-${type}`), true);
   show($(`${type}-outcome`), false);
 }
 
@@ -589,7 +595,7 @@ function renderReport(report) {
 }
 
 function renderPodcast(podcast) {
-  const names = (podcast.experts || []).map((expert) => expert.name).join(", ");
+  const names = listing((podcast.experts || []).map((expert) => expert.name));
   setText("podcast-meta", `${duration(podcast.durationSeconds)} · with ${names}` +
     (podcast.asOf ? ` · report data as of ${quarterLabel(podcast.asOf)}` : "") +
     (podcast.generatedAt ? ` · made ${when(podcast.generatedAt)}` : ""));
@@ -645,7 +651,7 @@ async function submitPodcast(event) {
   const chosen = [...document.querySelectorAll("#expert-list input:checked")].map((i) => i.value);
   const limit = (state.experts && state.experts.maxExperts) || 4;
   if (chosen.length < 1 || chosen.length > limit) {
-    setMessage("dialog-error", `Choose between one and ${limit} experts.`);
+    setMessage("dialog-error", `Choose one to ${countWords(limit)} experts.`);
     return;
   }
   const button = $("start-podcast");

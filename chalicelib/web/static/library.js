@@ -3,7 +3,7 @@
 
 import { api } from "./api.js";
 import { $, element, setText, show } from "./dom.js";
-import { exactMoney, percent, quarterLabel, refusalWords, size, when, writerName } from "./words.js";
+import { exactMoney, listing, percent, quarterLabel, refusalWords, size, when, writerName } from "./words.js";
 
 const handlers = { open: async () => {}, fetchReport: async () => null };
 const showing = { report: null, podcast: null };
@@ -52,7 +52,7 @@ function describe(type, item) {
     parts.push(writerName(item.writer));
   } else {
     const names = (item.experts || []).map((id) => (experts && experts.get(id)) || id);
-    if (names.length) parts.push(`with ${names.join(", ")}`);
+    if (names.length) parts.push(`with ${listing(names)}`);
     if (item.durationSeconds) parts.push(`${Math.round(item.durationSeconds / 60)} min`);
   }
   if (item.bytes) parts.push(size(item.bytes));

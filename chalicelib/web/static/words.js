@@ -225,7 +225,19 @@ export function refusalWords(error) {
 }
 
 export function writerName(writer) {
-  if (writer === "template") return "written from set rules";
+  if (writer === "template") return "standard wording from the figures (no AI)";
   if (writer === "bedrock") return "written by an AI model";
   return writer ? `written by ${writer}` : "";
+}
+
+const NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"];
+
+// "four": a small count in words, as prose writes it; larger ones in digits.
+export function countWords(count) {
+  return NUMBER_WORDS[count] || String(count);
+}
+
+// "A", "A and B", "A, B and C": names as a sentence lists them.
+export function listing(items) {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
 }
