@@ -373,6 +373,11 @@ def test_search_restores_from_the_url_and_marks_banks_without_data(
     page.goto(f"{stack.url}/?q=bank")
     page.wait_for_selector("#results li")
     assert page.input_value("#q") == "bank"
+    # By default only banks with figures: the real banks known by name only are left out.
+    assert page.locator("#results li.no-data").count() == 0
+    page.check("#filter-all")
+    page.wait_for_function("location.search === '?q=bank&all=1'")
+    page.wait_for_selector("#results li.no-data")
     marks = page.evaluate(
         "[...document.querySelectorAll('#results li')].map(li => li.querySelector('.tag') !== null)"
     )
@@ -380,6 +385,86 @@ def test_search_restores_from_the_url_and_marks_banks_without_data(
     assert marks == sorted(marks)  # banks with data first
     assert "without financial data" in page.inner_text("#search-count")
     watched.check("search-results")
+    page.reload()  # the filters come back from the address
+    page.wait_for_selector("#results li.no-data")
+    assert page.is_checked("#filter-all") and page.input_value("#q") == "bank"
+
+
+def result_ids(page: Any) -> list[str]:
+    return [str(link.get_attribute("data-bank")) for link in page.locator("#results a").all()]
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_find_a_bank_filters_by_state_and_size_and_sorts_by_assets(
+    stack: Stack, browser: Any, width: int
+) -> None:
+    context = new_context(browser, viewport={"width": width, "height": 844})
+    try:
+        page = context.new_page()
+        watch = ConsoleWatch(page)
+        page.goto(stack.url + "/")
+        page.wait_for_selector("#results li")
+        # Nothing typed: the largest banks with figures, as the API ranks them.
+        _, _, largest = stack.request("GET", "/api/banks?hasData=true&sort=assets")
+        assert page.inner_text("#results-title") == "Largest banks"
+        assert result_ids(page) == [bank["idrssd"] for bank in largest["banks"]]
+        assert page.locator("#results li.no-data").count() == 0
+        state = largest["banks"][0]["state"]
+        page.select_option("#filter-state", state)
+        page.wait_for_function(f"location.search === '?state={state}'")
+        _, _, in_state = stack.request("GET", f"/api/banks?state={state}&hasData=true&sort=assets")
+        page.wait_for_function(
+            f"document.querySelectorAll('#results li').length === {len(in_state['banks'])}"
+        )
+        assert result_ids(page) == [bank["idrssd"] for bank in in_state["banks"]]
+        assert all(
+            f", {state} · " in text for text in page.locator("#results .where").all_inner_texts()
+        )
+        page.select_option("#filter-sort", "name")
+        page.wait_for_function(f"location.search === '?state={state}&sort=name'")
+        page.wait_for_function(
+            "[...document.querySelectorAll('#results .name')].map(n => n.textContent).join('|')"
+            " === "
+            + repr("|".join(sorted((b["name"] for b in in_state["banks"]), key=str.casefold)))
+        )
+        page.select_option("#filter-sort", "assets")
+        page.select_option("#filter-state", "")
+        page.select_option("#filter-size", "under-1b")
+        page.wait_for_function("location.search === '?size=under-1b&sort=assets'")
+        _, _, small = stack.request("GET", "/api/banks?maxAssets=999999&hasData=true&sort=assets")
+        page.wait_for_function(
+            f"document.querySelectorAll('#results li').length === {len(small['banks'])}"
+        )
+        assert result_ids(page) == [bank["idrssd"] for bank in small["banks"]]
+        assert all(bank["totalAssets"] < 1_000_000 for bank in small["banks"])
+        screenshot(page, f"find-a-bank-{width}")
+        assert axe_violations(page) == [] and operator_text(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert watch.unexpected() == []
+    finally:
+        context.close()
+
+
+def test_an_unknown_or_malformed_id_shows_one_message_and_the_search(
+    stack: Stack, watched: Watched
+) -> None:
+    page = watched.page
+    watched.console.expect("status of 404")
+    watched.console.expect("status of 400")
+    for bad, words in (("12345", "We know of no bank with that RSSD ID"),
+                       ("not-a-bank", "That is not an RSSD ID")):  # fmt: skip
+        page.goto(f"{stack.url}/?bank={bad}")
+        page.wait_for_selector("#bank-missing:not([hidden])")
+        assert page.inner_text("#bank-missing").startswith(words)
+        assert page.is_visible("#q") and page.is_hidden("#bank")  # no empty bank panels
+        assert page.locator("#report-panel:visible, #podcast-panel:visible").count() == 0
+        assert page.evaluate("document.activeElement.id") == "bank-missing"
+        watched.check(f"unknown-bank-{bad}")
+    page.fill("#q", "granite")  # and the search finds the bank
+    page.wait_for_function("document.querySelectorAll('#results li').length === 1")
+    page.click("#results a")
+    page.wait_for_selector("#bank-name:has-text('SYNTHETIC')")
+    assert page.is_hidden("#bank-missing")
 
 
 def test_without_javascript_the_page_says_what_it_needs(stack: Stack, browser: Any) -> None:

@@ -15,6 +15,7 @@ import {
 } from "./api.js";
 import { reportCharts } from "./charts.js";
 import { keyFigures } from "./figures.js";
+import { restoreSearch, search, setupFinder, showMissing } from "./finder.js";
 import { $, element, setMessage, setText, show } from "./dom.js";
 import { closeCompare, loadHistory, markShowing, setupLibrary } from "./library.js";
 import { clearNoticesFor, endedHere, remember, setTitle, setupNotices } from "./notices.js";
@@ -59,51 +60,6 @@ whenStarting((starting) => show($("starting"), starting));
 // ---------------------------------------------------------------------------------------
 // Search
 
-let searchTimer = null;
-
-function hasData(bank) {
-  if (bank.data !== undefined) return bank.data !== "none" && bank.data !== false;
-  if (bank.hasData !== undefined) return Boolean(bank.hasData);
-  return true; // not said: assume it has, rather than mark every bank
-}
-
-async function search(text, { record = true } = {}) {
-  if (record && !bankFromUrl() && !viewFromUrl()) {
-    const query = text.trim() ? `?q=${encodeURIComponent(text.trim())}` : location.pathname;
-    history.replaceState(history.state, "", query);
-  }
-  setMessage("search-error", "");
-  try {
-    const data = await api("GET", `api/banks?q=${encodeURIComponent(text)}`);
-    // Banks with figures first (the API ranks them so too), keeping the API's order within.
-    const banks = [...data.banks.filter(hasData), ...data.banks.filter((bank) => !hasData(bank))];
-    $("results").replaceChildren(...banks.map(resultItem));
-    const without = banks.filter((bank) => !hasData(bank)).length;
-    setText("search-count", data.count
-      ? `${data.count} bank${data.count === 1 ? "" : "s"} found` +
-        (without ? `, ${without} of them without financial data yet.` : ".")
-      : "No bank matches that search. Try part of the name, a city or a state.");
-  } catch (error) {
-    setMessage("search-error", refusalWords(error));
-  }
-}
-
-function resultItem(bank) {
-  const link = element("a", { href: `?bank=${encodeURIComponent(bank.idrssd)}`, "data-bank": bank.idrssd });
-  const where = [bank.city, bank.state].filter(Boolean).join(", ");
-  const assets = bank.totalAssets ? ` · ${money(bank.totalAssets)}` : "";
-  link.append(
-    element("span", { class: "name", text: bank.name }),
-    element("span", { class: "where", text: ` — ${where} · RSSD ${bank.idrssd}${assets}` }),
-  );
-  if (!hasData(bank)) link.append(element("span", { class: "tag", text: "No financial data yet" }));
-  link.addEventListener("click", (event) => {
-    event.preventDefault();
-    selectBank(bank.idrssd, { push: true, focus: true });
-  });
-  return element("li", { class: hasData(bank) ? null : "no-data" }, link);
-}
-
 // ---------------------------------------------------------------------------------------
 // Bank
 
@@ -131,10 +87,12 @@ async function selectBank(idrssd, { push = false, focus = false } = {}) {
     profile = await api("GET", `api/banks/${encodeURIComponent(idrssd)}`);
   } catch (error) {
     if (generation !== state.generation) return;
-    setText("bank-name", "This bank cannot be shown");
-    setMessage("bank-error", refusalWords(error));
-    updateActions();
-    if (focus) $("bank-name").focus();
+    // No bank page for a bank that cannot be shown: the message, and the search to find it.
+    setTitle("Bank not found · Bank Research");
+    showView("search");
+    showMissing(refusalWords(error));
+    search({ record: false });
+    $("bank-missing").focus();
     return;
   }
   if (generation !== state.generation) return;
@@ -163,6 +121,7 @@ function resetBankView() {
     state.history[type] = null;
   }
   setMessage("bank-error", "");
+  showMissing("");
   for (const id of ["report", "podcast", "synthetic-banner", "no-data"]) show($(id), false);
   closeCompare();
   $("key-figures").replaceChildren();
@@ -716,10 +675,10 @@ function route({ focus = false } = {}) {
     return;
   }
   setTitle("Bank Research");
+  showMissing("");
   showView("search");
-  const q = new URLSearchParams(location.search).get("q") || "";
-  if ($("q").value !== q) $("q").value = q;
-  search(q, { record: false });
+  restoreSearch(new URLSearchParams(location.search));
+  search({ record: false });
 }
 
 function go(url) {
@@ -727,14 +686,7 @@ function go(url) {
   route({ focus: true });
 }
 
-$("search-form").addEventListener("submit", (event) => {
-  event.preventDefault();
-  search($("q").value);
-});
-$("q").addEventListener("input", () => {
-  clearTimeout(searchTimer);
-  searchTimer = setTimeout(() => search($("q").value), 250);
-});
+setupFinder((idrssd) => selectBank(idrssd, { push: true, focus: true }));
 for (const link of document.querySelectorAll("nav a, header .title a")) {
   link.addEventListener("click", (event) => {
     event.preventDefault();

@@ -196,8 +196,8 @@ export function outcomeWords(type, job) {
 
 // Sentences for the API's refusals, by code; the API's own text where it is for people.
 const REFUSALS = {
-  bank_not_found: "We know of no bank with that RSSD ID. Search by name to find the bank.",
-  invalid_idrssd: "That is not an RSSD ID: it is a number of 1 to 10 digits. Search by name instead.",
+  bank_not_found: "We know of no bank with that RSSD ID. Find the bank by its name, city or state below.",
+  invalid_idrssd: "That is not an RSSD ID (a number of 1 to 10 digits). Find the bank by its name, city or state below.",
   no_data: "No financial data is loaded for this bank, so no report can be written. Choose a bank with data.",
   report_required: "This bank has no research report yet, and the podcast is built from it. Generate the report first.",
   no_report: "This report is no longer available. Choose another version or generate a new one.",
