@@ -10,16 +10,25 @@ data cannot give says "Not available", never 0. Screenshots go to test-output/.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.browser import ConsoleWatch, axe_violations, chromium, new_context, operator_text
+from tests.e2e.browser import (
+    OUTPUT,
+    ConsoleWatch,
+    axe_violations,
+    chromium,
+    new_context,
+    operator_text,
+)
 from tests.e2e.browser import screenshot as save
 from tests.e2e.local_stack import Stack, local_stack
-from tests.e2e.page_support import import_quarter
+from tests.e2e.page_support import finished_report, import_quarter, wait_for_report
 from tests.real_files import FLAGSTAR_FSB, FLAGSTAR_NA, JPMORGAN, SILICON_VALLEY, cut
 
 pytestmark = pytest.mark.e2e
@@ -185,3 +194,49 @@ def test_a_loss_stands_out(stack: Stack, page: Any) -> None:
     assert tile_lines(page, "Net income (quarter)")[0] == "QoQ not meaningful"
     assert tile(page, "Return on assets").startswith("\u2212")
     check(page, "loss")
+
+
+CHART_AXES = """[...document.querySelectorAll('#charts figure')].map(figure => ({
+    title: figure.querySelector('figcaption').textContent,
+    ticks: [...figure.querySelectorAll('svg text.tick.end')].map(t => t.textContent),
+    lines: figure.querySelectorAll('svg polyline.line').length,
+    medians: figure.querySelectorAll('svg line.median').length,
+    gaps: [...figure.querySelectorAll('svg rect.gap')].map(r => r.dataset.quarter),
+}))"""
+
+
+def tick_value(text: str) -> float:
+    return float(text.replace("$", "").replace(",", "").rstrip("%bnm"))
+
+
+def test_charts_have_round_ticks_with_units_a_peer_median_and_a_gap(
+    stack: Stack, page: Any
+) -> None:
+    """The community bank's report charts: ticks 1, 2 or 5 times a power of ten and evenly
+    spaced, with their unit; total assets from zero; a dashed peer median on every ratio
+    chart; 2023-03-31 (not in the files) a gap that splits each line in two."""
+    finished_report(stack, CBLR_BANK)
+    open_real_bank(page, stack, CBLR_BANK)
+    wait_for_report(page)
+    page.wait_for_function("document.querySelectorAll('#charts svg').length === 4")
+    charts = page.evaluate(CHART_AXES)
+    for chart in charts:
+        values = [tick_value(text) for text in chart["ticks"]]
+        assert len(values) >= 3, chart
+        steps = {round(after - before, 6) for before, after in itertools.pairwise(values)}
+        assert len(steps) == 1, chart  # evenly spaced, bottom up
+        step = steps.pop()
+        mantissa = step / 10 ** math.floor(math.log10(step))
+        assert round(mantissa, 6) in (1, 2, 5), chart
+        assert all(round(value / step, 6).is_integer() for value in values), chart
+        assert chart["gaps"] == ["20230331"] and chart["lines"] >= 2, chart
+        ratio = chart["title"].endswith("(%)")
+        assert all(text.endswith("%") for text in chart["ticks"]) == ratio, chart
+        assert (chart["medians"] >= 1) == ratio, chart
+        if ratio:  # a ratio's axis spans at least 2 points: noise looks like noise
+            assert values[-1] - values[0] >= 2, chart
+    assets = next(chart for chart in charts if chart["title"].startswith("Total assets"))
+    assert tick_value(assets["ticks"][0]) == 0 and assets["ticks"][-1].startswith("$")
+    assert "No data for Q1 2023" in page.inner_text("#charts")
+    check(page, "charts")
+    page.locator("#charts").screenshot(path=str(OUTPUT / f"real-charts-only-{page.width_name}.png"))

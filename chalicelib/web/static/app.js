@@ -543,6 +543,8 @@ function renderReport(report) {
   const sections = (report.sections || []).map((section) => {
     const body = element("div", { class: "section-body" });
     body.innerHTML = section.html; // sanitized by the server (markdown → nh3 allowlist)
+    // A table wider than a phone scrolls sideways: reachable with the keyboard too.
+    for (const table of body.querySelectorAll("table")) table.setAttribute("tabindex", "0");
     const id = `sec-${String(section.id).replace(/[^a-z0-9_-]/gi, "")}`;
     return element("section", { "aria-labelledby": id },
       element("h5", { id, text: section.title }), body);
@@ -550,7 +552,7 @@ function renderReport(report) {
   $("report-sections").replaceChildren(...sections);
   show($("report"), true);
   // Charts are drawn at their shown width, so the report is shown before they are added.
-  $("charts").replaceChildren(...reportCharts(report.series || []));
+  $("charts").replaceChildren(...reportCharts(report.series || [], report.peers || {}));
 }
 
 function renderPodcast(podcast) {

@@ -1,6 +1,10 @@
 // Line charts of a report's quarterly series, drawn in SVG at the size they are shown, so
 // that their text is real pixels (12 px and more) and the last quarter's label is never cut.
 // Each chart reads out a quarter's values on hover, and on focus with the arrow keys.
+// Honest scales: round ticks (1, 2 or 5 times a power of ten) that carry their unit,
+// amounts from zero, ratios over at least MIN_RATIO_SPAN points so that noise looks like
+// noise; each ratio drawn beside its peer group's median of the latest quarter (a dashed
+// line); a quarter missing from the data is a gap in the line, never bridged.
 // Colours and text sizes come from classes in app.css (the page allows no inline styles).
 
 import { element } from "./dom.js";
@@ -10,40 +14,90 @@ const NS = "http://www.w3.org/2000/svg";
 const HEIGHT = 200;
 const MARGIN = { left: 60, right: 30, top: 12, bottom: 30 };
 const LABEL_PX = 58; // width given to one x label ("Q4 2024" at 12 px) with room between
+const MIN_RATIO_SPAN = 2; // percentage points: a 0.04-point drift must not fill the chart
+const ENDS = ["0331", "0630", "0930", "1231"];
 
-export function reportCharts(series) {
+// Every quarter-end from the first to the last held, the missing ones included.
+function quarterRange(held) {
+  const sorted = [...held].sort();
+  const all = [];
+  let [year, index] = [Number(sorted[0].slice(0, 4)), ENDS.indexOf(sorted[0].slice(4))];
+  for (let quarter = sorted[0]; quarter <= sorted.at(-1) && all.length < 200;) {
+    all.push(quarter);
+    index = (index + 1) % 4;
+    if (index === 0) year += 1;
+    quarter = `${year}${ENDS[index]}`;
+  }
+  return all;
+}
+
+export function reportCharts(series, peers = {}) {
   if (!series || series.length < 2) return [];
-  const quarters = series.map((row) => row.quarter);
-  const pick = (name, scale = 1) => series.map((row) =>
-    row[name] === null || row[name] === undefined ? null : row[name] * scale);
+  const rows = new Map(series.map((row) => [row.quarter, row]));
+  const quarters = quarterRange(rows.keys());
+  const missing = new Set(quarters.filter((quarter) => !rows.has(quarter)));
+  const pick = (name, scale = 1) => quarters.map((quarter) => {
+    const value = rows.has(quarter) ? rows.get(quarter)[name] : null;
+    return value === null || value === undefined ? null : value * scale;
+  });
+  const medians = (peers && peers.medians) || {};
+  const median = (name) => (medians[name] === null || medians[name] === undefined ? null : Number(medians[name]));
   // Assets in thousands of dollars: drawn in millions or billions, read out in full words.
   const largest = Math.max(...pick("totalAssets").filter((v) => v !== null), 0);
   const [unit, perUnit] = largest >= 1e6 ? ["billion", 1e6] : ["million", 1e3];
   const pct = (v) => `${v.toFixed(2)}%`;
+  const ratio = { unit: "%", missing, asOf: quarters.at(-1) };
   return [
     lineChart(`Total assets ($ ${unit})`, quarters,
       [{ label: "Total assets", values: pick("totalAssets", 1 / perUnit) }],
-      (v) => money(v * perUnit)),
+      (v) => money(v * perUnit), { unit: unit === "billion" ? "bn" : "m", missing, fromZero: true }),
     lineChart("Return on assets (%)", quarters,
-      [{ label: "Return on assets", values: pick("roa") }], pct),
+      [{ label: "Return on assets", values: pick("roa"), median: median("roa") }], pct, ratio),
     lineChart("Net interest margin (%)", quarters,
-      [{ label: "Net interest margin", values: pick("nim") }], pct),
+      [{ label: "Net interest margin", values: pick("nim"), median: median("nim") }], pct, ratio),
     lineChart("Capital ratios (%)", quarters, [
-      { label: "Tier 1 leverage", values: pick("leverageRatio") },
-      { label: "CET1", values: pick("cet1Ratio") },
-      { label: "Total capital", values: pick("totalCapitalRatio") },
-    ], pct),
+      { label: "Tier 1 leverage", values: pick("leverageRatio"), median: median("leverageRatio") },
+      { label: "CET1", values: pick("cet1Ratio"), median: median("cet1Ratio") },
+      { label: "Total capital", values: pick("totalCapitalRatio"), median: median("totalCapitalRatio") },
+    ], pct, ratio),
   ];
 }
 
-// Tick labels with as many decimals as the range needs to tell them apart.
-function tickFormat(low, high) {
-  const step = (high - low) / 4 || 1;
-  const digits = Math.max(0, Math.min(3, Math.ceil(-Math.log10(step))));
-  return (v) => v.toFixed(digits);
+// A round step for about `count` intervals over `span`: 1, 2 or 5 times a power of ten.
+export function niceStep(span, count = 4) {
+  const raw = span / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  const mantissa = raw / power;
+  return (mantissa <= 1 ? 1 : mantissa <= 2 ? 2 : mantissa <= 5 ? 5 : 10) * power;
 }
 
-function lineChart(title, quarters, lines, readout) {
+// The axis of `values` (and the medians drawn beside them): round ends and round ticks.
+export function niceScale(values, { fromZero = false, minSpan = 0 } = {}) {
+  let low = Math.min(...values), high = Math.max(...values);
+  if (fromZero) { low = Math.min(0, low); high = Math.max(0, high); }
+  if (high - low < minSpan) {
+    const middle = (low + high) / 2;
+    const floor = low >= 0 ? 0 : -Infinity; // a ratio that is never negative stays above 0
+    low = Math.max(floor, middle - minSpan / 2);
+    high = low + minSpan;
+  }
+  if (high === low) high = low + 1;
+  const step = niceStep(high - low);
+  const first = Math.floor(low / step + 1e-9) * step;
+  const last = Math.ceil(high / step - 1e-9) * step;
+  const ticks = [];
+  for (let value = first; value <= last + step / 2; value += step) ticks.push(Number(value.toPrecision(12)));
+  return { low: first, high: last, step, ticks };
+}
+
+// Tick labels with the decimals the step needs, and their unit ("2.5%", "$150bn").
+function tickFormat(step, unit) {
+  const digits = Math.max(0, Math.min(3, -Math.floor(Math.log10(step) + 1e-9)));
+  if (unit === "%") return (v) => `${v.toFixed(digits)}%`;
+  return (v) => `$${v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits })}${unit}`;
+}
+
+function lineChart(title, quarters, lines, readout, options = {}) {
   const figure = element("figure", { class: "chart" });
   const caption = element("figcaption", { text: title });
   figure.append(caption);
@@ -66,12 +120,28 @@ function lineChart(title, quarters, lines, readout) {
   });
   const output = element("p", { class: "readout", "aria-live": "polite" });
   figure.append(plot, output);
-  if (lines.length > 1) {
-    figure.append(element("ul", { class: "legend" }, ...lines.map((line, index) =>
-      element("li", {}, element("span", { class: `swatch series-${index}` }), line.label))));
+  // A peer median beside a line the bank does not report would compare nothing.
+  for (const line of lines) if (!line.values.some((v) => v !== null)) line.median = null;
+  const medians = lines.map((line) => line.median).filter((v) => v !== null && v !== undefined);
+  const items = lines.length > 1 ? lines.map((line, index) =>
+    element("li", {}, element("span", { class: `swatch series-${index}` }),
+      line.values.some((v) => v !== null) ? line.label : `${line.label} (not reported)`)) : [];
+  if (medians.length) {
+    items.push(element("li", {}, element("span", { class: "swatch dashed" }), medians.length > 1
+      ? `Peer medians, ${quarterLabel(options.asOf)} (banks of its size; dashed, in each line's colour)`
+      : `Peer median, ${quarterLabel(options.asOf)} (banks of its size)`));
   }
-  const tick = tickFormat(Math.min(...known), Math.max(...known));
-  const chart = { quarters, lines, tick, readout, plot, output, selected: null, geometry: null };
+  if (items.length) figure.append(element("ul", { class: "legend" }, ...items));
+  const gaps = quarters.filter((quarter) => (options.missing || new Set()).has(quarter));
+  if (gaps.length) {
+    figure.append(element("p", { class: "muted gap-note",
+      text: `No data for ${gaps.map(quarterLabel).join(" and ")}: the line stops there.` }));
+  }
+  const axis = niceScale([...known, ...medians], {
+    fromZero: Boolean(options.fromZero), minSpan: options.unit === "%" ? MIN_RATIO_SPAN : 0 });
+  const tick = tickFormat(axis.step, options.unit);
+  const missing = options.missing || new Set();
+  const chart = { quarters, lines, tick, readout, plot, output, selected: null, geometry: null, axis, missing };
   wireReadout(chart);
   // Drawn when the figure has a width (it may be hidden when built), redrawn when it changes.
   new ResizeObserver(() => draw(chart)).observe(plot);
@@ -79,18 +149,30 @@ function lineChart(title, quarters, lines, readout) {
 }
 
 function scale(chart, width) {
-  const values = chart.lines.flatMap((line) => line.values).filter((v) => v !== null);
-  let low = Math.min(...values), high = Math.max(...values);
-  if (low === high) { low -= 1; high += 1; }
-  const pad = (high - low) * 0.1;
+  const { low, high, ticks } = chart.axis;
   const inner = { left: MARGIN.left, right: width - MARGIN.right };
   const span = Math.max(chart.quarters.length - 1, 1);
+  const tall = HEIGHT - MARGIN.top - MARGIN.bottom;
   return {
-    low: low - pad, high: high + pad, ticks: [low, (low + high) / 2, high], inner,
+    low, high, ticks, inner,
     x: (i) => inner.left + (i * (inner.right - inner.left)) / span,
-    y: (v) => MARGIN.top + ((high + pad - v) * (HEIGHT - MARGIN.top - MARGIN.bottom)) /
-      (high - low + 2 * pad),
+    y: (v) => MARGIN.top + ((high - v) * tall) / (high - low),
   };
+}
+
+// The runs of consecutive known values: a line is drawn per run, so that a missing
+// quarter (or a value not reported) leaves a gap.
+function runs(values) {
+  const found = [];
+  let current = [];
+  values.forEach((value, index) => {
+    if (value === null) {
+      if (current.length) found.push(current);
+      current = [];
+    } else current.push(index);
+  });
+  if (current.length) found.push(current);
+  return found;
 }
 
 function draw(chart) {
@@ -117,11 +199,21 @@ function draw(chart) {
   add("line", { x1: g.inner.left, x2: g.inner.left, y1: MARGIN.top, y2: bottom, class: "axis" });
   add("line", { x1: g.inner.left, x2: g.inner.right, y1: bottom, y2: bottom, class: "axis" });
   xLabels(chart, g, add, bottom);
+  chart.quarters.forEach((quarter, i) => {
+    if (!chart.missing.has(quarter)) return;
+    const half = (g.inner.right - g.inner.left) / Math.max(chart.quarters.length - 1, 1) / 2;
+    const node = add("rect", { x: g.x(i) - half / 2, y: MARGIN.top, width: half, height: bottom - MARGIN.top, class: "gap" });
+    node.dataset.quarter = quarter;
+  });
   chart.lines.forEach((line, index) => {
-    const points = line.values
-      .map((v, i) => (v === null ? null : `${g.x(i).toFixed(1)},${g.y(v).toFixed(1)}`))
-      .filter(Boolean);
-    add("polyline", { points: points.join(" "), class: `line series-${index}` });
+    if (line.median !== null && line.median !== undefined) {
+      add("line", { x1: g.inner.left, x2: g.inner.right, y1: g.y(line.median), y2: g.y(line.median),
+        class: `median series-${index}` });
+    }
+    for (const run of runs(line.values)) {
+      const points = run.map((i) => `${g.x(i).toFixed(1)},${g.y(line.values[i]).toFixed(1)}`);
+      add("polyline", { points: points.join(" "), class: `line series-${index}` });
+    }
     line.values.forEach((v, i) => {
       if (v !== null) add("circle", { cx: g.x(i), cy: g.y(v), r: 3, class: `dot series-${index}` });
     });
@@ -160,9 +252,14 @@ function select(chart, index) {
   chart.cursor.setAttribute("x1", String(x));
   chart.cursor.setAttribute("x2", String(x));
   chart.cursor.classList.add("on");
+  if (chart.missing.has(chart.quarters[index])) {
+    chart.output.textContent = `${quarterLabel(chart.quarters[index])}: not in the data`;
+    return;
+  }
   const parts = chart.lines.map((line) => {
     const value = line.values[index];
-    return `${line.label} ${value === null ? "not reported" : chart.readout(value)}`;
+    const median = line.median === null || line.median === undefined ? "" : ` (peer median ${chart.readout(line.median)})`;
+    return `${line.label} ${value === null ? "not reported" : chart.readout(value)}${index === chart.quarters.length - 1 ? median : ""}`;
   });
   chart.output.textContent = `${quarterLabel(chart.quarters[index])}: ${parts.join(", ")}`;
 }
