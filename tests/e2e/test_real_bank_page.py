@@ -240,3 +240,37 @@ def test_charts_have_round_ticks_with_units_a_peer_median_and_a_gap(
     assert "No data for Q1 2023" in page.inner_text("#charts")
     check(page, "charts")
     page.locator("#charts").screenshot(path=str(OUTPUT / f"real-charts-only-{page.width_name}.png"))
+
+
+def ensure_report(stack: Stack, idrssd: str) -> None:
+    status, _, _ = stack.request("GET", f"/api/research/{idrssd}/report")
+    if status != 200:
+        finished_report(stack, idrssd)
+
+
+def test_the_report_prints_without_the_page_and_downloads_as_markdown(
+    stack: Stack, page: Any
+) -> None:
+    ensure_report(stack, CBLR_BANK)
+    _, _, report = stack.request("GET", f"/api/research/{CBLR_BANK}/report")
+    open_real_bank(page, stack, CBLR_BANK)
+    wait_for_report(page)
+    with page.expect_download() as download:
+        page.click("#report-markdown")
+    text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert download.value.suggested_filename == "first-community-bank-xenia-flora-q22024-report.md"
+    assert text.startswith("# FIRST COMMUNITY BANK XENIA-FLORA: research report\n")
+    assert "data as of Q2 2024 (quarter ending 30 June 2024)" in text
+    for section in report["sections"]:
+        assert f"\n## {section['title']}\n\n{section['markdown'].strip()}" in text
+    page.emulate_media(media="print")
+    for chrome in ("header.site", "#podcast-panel", "#generate-report", "#report-markdown"):
+        assert page.is_hidden(chrome), chrome
+    for kept in ("#bank-name", "#bank-place", "#report-sections", "#charts"):
+        assert page.is_visible(kept), kept
+    save(page, f"real-report-print-{page.width_name}")
+    if page.width_name == "desktop":  # a PDF as Save as PDF makes it
+        pdf = page.pdf(format="Letter")
+        assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+        (OUTPUT / "real-report.pdf").write_bytes(pdf)
+    page.emulate_media(media="screen")

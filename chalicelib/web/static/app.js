@@ -15,6 +15,7 @@ import {
 } from "./api.js";
 import { reportCharts } from "./charts.js";
 import { keyFigures } from "./figures.js";
+import { downloadMarkdown } from "./takeaway.js";
 import { restoreSearch, search, setupFinder, showMissing } from "./finder.js";
 import { $, element, setMessage, setText, show } from "./dom.js";
 import { closeCompare, loadHistory, markShowing, setupLibrary } from "./library.js";
@@ -38,6 +39,7 @@ const state = {
   bank: null,
   generation: 0,
   profile: null,
+  report: null, // the report shown, as the API gave it
   experts: null,
   research: { report: false, podcast: false },
   latest: { report: null, podcast: null }, // jobId of the latest finished artifact shown
@@ -536,6 +538,7 @@ function refreshHistory(type, generation) {
 }
 
 function renderReport(report) {
+  state.report = report; // what Download as Markdown writes out
   const written = when(report.generatedAt);
   setText("report-meta", `Data as of ${quarterLabel(report.asOf)}` +
     (written ? ` · written ${written}` : "") + ` · ${writerName(report.writer)}` +
@@ -704,6 +707,10 @@ $("retry-podcast").addEventListener("click", () => retry("podcast"));
 $("report-latest").addEventListener("click", () => { state.loads.report = null; loadLatest("report", state.generation); });
 $("podcast-latest").addEventListener("click", () => { state.loads.podcast = null; loadLatest("podcast", state.generation); });
 $("podcast-form").addEventListener("submit", submitPodcast);
+$("report-markdown").addEventListener("click", () => {
+  if (state.report) downloadMarkdown(state.report, state.profile && state.profile.name);
+});
+$("report-print").addEventListener("click", () => window.print());
 $("close-dialog").addEventListener("click", () => $("podcast-dialog").close());
 window.addEventListener("popstate", () => route({ focus: true }));
 $("credentials-form").addEventListener("submit", (event) => {
