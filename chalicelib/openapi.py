@@ -814,6 +814,11 @@ SCHEMAS: dict[str, Any] = {
             "speaker": {"type": "string", "description": "'host' or an expert id."},
             "name": {"type": "string"},
             "text": {"type": "string"},
+            "start": {
+                "type": ["number", "null"],
+                "description": "Second at which the line begins in the audio (absent in "
+                "podcasts made before it was recorded).",
+            },
         },
     },
     "Podcast": {

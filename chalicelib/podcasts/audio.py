@@ -85,18 +85,31 @@ class Turn:
 
 def join(turns: Sequence[Turn], pause_seconds: float = PAUSE_BETWEEN_SPEAKERS_SECONDS) -> Clip:
     """All turns at one sample rate (the most common one), a pause where the speaker changes."""
+    return join_timed(turns, pause_seconds)[0]
+
+
+def join_timed(
+    turns: Sequence[Turn], pause_seconds: float = PAUSE_BETWEEN_SPEAKERS_SECONDS
+) -> tuple[Clip, list[float]]:
+    """:func:`join`, and the second at which each turn starts in the joined clip (for a
+    transcript that follows the audio)."""
     if not turns:
-        return Clip(b"", 16000)
+        return Clip(b"", 16000), []
     rates = [turn.clip.sample_rate for turn in turns]
     rate = max(set(rates), key=rates.count)
     parts: list[bytes] = []
+    starts: list[float] = []
+    length = 0  # bytes so far: 16-bit mono, two bytes a sample
     previous: str | None = None
     for turn in turns:
         if previous is not None and turn.speaker != previous:
             parts.append(silence(pause_seconds, rate))
+            length += len(parts[-1])
+        starts.append(round(length / 2 / rate, 2))
         parts.append(resample(turn.clip, rate).pcm)
+        length += len(parts[-1])
         previous = turn.speaker
-    return Clip(b"".join(parts), rate)
+    return Clip(b"".join(parts), rate), starts
 
 
 def encode_mp3(clip: Clip, bit_rate_kbps: int = BIT_RATE_KBPS) -> bytes:

@@ -20,7 +20,7 @@ from chalicelib.podcasts.audio import (
     Clip,
     Turn,
     encode_mp3,
-    join,
+    join_timed,
     rms,
 )
 from chalicelib.podcasts.brief import PodcastBrief
@@ -75,9 +75,9 @@ class PodcastPipeline:
         script = self._writer.write(brief, experts)
         engine = self._engine()
         log(logging.INFO, "podcast voice engine", jobId=job.job_id, engine=engine.name)
-        turns = self._record(script, engine, progress)
+        turns, first_turns = self._record(script, engine, progress)
         progress.report(92, "assemble", "Joining the voices into one MP3")
-        audio = join(turns)
+        audio, starts = join_timed(turns)
         if rms(audio.pcm) < SILENCE_RMS:
             # Never publish silence: moto's Polly, a muted engine or a broken voice all
             # "succeed" with empty audio.
@@ -89,6 +89,9 @@ class PodcastPipeline:
         mp3 = self._encode(audio)
         progress.report(96, "save", "Saving the podcast")
         podcast = self._document(job, brief, experts, script, engine, audio, mp3)
+        # Where each line begins in the audio: the page's transcript follows it.
+        for line, first in zip(podcast["script"], first_turns, strict=True):
+            line["start"] = starts[first] if first < len(starts) else None
         publication = self._archive.store(job, podcast, mp3)
         result = {
             "url": podcast_url(job.idrssd),
@@ -108,8 +111,10 @@ class PodcastPipeline:
 
     def _record(
         self, script: Script, engine: VoiceEngine, progress: ProgressReporter
-    ) -> list[Turn]:
+    ) -> tuple[list[Turn], list[int]]:
+        """The turns recorded, and the index of each line's first turn among them."""
         turns: list[Turn] = []
+        firsts: list[int] = []
         total = len(script.lines)
         span = VOICES_END - VOICES_START
         for index, line in enumerate(script.lines):
@@ -120,11 +125,12 @@ class PodcastPipeline:
                 f"Recording line {index + 1} of {total} ({speaker.name})",
             )
             progress.check_cancelled()
+            firsts.append(len(turns))
             for piece in split_at_sentences(line.text, engine.max_chars):
                 # Spoken as a listener should hear it (USAA spelt out); the script keeps it.
                 clip = engine.synthesize(speakable(piece), speaker.voice)
                 turns.append(Turn(line.speaker, clip))
-        return turns
+        return turns, firsts
 
     def _document(
         self,

@@ -533,6 +533,23 @@ def test_start_a_podcast_the_dialog_closes_and_its_status_shows(
         })"""
     )
     assert duration > 60  # the MP3 plays from the emulator's signed link
+    # The transcript follows the audio: a line's time seeks there and marks it as spoken.
+    third = page.locator("#transcript li").nth(2)
+    start = float(str(third.get_attribute("data-start")))
+    assert 0 < start < duration
+    third.locator("button.time").click()
+    page.wait_for_selector("#transcript li:nth-child(3).speaking")
+    assert page.locator("#transcript li.speaking").count() == 1
+    at = page.evaluate("document.querySelector('#podcast-audio').currentTime")
+    assert at == pytest.approx(start, abs=1.0)
+    page.evaluate("document.querySelector('#podcast-audio').pause()")
+    watched.check("podcast-transcript-following")
+    # The MP3 to take away: a fresh signed link at each click, in a new tab.
+    with page.expect_popup() as popup:
+        page.click("#podcast-download")
+    opened = urllib.parse.unquote(popup.value.url)
+    assert ".mp3" in opened and job_of(stack, bank, "podcast")["jobId"] in opened
+    popup.value.close()
     assert job_of(stack, bank, "podcast")["status"] == "completed"
     assert page.inner_text("#podcast-status").startswith("Podcast ready")
     watched.check("podcast-ready")

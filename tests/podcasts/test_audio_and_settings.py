@@ -16,6 +16,7 @@ from chalicelib.podcasts.audio import (
     Turn,
     encode_mp3,
     join,
+    join_timed,
     resample,
     rms,
     silence,
@@ -29,6 +30,15 @@ def test_a_pause_goes_between_speakers_only() -> None:
     joined = join([Turn("host", a), Turn("host", b), Turn("credit", a)])
     assert joined.sample_rate == 16000
     assert joined.seconds == pytest.approx(2.5 + PAUSE_BETWEEN_SPEAKERS_SECONDS)
+
+
+def test_each_turn_starts_where_the_joined_audio_says() -> None:
+    a, b = Clip(tone(1.0), 16000), Clip(tone(0.5, 22050), 22050)
+    joined, starts = join_timed([Turn("host", a), Turn("host", a), Turn("credit", b)])
+    pause = PAUSE_BETWEEN_SPEAKERS_SECONDS
+    assert starts == [0.0, 1.0, pytest.approx(2.0 + pause, abs=0.01)]
+    assert joined.seconds == pytest.approx(2.5 + pause, abs=0.01)
+    assert join_timed([]) == (Clip(b"", 16000), [])
 
 
 def test_clips_at_other_rates_are_resampled_to_the_common_one() -> None:

@@ -239,6 +239,11 @@ def test_progress_is_reported_per_line_and_never_goes_down(sample: Aws) -> None:
         assert line_messages[0].startswith("Recording line 1 of")
         values = [progress for progress, _, _ in written]
         assert values == sorted(values)
+        # Each line says where it begins in the audio: the transcript follows the sound.
+        podcast = json.loads(api.get(f"/api/research/{STRONG}/podcast").body)
+        starts = [line["start"] for line in podcast["script"]]
+        assert starts[0] == 0 and starts == sorted(set(starts))
+        assert starts[-1] < podcast["durationSeconds"]
 
 
 def _podcast_objects(sample: Aws, job_id: str) -> list[str]:
