@@ -628,6 +628,10 @@ def test_past_report_versions_open_and_compare(
     wait_for_report(page)
     page.wait_for_selector("#report-history:not([hidden])")
     assert page.inner_text("#report-history summary") == "All versions (2)"
+    # Regenerate would start from the same figures: the page says so beside it.
+    page.wait_for_selector("#regenerate-note:not([hidden])")
+    assert "has not changed since the latest report" in page.inner_text("#regenerate-note")
+    assert "Q1 2025" in page.inner_text("#regenerate-note")
     assert "Q1 2025" in page.inner_text("#report-meta")
     page.click("#report-history summary")
     versions = page.locator("#report-versions li")
@@ -652,6 +656,17 @@ def test_past_report_versions_open_and_compare(
         versions.nth(index).locator("input.compare-pick").check()
     page.click("#compare-reports")
     page.wait_for_selector("#compare:not([hidden])")
+    # A summary first, and only what changed (the default): the same rows are folded away.
+    summary = page.inner_text("#compare-summary")
+    said = (
+        r"\d+ figures? changed, \d+ sections? rewritten: data Q4 2024 \u2192 Q1 2025, same writer\."
+    )
+    assert re.fullmatch(said, summary), summary
+    assert page.is_checked("#compare-changes-only")
+    assert page.locator("#compare-figures tr.same:visible").count() == 0
+    assert page.locator("#compare-figures tr.changed:visible").count() >= 2
+    watched.check("reports-compared-changes-only")
+    page.uncheck("#compare-changes-only")  # everything, side by side
     rows = {
         row.locator("th").inner_text(): row
         for row in page.locator("#compare-figures tbody tr").all()
@@ -661,6 +676,7 @@ def test_past_report_versions_open_and_compare(
         changed = earlier != later
         assert verdict == ("Changed" if changed else "Same"), label
         assert (row.get_attribute("class") == "changed") is changed, label
+        assert (row.get_attribute("class") == "same") is not changed, label
         assert row.locator("mark").count() == int(changed), label
     earlier, later = (cell.inner_text() for cell in rows["Data as of"].locator("td").all()[:2])
     assert (earlier, later) == ("Q4 2024", "Q1 2025")  # older on the left
@@ -668,7 +684,7 @@ def test_past_report_versions_open_and_compare(
         assert rows[changed].get_attribute("class") == "changed", changed
     assets = [f"${report['keyFigures']['totalAssets'] * 1000:,}" for report in (before, after)]
     assert [cell.inner_text() for cell in rows["Total assets"].locator("td").all()[:2]] == assets
-    assert rows["Written"].get_attribute("class") is None  # the same writer both times
+    assert rows["Written"].get_attribute("class") == "same"  # the same writer both times
     assert page.locator("#compare-sections .compare-row").count() == len(after["sections"])
     watched.check("reports-compared")
 

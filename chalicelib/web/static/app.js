@@ -112,7 +112,19 @@ async function selectBank(idrssd, { push = false, focus = false } = {}) {
   scheduleIdle(generation);
 }
 
+// Before a Regenerate: whether the data has moved since the latest report.
+function regenerateNote() {
+  const asOf = state.latestReportAsOf;
+  const same = Boolean(state.profile && asOf && asOf === state.profile.latestQuarter);
+  setText("regenerate-note", same
+    ? `The data has not changed since the latest report: it already uses the newest quarter loaded (${quarterLabel(asOf)}).`
+    : "");
+  show($("regenerate-note"), same && !(state.jobs.report.job && isActive(state.jobs.report.job)));
+}
+
 function resetBankView() {
+  state.latestReportAsOf = null;
+  show($("regenerate-note"), false);
   for (const type of TYPES) {
     hideProgress(type);
     clearOutcome(type);
@@ -210,6 +222,7 @@ function updateActions() {
   const loaded = Boolean(state.profile && state.profile.data === "loaded");
   const active = (type) => Boolean(state.jobs[type].job && isActive(state.jobs[type].job));
   const reportBusy = active("report");
+  regenerateNote();
   $("generate-report").disabled = !loaded || reportBusy;
   $("generate-report").textContent = state.research.report ? "Regenerate report" : "Generate report";
   $("retry-report").disabled = !loaded || reportBusy;
@@ -523,6 +536,10 @@ function render(type, document_) {
   if (type === "report") renderReport(document_);
   else renderPodcast(document_);
   const latest = !document_.jobId || document_.jobId === state.latest[type];
+  if (type === "report" && latest) {
+    state.latestReportAsOf = document_.asOf;
+    regenerateNote();
+  }
   setText(`${type}-version-text`, latest ? "" :
     `You are ${type === "report" ? "reading" : "listening to"} an earlier version, written ${when(document_.generatedAt)}.`);
   show($(`${type}-version-note`), !latest);

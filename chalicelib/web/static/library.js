@@ -17,6 +17,7 @@ export function setupLibrary({ open, fetchReport }) {
     closeCompare();
     $("compare-reports").focus();
   });
+  setupCompareFilter();
 }
 
 // Lists the bank's versions of a type; leaves the list out when there is none (or the
@@ -116,6 +117,14 @@ async function compareChosen() {
   $("compare-title").focus();
 }
 
+// "Show only what changed": unchanged figures and sections folded away (the default).
+function setupCompareFilter() {
+  const box = $("compare-changes-only");
+  const apply = () => $("compare").classList.toggle("changes-only", box.checked);
+  box.addEventListener("change", apply);
+  apply();
+}
+
 export function closeCompare() {
   show($("compare"), false);
   $("compare-figures").replaceChildren();
@@ -162,9 +171,10 @@ function renderCompare(older, newer) {
     element("th", { scope: "col", text: `Earlier: ${when(older.generatedAt)}` }),
     element("th", { scope: "col", text: `Later: ${when(newer.generatedAt)}` }),
     element("th", { scope: "col", text: "Changed" })));
-  const body = element("tbody", {}, ...figureRows(older, newer).map(([label, a, b]) => {
+  const rows = figureRows(older, newer);
+  const body = element("tbody", {}, ...rows.map(([label, a, b]) => {
     const changed = a !== b;
-    return element("tr", { class: changed ? "changed" : null },
+    return element("tr", { class: changed ? "changed" : "same" },
       element("th", { scope: "row", text: label }),
       element("td", { text: a }),
       element("td", {}, changed ? element("mark", { text: b }) : b),
@@ -173,14 +183,35 @@ function renderCompare(older, newer) {
   $("compare-figures").replaceChildren(
     element("caption", { class: "visually-hidden", text: "Figures of the two reports" }), head, body);
   const byId = new Map((newer.sections || []).map((section) => [section.id, section]));
+  const rewritten = (older.sections || []).filter((section) =>
+    (byId.get(section.id) || {}).markdown !== section.markdown);
+  setText("compare-summary", compareSummary(older, newer, rows, rewritten));
   const sections = (older.sections || []).map((section) => {
     const later = byId.get(section.id);
-    return element("section", { class: "compare-row" },
+    const same = !rewritten.includes(section);
+    return element("section", { class: same ? "compare-row same" : "compare-row" },
       element("h5", { text: section.title }),
       column("Earlier", section.html),
       column("Later", later ? later.html : ""));
   });
   $("compare-sections").replaceChildren(...sections);
+}
+
+// "3 figures changed, 2 sections rewritten (data Q4 2024 → Q1 2025)", or "No differences:
+// same data, same writer."
+function compareSummary(older, newer, rows, rewritten) {
+  const figures = rows.filter(([label, a, b]) => !["Data as of", "Written"].includes(label) && a !== b).length;
+  const plural = (count, noun) => `${count} ${noun}${count === 1 ? "" : "s"}`;
+  const sameData = older.asOf === newer.asOf;
+  const sameWriter = writerName(older.writer) === writerName(newer.writer);
+  if (!figures && !rewritten.length) {
+    return `No differences: ${sameData ? "same data" : "same figures"} (${quarterLabel(newer.asOf)}), ` +
+      `${sameWriter ? "same writer" : "another writer, same words"}.`;
+  }
+  const parts = [`${plural(figures, "figure")} changed`, `${plural(rewritten.length, "section")} rewritten`];
+  const why = [sameData ? `same data (${quarterLabel(newer.asOf)})` : `data ${quarterLabel(older.asOf)} \u2192 ${quarterLabel(newer.asOf)}`,
+    sameWriter ? "same writer" : `${writerName(older.writer)} \u2192 ${writerName(newer.writer)}`];
+  return `${parts.join(", ")}: ${why.join(", ")}.`;
 }
 
 function column(label, html) {
