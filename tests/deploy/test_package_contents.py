@@ -52,6 +52,7 @@ def test_the_deployment_zip_holds_no_importer_code(packaged: Packaged) -> None:
     assert bank_modules == {
         "__init__",
         "catalog",
+        "context",
         "errors",
         "lookup",
         "names",

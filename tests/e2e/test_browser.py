@@ -400,10 +400,16 @@ def test_find_a_bank_filters_by_state_and_size_and_sorts_by_assets(
 ) -> None:
     context = new_context(browser, viewport={"width": width, "height": 844})
     try:
+        researched = "9900004"  # of this test alone
+        if stack.request("GET", f"/api/research/{researched}/report")[0] != 200:
+            finished_report(stack, researched)
         page = context.new_page()
         watch = ConsoleWatch(page)
         page.goto(stack.url + "/")
         page.wait_for_selector("#results li")
+        # Beside them, the banks researched last, from the Research list.
+        page.wait_for_selector(f"#recent-banks a[href='?bank={researched}']")
+        assert "Pacific Crest Trust Company" in page.inner_text("#recent-banks")
         # Nothing typed: the largest banks with figures, as the API ranks them.
         _, _, largest = stack.request("GET", "/api/banks?hasData=true&sort=assets")
         assert page.inner_text("#results-title") == "Largest banks"
