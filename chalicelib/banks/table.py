@@ -79,6 +79,9 @@ _BATCH_ROUNDS = 8  # rounds of unprocessed keys or items before giving up
 # BatchWriteItem calls in flight at once: DynamoDB takes them in parallel; past a few, the
 # local emulator (one Python process) only queues them.
 WRITE_THREADS = 4
+# BatchGetItem calls in flight at once when a read spans several: the caller decodes one
+# answer while DynamoDB (or the emulator, in its own process) serves the next.
+READ_THREADS = 4
 _THROTTLED: Any = {
     "Error": {
         "Code": "ProvisionedThroughputExceededException",
@@ -614,23 +617,30 @@ class BanksTable:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _batch_get(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
-        """The items that exist among ``keys``, 100 keys a ``BatchGetItem``."""
+        """The items that exist among ``keys``, 100 keys a ``BatchGetItem``, up to
+        :data:`READ_THREADS` of them in flight (boto3's clients are thread-safe)."""
+        chunks = [keys[start : start + _BATCH_KEYS] for start in range(0, len(keys), _BATCH_KEYS)]
+        if len(chunks) <= 1:
+            return self._batch_get_chunk(chunks[0]) if chunks else []
+        threads = min(READ_THREADS, len(chunks))
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="banks-read") as pool:
+            return [item for found in pool.map(self._batch_get_chunk, chunks) for item in found]
+
+    def _batch_get_chunk(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        """One ``BatchGetItem`` of at most 100 keys, its unprocessed keys asked again."""
         client, name = self._table.meta.client, self._table.name
         found: list[dict[str, Any]] = []
-        for start in range(0, len(keys), _BATCH_KEYS):
-            request: dict[str, Any] = {name: {"Keys": list(keys[start : start + _BATCH_KEYS])}}
-            for round_number in range(_BATCH_ROUNDS):
-                if round_number:
-                    time.sleep(unprocessed_backoff(round_number))
-                response = client.batch_get_item(RequestItems=request)
-                found.extend(response.get("Responses", {}).get(name, []))
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            if request:
-                # Unprocessed keys are DynamoDB throttling the read: say so as it would.
-                raise ClientError(_THROTTLED, "BatchGetItem")
-        return found
+        request: dict[str, Any] = {name: {"Keys": list(keys)}}
+        for round_number in range(_BATCH_ROUNDS):
+            if round_number:
+                time.sleep(unprocessed_backoff(round_number))
+            response = client.batch_get_item(RequestItems=request)
+            found.extend(response.get("Responses", {}).get(name, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+        # Unprocessed keys are DynamoDB throttling the read: say so as it would.
+        raise ClientError(_THROTTLED, "BatchGetItem")
 
 
 def _newest(entries: Iterable[IndexEntry]) -> dict[str, str]:
