@@ -42,10 +42,10 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
-from botocore.exceptions import ClientError
 from chalice.app import LambdaFunctionEvent, Request, SQSEvent
 
 from chalicelib import logs
+from chalicelib.aws_errors import is_throttle
 from chalicelib.jobs.model import Job, JobType, WorkerEvent
 
 T = TypeVar("T")
@@ -86,16 +86,6 @@ class Dimension(StrEnum):
 
 
 COUNT, MILLISECONDS = "Count", "Milliseconds"
-THROTTLED = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -374,8 +364,8 @@ def timed_call(kind: CallKind, call: Callable[[], T]) -> T:
     started = time.perf_counter()
     try:
         result = call()
-    except ClientError as exc:
-        if str(exc.response.get("Error", {}).get("Code", "")) in THROTTLED:
+    except Exception as exc:
+        if is_throttle(exc):
             _pending.add(kind.throttles, COUNT, 1)
         raise
     _pending.add(kind.latency, MILLISECONDS, _ms(time.perf_counter() - started))
