@@ -33,7 +33,7 @@ import: install
 # make package [COGNITO_USER_POOL_ARN=... | API_AUTH=api_key|none]: out/sam.json, linted
 # (the default: people sign in to the stack's own user pool, programs send their own key)
 package: install
-	$(PY) -m devstack.package
+	$(PY) -m deploy.package
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -2,8 +2,8 @@
 
 The metric names and dimensions come from ``chalicelib/telemetry.py``, so the template
 and the code cannot drift apart; a test holds the committed file equal to this output.
-Regenerate after a change: ``.venv/bin/python -m devstack.observability --write``.
-``make package`` merges the file with ``infra/resources.json`` (``devstack/package.py``).
+Regenerate after a change: ``.venv/bin/python -m deploy.observability --write``.
+``make package`` merges the file with ``infra/resources.json`` (``deploy/package.py``).
 """
 
 from __future__ import annotations
@@ -361,7 +361,7 @@ def parameters() -> dict[str, Json]:
 
 
 def template() -> Json:
-    from devstack.dashboard import dashboard
+    from deploy.dashboard import dashboard
 
     alarms = job_alarms() | platform_alarms()
     resources = notification_resources() | tracing_resources() | alarms
