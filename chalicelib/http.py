@@ -61,12 +61,12 @@ def error_response(
 
 
 BUSY_SECONDS = 5
-BUSY = "The service is busy right now. Please try again in a few seconds."
+BUSY_MESSAGE = "The service is busy right now. Please try again in a few seconds."
 
 
 def busy_response() -> Response:
     """503 for throttling or a server error downstream: nothing was wrong with the request."""
-    return error_response(503, "busy", BUSY, {"Retry-After": str(BUSY_SECONDS)})
+    return error_response(503, "busy", BUSY_MESSAGE, {"Retry-After": str(BUSY_SECONDS)})
 
 
 UNAVAILABLE_SECONDS = 30

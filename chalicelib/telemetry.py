@@ -245,7 +245,10 @@ def outgoing(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class _Run:
+class _RunMetrics:
+    """What telemetry measures of one run while it lasts: its stage, since when, its
+    progress writes and each finished stage's milliseconds."""
+
     job: Job
     stage: str
     since: float
@@ -253,7 +256,7 @@ class _Run:
     stages: dict[str, int] = field(default_factory=dict)
 
 
-_runs: OrderedDict[str, _Run] = OrderedDict()
+_runs: OrderedDict[str, _RunMetrics] = OrderedDict()
 _runs_lock = threading.Lock()
 _MAX_RUNS = 256  # runs that ended without an outcome (lost, handed back) are dropped
 
@@ -280,7 +283,7 @@ def run_claimed(job: Job, now: float) -> None:
     """A run claimed ``job``: its clock starts; a redelivery and the claim delay count."""
     logs.remember_job(job.job_id, job.correlation_id)
     with _runs_lock:
-        _runs[_key(job)] = _Run(job, job.stage, now)
+        _runs[_key(job)] = _RunMetrics(job, job.stage, now)
         while len(_runs) > _MAX_RUNS:
             _runs.popitem(last=False)
     values: list[tuple[Metric, str, float]] = []
@@ -305,7 +308,7 @@ def progress_written(job: Job, stage: str, now: float) -> None:
         _emit_stage(run.job, *ended)
 
 
-def _end_stage(run: _Run, stage: str, now: float) -> tuple[str, int] | None:
+def _end_stage(run: _RunMetrics, stage: str, now: float) -> tuple[str, int] | None:
     if stage == run.stage:
         return None
     ended = (run.stage, int(_ms(now - run.since)))
