@@ -34,6 +34,7 @@ from chalicelib.http import (
 from chalicelib.http_edge import finish_routes, read_json_object
 from chalicelib.jobs.model import Caller, JobType
 from chalicelib.jobs.service import record_failed_delivery
+from chalicelib.kinds import KINDS
 from chalicelib.logs import log
 from chalicelib.openapi import openapi_document
 from chalicelib.research import bank_overview
@@ -44,8 +45,6 @@ from chalicelib.validation import (
     parse_job_type,
     parse_limit,
     parse_overview_filters,
-    parse_podcast_params,
-    parse_report_params,
 )
 from chalicelib.web.routes import web
 
@@ -117,9 +116,10 @@ def _caller() -> Caller:
     return runtime.current().caller(_request().context)
 
 
-def _start(idrssd: str, job_type: JobType, parse_params: Callable[..., Any]) -> Response:
+def _start(idrssd: str, job_type: JobType) -> Response:
     bank = parse_idrssd(idrssd)
-    params = parse_params(read_json_object(_raw_body(), _request().headers.get("content-type")))
+    body = read_json_object(_raw_body(), _request().headers.get("content-type"))
+    params = KINDS[job_type].parse_params(body)
     outcome = runtime.current().jobs.start(bank, job_type, params, _caller())
     return start_response(outcome.job, outcome.created)
 
@@ -127,7 +127,7 @@ def _start(idrssd: str, job_type: JobType, parse_params: Callable[..., Any]) -> 
 @app.route("/api/research/{idrssd}/generate-background", methods=["POST"], **AUTH)
 @api
 def start_report(idrssd: str) -> Response:
-    return _start(idrssd, JobType.REPORT, parse_report_params)
+    return _start(idrssd, JobType.REPORT)
 
 
 @app.route(
@@ -137,7 +137,7 @@ def start_report(idrssd: str) -> Response:
 )
 @api
 def start_podcast(idrssd: str) -> Response:
-    return _start(idrssd, JobType.PODCAST, parse_podcast_params)
+    return _start(idrssd, JobType.PODCAST)
 
 
 @app.route("/api/research/{idrssd}/job-status", methods=["GET"], **AUTH)

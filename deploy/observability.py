@@ -14,13 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.job_types import JobType, worker_resource
 from chalicelib.telemetry import NAMESPACE, Dimension, Metric
 
 OUTPUT = Path(__file__).resolve().parent.parent / "infra" / "observability.json"
-FUNCTIONS = ("APIHandler", "ReportWorker", "PodcastWorker", "WorkerFailures")
-WORKERS = ("ReportWorker", "PodcastWorker")
+WORKERS = tuple(worker_resource(job_type) for job_type in JobType)
+FUNCTIONS = ("APIHandler", *WORKERS, "WorkerFailures")
 TABLES = ("JobsTable", "BanksTable")
-JOB_TYPES = ("report", "podcast")
+JOB_TYPES = tuple(str(job_type) for job_type in JobType)
 API_STAGE = "api"  # api_gateway_stage in .chalice/config.json
 PERIOD = 300
 STACK = {"Ref": "AWS::StackName"}
