@@ -16,7 +16,7 @@ from chalicelib import runtime, telemetry
 from chalicelib.auth import auth_config, route_auth
 from chalicelib.aws_errors import is_missing_resource, is_transient
 from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
-from chalicelib.errors import ConfigError, DomainError
+from chalicelib.errors import INTERNAL_ERROR_MESSAGE, ConfigError, DomainError
 from chalicelib.experts import panel_to_api
 from chalicelib.http import (
     busy_response,
@@ -59,7 +59,7 @@ AUTH = route_auth()
 # Chalice reads the decorators: `make package` sets it to the stack's queue name
 # (FailedWorkerEvents' QueueName in infra/resources.json); the local stage names its own.
 FAILURE_QUEUE = os.environ.get("FAILED_EVENTS_QUEUE") or "bank-research-failed-worker-events"
-INTERNAL_ERROR = "Something went wrong on our side. Please try again in a minute."
+INTERNAL_ERROR = INTERNAL_ERROR_MESSAGE
 
 
 def api(view: Callable[..., Response]) -> Callable[..., Response]:
