@@ -49,6 +49,7 @@ import orjson
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from chalicelib.aws_errors import backoff
 from chalicelib.banks.records import (
     BankStatus,
     Held,
@@ -127,7 +128,7 @@ def _json(item: Mapping[str, Any], name: str, empty: Any) -> Any:
 def unprocessed_backoff(round_number: int) -> float:
     """Seconds before resending what a batch call left unprocessed (DynamoDB asks for
     backoff there): 0.1, 0.2, 0.4 … 6.4."""
-    return 0.05 * 2**round_number
+    return backoff(round_number, first=0.1)
 
 
 # -- item mapping -------------------------------------------------------------------------------
