@@ -33,7 +33,7 @@ import: install
 # make package [COGNITO_USER_POOL_ARN=... | API_AUTH=api_key|none]: out/sam.json, linted
 # (the default: people sign in to the stack's own user pool, programs send their own key)
 package: install
-	$(PY) -m devstack.package
+	$(PY) -m deploy.package
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -66,7 +66,7 @@ test: lint typecheck browser
 # The job state machine's property test with many more examples than `make test` runs
 # (5 000 of 60 steps; `make soak SOAK_EXAMPLES=1000` for fewer).
 soak: install
-	HYPOTHESIS_PROFILE=soak $(PY) -m pytest -p no:cacheprovider tests/test_job_machine.py
+	HYPOTHESIS_PROFILE=soak $(PY) -m pytest -p no:cacheprovider tests/jobs/test_job_machine.py
 
 bench: install
 	$(PY) -m bench.poll

@@ -16,7 +16,7 @@ from chalicelib import runtime, telemetry
 from chalicelib.auth import auth_config, route_auth
 from chalicelib.aws_errors import is_missing_resource, is_transient
 from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
-from chalicelib.errors import ConfigError, DomainError
+from chalicelib.errors import INTERNAL_ERROR_MESSAGE, ConfigError, DomainError
 from chalicelib.experts import panel_to_api
 from chalicelib.http import (
     busy_response,
@@ -34,6 +34,7 @@ from chalicelib.http import (
 from chalicelib.http_edge import finish_routes, read_json_object
 from chalicelib.jobs.model import Caller, JobType
 from chalicelib.jobs.service import record_failed_delivery
+from chalicelib.kinds import KINDS
 from chalicelib.logs import log
 from chalicelib.openapi import openapi_document
 from chalicelib.research import bank_overview
@@ -44,8 +45,6 @@ from chalicelib.validation import (
     parse_job_type,
     parse_limit,
     parse_overview_filters,
-    parse_podcast_params,
-    parse_report_params,
 )
 from chalicelib.web.routes import web
 
@@ -60,7 +59,7 @@ AUTH = route_auth()
 # Chalice reads the decorators: `make package` sets it to the stack's queue name
 # (FailedWorkerEvents' QueueName in infra/resources.json); the local stage names its own.
 FAILURE_QUEUE = os.environ.get("FAILED_EVENTS_QUEUE") or "bank-research-failed-worker-events"
-INTERNAL_ERROR = "Something went wrong on our side. Please try again in a minute."
+INTERNAL_ERROR = INTERNAL_ERROR_MESSAGE
 
 
 def api(view: Callable[..., Response]) -> Callable[..., Response]:
@@ -117,9 +116,10 @@ def _caller() -> Caller:
     return runtime.current().caller(_request().context)
 
 
-def _start(idrssd: str, job_type: JobType, parse_params: Callable[..., Any]) -> Response:
+def _start(idrssd: str, job_type: JobType) -> Response:
     bank = parse_idrssd(idrssd)
-    params = parse_params(read_json_object(_raw_body(), _request().headers.get("content-type")))
+    body = read_json_object(_raw_body(), _request().headers.get("content-type"))
+    params = KINDS[job_type].parse_params(body)
     outcome = runtime.current().jobs.start(bank, job_type, params, _caller())
     return start_response(outcome.job, outcome.created)
 
@@ -127,7 +127,7 @@ def _start(idrssd: str, job_type: JobType, parse_params: Callable[..., Any]) -> 
 @app.route("/api/research/{idrssd}/generate-background", methods=["POST"], **AUTH)
 @api
 def start_report(idrssd: str) -> Response:
-    return _start(idrssd, JobType.REPORT, parse_report_params)
+    return _start(idrssd, JobType.REPORT)
 
 
 @app.route(
@@ -137,7 +137,7 @@ def start_report(idrssd: str) -> Response:
 )
 @api
 def start_podcast(idrssd: str) -> Response:
-    return _start(idrssd, JobType.PODCAST, parse_podcast_params)
+    return _start(idrssd, JobType.PODCAST)
 
 
 @app.route("/api/research/{idrssd}/job-status", methods=["GET"], **AUTH)

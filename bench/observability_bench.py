@@ -70,7 +70,7 @@ def extract(rev: str, into: Path) -> Path:
 def package(tree: Path, out: Path) -> Path:
     """``make package`` in ``tree``, with this interpreter's tools."""
     done = subprocess.run(
-        [sys.executable, "-m", "devstack.package", str(out)],
+        [sys.executable, "-m", "deploy.package", str(out)],
         cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)}, capture_output=True, text=True,
     )  # fmt: skip
     if done.returncode != 0:

@@ -15,6 +15,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.aws_errors import error_code
+
 MISSING = {"NoSuchKey", "404", "NotFound"}
 
 
@@ -39,7 +41,7 @@ class ArtifactBucket:
         try:
             response = self._s3.get_object(Bucket=self._bucket, Key=key)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in MISSING:
+            if error_code(exc) in MISSING:
                 return None
             raise
         document: dict[str, Any] = json.loads(response["Body"].read())

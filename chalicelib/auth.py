@@ -11,7 +11,7 @@ that the deployed function imports the app as it was packaged (docs/DEPLOY.md).
   pool in ``Authorization``: the stack's own pool (``UserPool`` in ``infra/auth.json``), or
   the one ``COGNITO_USER_POOL_ARN`` names. Programs do not sign in: they call the same
   function through a second API that takes API keys, one key and usage plan per program
-  (``devstack/package.py`` derives it from this one; docs/DEPLOY.md).
+  (``deploy/package.py`` derives it from this one; docs/DEPLOY.md).
 - ``api_key``: programs only; API Gateway requires the ``x-api-key`` header.
 - ``none``: open. Only when asked for by name (``make package`` warns); the ``local``
   stage sets it unless ``make run API_AUTH=cognito`` asks for sign-in.

@@ -7,18 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import telemetry
+from chalicelib.aws_errors import TRANSIENT_CODES
 from chalicelib.retries import with_retries
 
-# Converse errors worth another try: capacity and transient model states.
-RETRYABLE = frozenset(
-    {
-        "ThrottlingException",
-        "ServiceUnavailableException",
-        "InternalServerException",
-        "ModelNotReadyException",
-        "ModelTimeoutException",
-    }
-)
+# Converse errors worth another try: the transient ones of every AWS call, and the model's
+# own passing states (not ready yet, timed out on this request).
+RETRYABLE = TRANSIENT_CODES | {"ModelNotReadyException", "ModelTimeoutException"}
 MAX_ATTEMPTS = 4
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.auth import ADMIN_GROUP
 from chalicelib.errors import ConfigError
+from chalicelib.job_types import JobType, worker_function_setting
 from chalicelib.jobs.rules import Timing
 from chalicelib.numbers import whole_number
 from chalicelib.validation import excerpt
@@ -26,8 +27,8 @@ class Settings:
     banks_table: str
     artifacts_bucket: str
     invoker: str = "lambda"
-    report_worker_function: str = ""
-    podcast_worker_function: str = ""
+    # The workers' Lambda names by job type, from REPORT_WORKER_FUNCTION and the like.
+    worker_function_names: Mapping[str, str] = field(default_factory=dict)
     thread_workers: int = 4
     worker_timeout_seconds: int = 900
     job_lease_seconds: int = 90
@@ -51,8 +52,10 @@ class Settings:
             banks_table=_required(env, "BANKS_TABLE"),
             artifacts_bucket=_required(env, "ARTIFACTS_BUCKET"),
             invoker=env.get("JOB_INVOKER", "lambda"),
-            report_worker_function=env.get("REPORT_WORKER_FUNCTION", ""),
-            podcast_worker_function=env.get("PODCAST_WORKER_FUNCTION", ""),
+            worker_function_names={
+                str(job_type): env.get(worker_function_setting(job_type), "")
+                for job_type in JobType
+            },
             thread_workers=_positive_int(env, "THREAD_WORKERS", 4),
             worker_timeout_seconds=_positive_int(env, "WORKER_TIMEOUT_SECONDS", 900),
             job_lease_seconds=_positive_int(env, "JOB_LEASE_SECONDS", 90),
@@ -105,11 +108,12 @@ class Settings:
 
     def worker_functions(self) -> dict[str, str]:
         """The workers' Lambda names, by job type; only the API needs them (to invoke)."""
-        names = {"report": self.report_worker_function, "podcast": self.podcast_worker_function}
+        given = self.worker_function_names
+        names = {str(job_type): given.get(job_type, "") for job_type in JobType}
         if not all(names.values()):
+            settings = " and ".join(worker_function_setting(job_type) for job_type in JobType)
             raise ConfigError(
-                "With JOB_INVOKER=lambda, set REPORT_WORKER_FUNCTION and "
-                "PODCAST_WORKER_FUNCTION to the workers' function names."
+                f"With JOB_INVOKER=lambda, set {settings} to the workers' function names."
             )
         return names
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 UNAVAILABLE_MESSAGE = (
     "The service's data cannot be reached right now. Please try again in a few minutes."
 )
+# Anything unexpected (the details go to the log): said the same by the routes, the HTTP
+# edge and the local server.
+INTERNAL_ERROR_MESSAGE = "Something went wrong on our side. Please try again in a minute."
 
 
 class DomainError(Exception):

@@ -17,6 +17,7 @@ from chalicelib.aws_errors import is_missing_resource
 from chalicelib.banks.table import BanksTable
 from chalicelib.config import Settings
 from chalicelib.errors import UNAVAILABLE_MESSAGE
+from chalicelib.job_types import JobType
 
 STARTING = "The service is starting. Please try again in a moment."
 NO_BANK_DATA = "No bank data has been loaded yet, so there is nothing to research."
@@ -59,4 +60,4 @@ def check(banks: BanksTable, settings: Settings) -> Health:
 def _workers_configured(settings: Settings) -> bool:
     if settings.invoker == "thread":
         return True
-    return all((settings.report_worker_function, settings.podcast_worker_function))
+    return all(settings.worker_function_names.get(job_type) for job_type in JobType)

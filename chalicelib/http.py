@@ -11,6 +11,7 @@ from chalice import Response
 from chalicelib import errors
 from chalicelib.banks import errors as bank_errors
 from chalicelib.health import Health
+from chalicelib.http_edge import error_body
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.cursor import encode as encode_cursor
 from chalicelib.jobs.errors import NoActiveJob, NotYourJob, StartLimited, WorkerUnavailable
@@ -52,21 +53,17 @@ def error_response(
     headers: dict[str, str] | None = None,
     detail: str | None = None,
 ) -> Response:
-    """``{"error", "code"}`` always; ``detail`` (for API clients and operators: a route to
-    call, a command) only when there is one. The page shows ``error`` and never ``detail``."""
-    body = {"error": message, "code": code}
-    if detail:
-        body["detail"] = detail
-    return json_response(body, status, headers)
+    """The API's error shape (``http_edge.error_body``) as a JSON response."""
+    return json_response(error_body(code, message, detail), status, headers)
 
 
 BUSY_SECONDS = 5
-BUSY = "The service is busy right now. Please try again in a few seconds."
+BUSY_MESSAGE = "The service is busy right now. Please try again in a few seconds."
 
 
 def busy_response() -> Response:
     """503 for throttling or a server error downstream: nothing was wrong with the request."""
-    return error_response(503, "busy", BUSY, {"Retry-After": str(BUSY_SECONDS)})
+    return error_response(503, "busy", BUSY_MESSAGE, {"Retry-After": str(BUSY_SECONDS)})
 
 
 UNAVAILABLE_SECONDS = 30

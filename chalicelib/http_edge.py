@@ -25,7 +25,7 @@ from typing import Any
 from chalice import Chalice, CORSConfig, Response
 from chalice.app import Request
 
-from chalicelib.errors import ConfigError, UnsupportedMediaType
+from chalicelib.errors import INTERNAL_ERROR_MESSAGE, ConfigError, UnsupportedMediaType
 from chalicelib.logs import log
 from chalicelib.validation import excerpt, parse_json_object
 
@@ -42,7 +42,7 @@ CORS_ALLOW_HEADERS = ("If-None-Match",)
 CORS_EXPOSE_HEADERS = ("ETag", "Retry-After", "Location")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
-INTERNAL_ERROR = "Something went wrong on our side. Please try again in a minute."
+INTERNAL_ERROR = INTERNAL_ERROR_MESSAGE
 
 
 def finish_routes(app: Chalice, env: Mapping[str, str] | None = None) -> None:
@@ -169,11 +169,17 @@ def one_error_shape(request: Request, get_response: Callable[[Request], Response
     )
 
 
+def error_body(code: str, sentence: str, detail: str | None = None) -> dict[str, str]:
+    """The API's one error shape: ``{"error", "code"}`` always; ``detail`` (for API clients
+    and operators: a route to call, a command) only when there is one. The page shows
+    ``error`` and never ``detail``."""
+    return {"error": sentence, "code": code, **({"detail": detail} if detail else {})}
+
+
 def _error(
     status: int, code: str, sentence: str, detail: str | None, headers: dict[str, Any]
 ) -> Response:
-    """The API's error shape (``chalicelib/http.py``): ``detail`` is for API clients."""
-    body = {"error": sentence, "code": code, **({"detail": detail} if detail else {})}
+    body = error_body(code, sentence, detail)
     return Response(
         body=body, status_code=status, headers={**headers, "Content-Type": "application/json"}
     )

@@ -1,7 +1,8 @@
-"""One retry policy for the AI and speech services: explicit, with backoff, testable.
+"""One retry loop for the AI and speech services: explicit, with backoff, testable.
 
 botocore's own retries are turned off for these clients (see ``runtime``), so that the
-policy is in one place and a test with botocore's ``Stubber`` exercises it.
+policy is in one place and a test with botocore's ``Stubber`` exercises it. What is worth
+another try and how long to wait are the project's one AWS error policy (``aws_errors``).
 """
 
 from __future__ import annotations
@@ -9,38 +10,26 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-)
+from botocore.exceptions import ClientError
+
+from chalicelib.aws_errors import NETWORK_ERRORS, TRANSIENT_CODES, backoff, error_code
 
 T = TypeVar("T")
 
-TRANSIENT: tuple[type[Exception], ...] = (
-    ReadTimeoutError,
-    EndpointConnectionError,
-    ConnectionClosedError,
-)
-MAX_BACKOFF_SECONDS = 20.0
-
-
-def backoff(attempt: int) -> float:
-    """2, 4, 8, 16, 20, 20 … seconds after attempt 1, 2, 3 …"""
-    return min(2.0**attempt, MAX_BACKOFF_SECONDS)
+FIRST_BACKOFF_SECONDS = 2.0
+"""The first wait: a throttled model or voice needs seconds, not milliseconds (2, 4, 8 …)."""
 
 
 def with_retries(
     call: Callable[[], T],
     *,
-    retryable: frozenset[str],
     attempts: int,
     sleep: Callable[[float], None],
     refused: Callable[[str], Exception],
     unreachable: Callable[[], Exception],
+    retryable: frozenset[str] = TRANSIENT_CODES,
 ) -> T:
-    """Run ``call``; retry error codes in ``retryable`` and transient network errors.
+    """Run ``call``; retry error codes in ``retryable`` and network errors.
 
     When it gives up it raises ``refused(code)`` for a service error and ``unreachable()``
     for a network one: the caller's domain errors, each with a sentence.
@@ -49,11 +38,11 @@ def with_retries(
         try:
             return call()
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
+            code = error_code(exc)
             if code not in retryable or attempt == attempts:
                 raise refused(code) from exc
-        except TRANSIENT as exc:
+        except NETWORK_ERRORS as exc:
             if attempt == attempts:
                 raise unreachable() from exc
-        sleep(backoff(attempt))
+        sleep(backoff(attempt, FIRST_BACKOFF_SECONDS))
     raise AssertionError("attempts must be at least 1")

@@ -29,19 +29,17 @@ from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.jobs.service import JobService
 from chalicelib.jobs.store import JobStore
 from chalicelib.jobs.worker import Delivery, JobRunner
+from chalicelib.kinds import KINDS
 from chalicelib.podcasts.archive import PodcastArchive
 from chalicelib.podcasts.bedrock_writer import BedrockScriptWriter
 from chalicelib.podcasts.espeak import find_espeak
-from chalicelib.podcasts.pipeline import PodcastPipeline
 from chalicelib.podcasts.polly import PollyEngine
-from chalicelib.podcasts.prerequisite import ReportFirst
 from chalicelib.podcasts.script import ScriptWriter
 from chalicelib.podcasts.template_writer import TemplateScriptWriter
 from chalicelib.podcasts.voices import VoiceEngine
 from chalicelib.reports.archive import ReportArchive
 from chalicelib.reports.bedrock_writer import BedrockWriter
 from chalicelib.reports.pacing import PacedWriter
-from chalicelib.reports.pipeline import ReportPipeline
 from chalicelib.reports.sections import SECTIONS, ReportWriter
 from chalicelib.reports.template_writer import TemplateWriter
 
@@ -286,27 +284,20 @@ class Runtime:
                 self.store,
                 BankLookup(self.banks),
                 self.invoker,
-                prerequisites={JobType.PODCAST: ReportFirst(self.reports)},
+                prerequisites={
+                    kind.type: kind.prerequisite(self)
+                    for kind in KINDS.values()
+                    if kind.prerequisite is not None
+                },
                 starts_per_minute=self.settings.starts_per_minute or None,
             ),
         )
 
 
 def shipped_pipelines(runtime: Runtime) -> PipelineRegistry:
-    """The pipelines this build ships. A type absent here fails its jobs with a sentence."""
-    worker = runtime.worker
-    return {
-        JobType.REPORT: ReportPipeline(
-            worker.catalog, runtime.report_writer, worker.reports, runtime.clock
-        ),
-        JobType.PODCAST: PodcastPipeline(
-            worker.reports,
-            worker.podcasts,
-            runtime.script_writer,
-            runtime.voice_engine,
-            runtime.clock,
-        ),
-    }
+    """The pipelines this build ships, one per registered kind (``chalicelib/kinds/``). A
+    type absent here fails its jobs with a sentence."""
+    return {kind.type: kind.pipeline(runtime) for kind in KINDS.values()}
 
 
 def _invoker_from_settings(runtime: Runtime) -> Invoker:

@@ -42,10 +42,10 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
-from botocore.exceptions import ClientError
 from chalice.app import LambdaFunctionEvent, Request, SQSEvent
 
 from chalicelib import logs
+from chalicelib.aws_errors import is_throttle
 from chalicelib.jobs.model import Job, JobType, WorkerEvent
 
 T = TypeVar("T")
@@ -86,16 +86,6 @@ class Dimension(StrEnum):
 
 
 COUNT, MILLISECONDS = "Count", "Milliseconds"
-THROTTLED = frozenset(
-    {
-        "ThrottlingException",
-        "Throttling",
-        "ThrottledException",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "SlowDown",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -255,7 +245,10 @@ def outgoing(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 @dataclass
-class _Run:
+class _RunMetrics:
+    """What telemetry measures of one run while it lasts: its stage, since when, its
+    progress writes and each finished stage's milliseconds."""
+
     job: Job
     stage: str
     since: float
@@ -263,7 +256,7 @@ class _Run:
     stages: dict[str, int] = field(default_factory=dict)
 
 
-_runs: OrderedDict[str, _Run] = OrderedDict()
+_runs: OrderedDict[str, _RunMetrics] = OrderedDict()
 _runs_lock = threading.Lock()
 _MAX_RUNS = 256  # runs that ended without an outcome (lost, handed back) are dropped
 
@@ -290,7 +283,7 @@ def run_claimed(job: Job, now: float) -> None:
     """A run claimed ``job``: its clock starts; a redelivery and the claim delay count."""
     logs.remember_job(job.job_id, job.correlation_id)
     with _runs_lock:
-        _runs[_key(job)] = _Run(job, job.stage, now)
+        _runs[_key(job)] = _RunMetrics(job, job.stage, now)
         while len(_runs) > _MAX_RUNS:
             _runs.popitem(last=False)
     values: list[tuple[Metric, str, float]] = []
@@ -315,7 +308,7 @@ def progress_written(job: Job, stage: str, now: float) -> None:
         _emit_stage(run.job, *ended)
 
 
-def _end_stage(run: _Run, stage: str, now: float) -> tuple[str, int] | None:
+def _end_stage(run: _RunMetrics, stage: str, now: float) -> tuple[str, int] | None:
     if stage == run.stage:
         return None
     ended = (run.stage, int(_ms(now - run.since)))
@@ -374,8 +367,8 @@ def timed_call(kind: CallKind, call: Callable[[], T]) -> T:
     started = time.perf_counter()
     try:
         result = call()
-    except ClientError as exc:
-        if str(exc.response.get("Error", {}).get("Code", "")) in THROTTLED:
+    except Exception as exc:
+        if is_throttle(exc):
             _pending.add(kind.throttles, COUNT, 1)
         raise
     _pending.add(kind.latency, MILLISECONDS, _ms(time.perf_counter() - started))

@@ -62,6 +62,8 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
+from chalicelib.errors import INTERNAL_ERROR_MESSAGE
+from chalicelib.http_edge import error_body
 from chalicelib.numbers import whole_number
 from devstack.gateway_auth import GatewayAuth, InvalidApiKey, VerifyingAuthorizer, gateway_response
 from devstack.resources import load_template
@@ -92,11 +94,7 @@ SERVER_ERRORS: dict[int, tuple[str, str]] = {
 # API Gateway's payload limit: a longer body is refused before it is read.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 BODY_SECONDS = 10  # how long a declared body may take to arrive
-INTERNAL = (
-    500,
-    "Something went wrong on our side. Please try again in a minute.",
-    "internal_error",
-)
+INTERNAL = (500, INTERNAL_ERROR_MESSAGE, "internal_error")
 STARTING = {
     "ready": False,
     "code": "starting",
@@ -194,7 +192,7 @@ class LocalStackHandler(CompressingHandler):
             elif self.command == "OPTIONS" and not self.cors_enabled:
                 self._read_body()
                 status, sentence, code = UNKNOWN_ROUTE
-                self._json(status, {"error": sentence, "code": code})
+                self._json(status, error_body(code, sentence))
             elif self.path.startswith("/api/") and not READY.is_set():
                 self._starting()
             else:
@@ -206,7 +204,7 @@ class LocalStackHandler(CompressingHandler):
         except Exception:
             logging.getLogger(__name__).exception("request failed in the local server")
             status, sentence, code = INTERNAL
-            self._json(status, {"error": sentence, "code": code})
+            self._json(status, error_body(code, sentence))
             self.close_connection = True
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
@@ -248,7 +246,7 @@ class LocalStackHandler(CompressingHandler):
             status, sentence, code = 403, "You may not use this route.", "access_denied"
         else:
             status, sentence, code = INTERNAL
-        self._json(status, {"error": sentence, "code": code})
+        self._json(status, error_body(code, sentence))
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """The HTTP server's own refusals (414, 400…) as JSON instead of its HTML page. A
@@ -259,7 +257,7 @@ class LocalStackHandler(CompressingHandler):
         sentence, slug = SERVER_ERRORS.get(
             code, INTERNAL[1:] if code >= 500 else SERVER_ERRORS[400]
         )
-        body = json.dumps({"error": sentence, "code": slug}).encode()
+        body = json.dumps(error_body(slug, sentence)).encode()
         if getattr(self, "request_version", "") == "HTTP/0.9":
             # The server takes a request it cannot parse for HTTP/0.9 and would answer it
             # with a bare body; answer as an HTTP/1.1 server so that clients see the status.

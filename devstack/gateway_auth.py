@@ -13,7 +13,7 @@ claims without checking them) and never looks at API keys. With ``make run API_A
 - **A program's API key** (``x-api-key``): a key of the emulator's API Gateway, enabled, in
   a usage plan of the programs' API (``PROGRAMS_API_ID``). The route then sees its id as
   ``identity.apiKeyId``. Refused: 403 ``invalid_api_key``. Deployed, keys go to the programs'
-  own API (``devstack/package.py``); locally one server takes both.
+  own API (``deploy/package.py``); locally one server takes both.
 
 The answers are the deployed API's gateway responses, read from ``infra/resources.json``.
 This module is never packaged: tokens are checked by API Gateway in AWS.

@@ -24,6 +24,7 @@ import boto3
 from botocore.exceptions import ClientError
 
 from chalicelib.auth import auth_mode
+from chalicelib.aws_errors import error_code
 from devstack.resources import load_template
 
 AUTH_TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "auth.json"
@@ -116,7 +117,7 @@ def _add_user(cognito: Any, pool_id: str, name: str, password: str) -> None:
             UserPoolId=pool_id, Username=name, Password=password, Permanent=True
         )
     except ClientError as error:
-        if error.response["Error"]["Code"] != "InvalidPasswordException":
+        if error_code(error) != "InvalidPasswordException":
             raise
         policy = _pool_kwargs()["Policies"]["PasswordPolicy"]
         raise IdentityError(

@@ -15,6 +15,7 @@ from typing import Any
 
 from chalice.config import Config
 
+from chalicelib.job_types import JobType, worker_function_setting
 from devstack.lambda_local.functions import load_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,8 +28,7 @@ STACK_OWNED = frozenset(
         "BANKS_TABLE",
         "ARTIFACTS_BUCKET",
         "FAILED_EVENTS_QUEUE",
-        "REPORT_WORKER_FUNCTION",
-        "PODCAST_WORKER_FUNCTION",
+        *(worker_function_setting(job_type) for job_type in JobType),
     }
 )
 

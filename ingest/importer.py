@@ -48,7 +48,9 @@ from ingest.reference import REFERENCE_FILE, ReferenceBank, read_reference_banks
 from ingest.refresh import ProfileRefresh, entry_of, is_synthetic, known_status, load_known
 from ingest.staging import Staging, dump, load
 
-_BATCH_GET = 100
+# Banks written per page: their earlier quarters (RECENT items) are read in one go, four
+# BatchGetItem calls in flight (chalicelib.banks.table.READ_THREADS).
+_BATCH_GET = 400
 
 Progress = Callable[[int, int, str], None]
 

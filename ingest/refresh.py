@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from chalicelib.banks.records import Held, IndexEntry, Link, Profile, Recent
-from chalicelib.banks.table import BanksTable, held_of
+from chalicelib.banks.table import BanksTable, held_of, recent_item
 from ingest import ffiec, metrics, profiles
 from ingest.bands import PeerGroups
 from ingest.recent import RecentCache
@@ -192,7 +192,9 @@ class ProfileRefresh:
             if profile is None:
                 continue
             recent = self._recent_of(bank, profile)
-            rows.append((int(bank.idrssd), dump(profile), None if recent is None else dump(recent)))
+            # Built now, kept as the item's few strings: cheaper to stage than the quarters.
+            item = None if recent is None else dump(recent_item(bank.idrssd, recent))
+            rows.append((int(bank.idrssd), dump(profile), item))
             _put_known(self._stage, entry_of(profile, bank.known.successor if bank.known else None))
         self._stage.insert("INSERT OR REPLACE INTO views VALUES (?, ?, ?)", rows)
 
@@ -339,7 +341,7 @@ class ProfileRefresh:
                 if recent_blob is None:
                     batch.delete_recent(str(idrssd))
                 else:
-                    batch.put_recent(str(idrssd), load(recent_blob))
+                    batch.put_recent(load(recent_blob))
                 written += 2
         return written
 

@@ -8,6 +8,10 @@ parameters, can:
   own retries were used up* (the call never reaches the emulator, nothing is applied);
 - ``lose_response``: apply the call, then lose its response, so that botocore retries it
   (the retry meets the state the first attempt left: a conditional write then fails);
+- ``leave_unprocessed``: a ``BatchWriteItem`` or ``BatchGetItem`` that applies (reads) only
+  the first half of its requests (or the first ``keep``) and answers the rest as
+  ``UnprocessedItems`` / ``UnprocessedKeys``, as DynamoDB does when it throttles part of a
+  batch;
 - ``before``: run code just before the call goes out — to stall it while something else
   happens (a cancel, a newer run), or to move a fake clock as a slow call would.
 
@@ -32,11 +36,12 @@ Predicate = Callable[[dict[str, Any]], bool]
 @dataclass
 class Rule:
     operation: str
-    kind: str  # "error" | "lose" | "before"
+    kind: str  # "error" | "lose" | "before" | "unprocessed"
     times: int
     when: Predicate
     status: int = 400
     code: str = ""
+    keep: int | None = None  # requests a batch call processes ("unprocessed"; None: half)
     action: Callable[[], None] | None = None
     fired: int = 0
 
@@ -53,6 +58,9 @@ class FaultInjector:
             events.register_first("before-parameter-build", self._choose)
             events.register_first("before-call", self._before_call)
             events.register_first("before-send", self._before_send)
+            # Before boto3's own DynamoDB handlers turn typed values into Python ones, so that
+            # what is held back reads as the rest of the answer does.
+            events.register_first("after-call.dynamodb", self._after_call)
         return self
 
     # What to inject ---------------------------------------------------------------------
@@ -80,6 +88,13 @@ class FaultInjector:
 
     def lose_response(self, operation: str, times: int = 1, when: Predicate | None = None) -> Rule:
         return self._add(Rule(operation, "lose", times, when or _always))
+
+    def leave_unprocessed(
+        self, operation: str, times: int = 1, when: Predicate | None = None,
+        keep: int | None = None,
+    ) -> Rule:  # fmt: skip
+        assert operation in _BATCH_PARTS, operation
+        return self._add(Rule(operation, "unprocessed", times, when or _always, keep=keep))
 
     def before(
         self,
@@ -109,6 +124,8 @@ class FaultInjector:
                 if rule.operation == model.name and rule.fired < rule.times and rule.when(params):
                     rule.fired += 1
                     context["fault"] = rule
+                    if rule.kind == "unprocessed":
+                        context["unprocessed"] = _hold_back(model.name, params, rule.keep)
                     return
 
     def _before_call(self, model: Any, context: dict[str, Any], **_: Any) -> Any:
@@ -129,6 +146,13 @@ class FaultInjector:
         }
         return AWSResponse("https://fault.invalid", rule.status, {}, None), parsed
 
+    def _after_call(
+        self, model: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
+        held = context.pop("unprocessed", None)
+        if held is not None:
+            parsed[_BATCH_PARTS[model.name][1]] = held
+
     def _before_send(self, request: Any, event_name: str, **_: Any) -> Any:
         context = request.context or {}
         rule: Rule | None = context.get("fault")
@@ -137,6 +161,35 @@ class FaultInjector:
         context.pop("fault")
         botocore_stubber(event_name=event_name, request=request)  # applied…
         raise ReadTimeoutError(endpoint_url=request.url)  # …and its answer lost
+
+
+# The batch operations: the part of a table's request that can be left over, and the key
+# of the answer that hands it back.
+_BATCH_PARTS = {
+    "BatchWriteItem": (None, "UnprocessedItems"),
+    "BatchGetItem": ("Keys", "UnprocessedKeys"),
+}
+
+
+def _hold_back(operation: str, params: dict[str, Any], kept: int | None) -> dict[str, Any]:
+    """Take all but the first half (or ``kept``) of each table's requests out of
+    ``params``; what to answer as unprocessed (in the shape the call was given, as DynamoDB
+    hands it back)."""
+    part = _BATCH_PARTS[operation][0]
+    held: dict[str, Any] = {}
+    for table, request in params["RequestItems"].items():
+        requests = request[part] if part else request
+        cut = (len(requests) + 1) // 2 if kept is None else kept
+        keep, rest = requests[:cut], requests[cut:]
+        if not rest:
+            continue
+        if part:
+            request[part] = keep
+            held[table] = {**request, part: rest}
+        else:
+            params["RequestItems"][table] = keep
+            held[table] = rest
+    return held
 
 
 def _always(_: dict[str, Any]) -> bool:

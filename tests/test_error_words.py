@@ -196,4 +196,4 @@ def test_the_error_schema_documents_the_detail() -> None:
 def test_the_busy_and_internal_sentences_speak_to_people() -> None:
     import app
 
-    assert for_people(http.BUSY) and for_people(app.INTERNAL_ERROR)
+    assert for_people(http.BUSY_MESSAGE) and for_people(app.INTERNAL_ERROR)

@@ -37,7 +37,6 @@ emulator, whose response serializer walks every attribute) serialize.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -46,9 +45,11 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
+from chalicelib.aws_errors import backoff
 from chalicelib.banks.records import (
     BankStatus,
     Held,
@@ -79,6 +80,9 @@ _BATCH_ROUNDS = 8  # rounds of unprocessed keys or items before giving up
 # BatchWriteItem calls in flight at once: DynamoDB takes them in parallel; past a few, the
 # local emulator (one Python process) only queues them.
 WRITE_THREADS = 4
+# BatchGetItem calls in flight at once when a read spans several: the caller decodes one
+# answer while DynamoDB (or the emulator, in its own process) serves the next.
+READ_THREADS = 4
 _THROTTLED: Any = {
     "Error": {
         "Code": "ProvisionedThroughputExceededException",
@@ -107,9 +111,10 @@ def plain(value: Any) -> Any:
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(
-        value, default=plain, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    """Compact UTF-8 JSON, the same text as ``json.dumps(separators=(",", ":"),
+    ensure_ascii=False)`` writes, in a quarter of its time (orjson; measured on the real
+    profiles and RECENT items). Keys that are not strings are written as strings."""
+    return orjson.dumps(value, default=plain, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
 def _json(item: Mapping[str, Any], name: str, empty: Any) -> Any:
@@ -117,13 +122,13 @@ def _json(item: Mapping[str, Any], name: str, empty: Any) -> Any:
     value = item.get(name)
     if value is None:
         return empty
-    return json.loads(value) if isinstance(value, str) else plain(value)
+    return orjson.loads(value) if isinstance(value, str) else plain(value)
 
 
 def unprocessed_backoff(round_number: int) -> float:
     """Seconds before resending what a batch call left unprocessed (DynamoDB asks for
     backoff there): 0.1, 0.2, 0.4 … 6.4."""
-    return 0.05 * 2**round_number
+    return backoff(round_number, first=0.1)
 
 
 # -- item mapping -------------------------------------------------------------------------------
@@ -178,7 +183,7 @@ def _view_from(data: dict[str, Any]) -> ProfileView:
 
 def _profile_from(item: Mapping[str, Any]) -> Profile:
     current = plain(item.get("layout")) == PROFILE_LAYOUT and "view" in item
-    view = _view_from(json.loads(item["view"])) if current else None
+    view = _view_from(orjson.loads(item["view"])) if current else None
     successor = _json(item, "successor", None)
     return Profile(
         idrssd=str(item.get("idrssd") or str(item["pk"]).removeprefix("BANK#")),
@@ -191,7 +196,7 @@ def _profile_from(item: Mapping[str, Any]) -> Profile:
         reference=bool(item.get("reference", False)),
         latest_quarter=item.get("latestQuarter") if item.get("data") != "none" else None,
         view=view,
-        peers=json.loads(item["peers"]) if current and item.get("peers") else None,
+        peers=orjson.loads(item["peers"]) if current and item.get("peers") else None,
         first_quarter=item.get("firstQuarter"),
         former_names=tuple(item.get("formerNames") or ()),
         successor=_link_from(successor) if successor else None,
@@ -247,8 +252,11 @@ def held_of(record: QuarterRecord) -> Held:
     )  # fmt: skip
 
 
-def _recent_item(idrssd: str, recent: Recent) -> dict[str, Any]:
-    """Columns, not maps: each quarter's figures as a list in the order of ``fields`` (named
+def recent_item(idrssd: str, recent: Recent) -> dict[str, Any]:
+    """The bank's ``RECENT`` item, for :meth:`BatchWriter.put_recent` (an import builds it
+    when it recomputes the bank and keeps it, a few strings, until it writes it).
+
+    Columns, not maps: each quarter's figures as a list in the order of ``fields`` (named
     once), a third of the bytes of named values."""
     quarters = dict(sorted(recent.quarters.items()))
     fields = sorted({name for held in quarters.values() for name in held.figures})
@@ -276,7 +284,7 @@ def _columns(names: list[str], values: list[Any]) -> dict[str, Any]:
 
 
 def _recent_from(item: Mapping[str, Any]) -> Recent:
-    data = json.loads(item["quarters"])
+    data = orjson.loads(item["quarters"])
     fields, flows, ytd = data["fields"], data["flows"], data["ytd"]
     quarters = {
         quarter: Held(
@@ -287,7 +295,7 @@ def _recent_from(item: Mapping[str, Any]) -> Recent:
         )
         for quarter, values in data["figures"].items()
     }
-    names = tuple(tuple(name) for name in json.loads(item.get("names") or "[]"))
+    names = tuple(tuple(name) for name in orjson.loads(item.get("names") or "[]"))
     stored = data.get("rows") or {}
     row_fields = stored.get("fields", [])
     rows = {
@@ -411,8 +419,9 @@ class BatchWriter:
     def put_profile(self, profile: Profile) -> None:
         self._writer.put(_profile_item(profile))
 
-    def put_recent(self, idrssd: str, recent: Recent) -> None:
-        self._writer.put(_recent_item(idrssd, recent))
+    def put_recent(self, item: Mapping[str, Any]) -> None:
+        """A ``RECENT`` item built by :func:`recent_item`."""
+        self._writer.put(item)
 
     def delete_recent(self, idrssd: str) -> None:
         self._writer.delete(bank_pk(idrssd), RECENT_SK)
@@ -460,7 +469,7 @@ class BanksTable:
             return None
         entries: dict[str, IndexEntry] = {}
         for item in sorted(items, key=lambda found: str(found["sk"])):
-            for data in json.loads(item["entries"]):
+            for data in orjson.loads(item["entries"]):
                 entries[str(data["id"])] = _entry_from(data)
         return entries
 
@@ -614,23 +623,30 @@ class BanksTable:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
 
     def _batch_get(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
-        """The items that exist among ``keys``, 100 keys a ``BatchGetItem``."""
+        """The items that exist among ``keys``, 100 keys a ``BatchGetItem``, up to
+        :data:`READ_THREADS` of them in flight (boto3's clients are thread-safe)."""
+        chunks = [keys[start : start + _BATCH_KEYS] for start in range(0, len(keys), _BATCH_KEYS)]
+        if len(chunks) <= 1:
+            return self._batch_get_chunk(chunks[0]) if chunks else []
+        threads = min(READ_THREADS, len(chunks))
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="banks-read") as pool:
+            return [item for found in pool.map(self._batch_get_chunk, chunks) for item in found]
+
+    def _batch_get_chunk(self, keys: Sequence[dict[str, str]]) -> list[dict[str, Any]]:
+        """One ``BatchGetItem`` of at most 100 keys, its unprocessed keys asked again."""
         client, name = self._table.meta.client, self._table.name
         found: list[dict[str, Any]] = []
-        for start in range(0, len(keys), _BATCH_KEYS):
-            request: dict[str, Any] = {name: {"Keys": list(keys[start : start + _BATCH_KEYS])}}
-            for round_number in range(_BATCH_ROUNDS):
-                if round_number:
-                    time.sleep(unprocessed_backoff(round_number))
-                response = client.batch_get_item(RequestItems=request)
-                found.extend(response.get("Responses", {}).get(name, []))
-                request = response.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            if request:
-                # Unprocessed keys are DynamoDB throttling the read: say so as it would.
-                raise ClientError(_THROTTLED, "BatchGetItem")
-        return found
+        request: dict[str, Any] = {name: {"Keys": list(keys)}}
+        for round_number in range(_BATCH_ROUNDS):
+            if round_number:
+                time.sleep(unprocessed_backoff(round_number))
+            response = client.batch_get_item(RequestItems=request)
+            found.extend(response.get("Responses", {}).get(name, []))
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+        # Unprocessed keys are DynamoDB throttling the read: say so as it would.
+        raise ClientError(_THROTTLED, "BatchGetItem")
 
 
 def _newest(entries: Iterable[IndexEntry]) -> dict[str, str]:

@@ -6,7 +6,7 @@ the job core writes its sentences into the job's ``error`` (``rules``, ``worker`
 (``chalicelib/web/routes.py``: ``assets/failures.js``), and the CLI prints the job's
 ``error``. A code whose failing step words its own, more precise sentence (``own``: the
 writer's, the voices'…) keeps that one in ``error``; the table's stands in where it is
-missing. Every code the service can give a job has an entry (tests/test_failure_words.py).
+missing. Every code the service can give a job has an entry (tests/jobs/test_failure_words.py).
 """
 
 from __future__ import annotations

@@ -12,11 +12,7 @@ from enum import StrEnum
 from typing import Any, Literal, Protocol
 
 from chalicelib.clock import iso
-
-
-class JobType(StrEnum):
-    REPORT = "report"
-    PODCAST = "podcast"
+from chalicelib.job_types import JobType as JobType  # declared apart: the core names no kind
 
 
 class Status(StrEnum):
@@ -239,7 +235,7 @@ class Publication:
 
     Written in the same transaction as the completion (``LATEST#{type}`` and
     ``HISTORY#{type}#{jobId}`` items), so only a completed job is ever published.
-    ``keys`` are the S3 keys of the artifacts (``document``, and ``audio`` for podcasts);
+    ``keys`` are the S3 keys of the artifacts (``document``, and ``audio`` for a recording);
     ``summary`` is what the research library lists (date, data quarter, writer, size…).
     """
 

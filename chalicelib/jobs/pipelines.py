@@ -32,7 +32,5 @@ PipelineRegistry = Mapping[JobType, Pipeline]
 
 NOT_AVAILABLE = failures.by_type(ErrorCode.UNAVAILABLE)
 
-DONE_MESSAGE = {
-    JobType.REPORT: "Report ready",
-    JobType.PODCAST: "Podcast ready",
-}
+# The progress message of a completed job: its kind's name, ready ("Report ready").
+DONE_MESSAGE = {job_type: f"{job_type.capitalize()} ready" for job_type in JobType}

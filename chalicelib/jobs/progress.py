@@ -79,7 +79,7 @@ class ProgressReporter:
     def check_cancelled(self) -> None:
         """Raise ``JobLost`` if the job was cancelled or replaced; reads at most once a second.
 
-        For loops with many small steps (a podcast's lines) between stage changes.
+        For loops with many small steps (a recording's lines) between stage changes.
         """
         self._keeper.check()
         now = self._clock.now()

@@ -47,8 +47,8 @@ class StartOutcome:
 
 
 Prerequisite = Callable[[str], None]
-"""Raises a ``DomainError`` when a bank may not start a job of a type yet (a podcast
-needs a finished report)."""
+"""Raises a ``DomainError`` when a bank may not start a job of a type yet (a kind declares
+its own: ``chalicelib/kinds/``)."""
 
 
 class JobService:

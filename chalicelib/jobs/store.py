@@ -20,6 +20,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from chalicelib import telemetry
+from chalicelib.aws_errors import error_code
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs import items, rules
 from chalicelib.jobs.cursor import Cursor
@@ -455,7 +456,7 @@ class JobStore:
         try:
             client.transact_write_items(TransactItems=writes, ClientRequestToken=request_token)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            if error_code(exc) != "TransactionCanceledException":
                 raise
             reasons = exc.response.get("CancellationReasons") or []
             codes = tuple(reason.get("Code") for reason in reasons)
@@ -494,7 +495,7 @@ class JobStore:
         try:
             return call(**self._expression(update, condition, values))
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error_code(exc) != "ConditionalCheckFailedException":
                 raise
             old = exc.response.get("Item")
             job = items.job_from_low_level(old) if old and mapped else None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib import telemetry
-from chalicelib.aws_errors import is_transient
+from chalicelib.aws_errors import backoff, is_transient
 from chalicelib.clock import Clock
 from chalicelib.jobs import failures, rules
 from chalicelib.jobs.errors import ClaimRejected, JobFailed, JobLost, Redeliver
@@ -37,7 +37,8 @@ T = TypeVar("T")
 UNEXPECTED = failures.by_type(ErrorCode.INTERNAL_ERROR)
 RESERVE_SECONDS = 15.0
 """Time kept back from a terminal write's retries: enough to release the claim and return."""
-MAX_BACKOFF_SECONDS = 10.0
+FIRST_BACKOFF_SECONDS = 0.5
+"""The first wait before a terminal write is tried again (then 1, 2, 4, 8, 10, 10 … s)."""
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ class JobRunner:
                 if not is_transient(exc):
                     raise
                 attempt += 1
-                wait = min(0.5 * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS)
+                wait = backoff(attempt, FIRST_BACKOFF_SECONDS)
                 if run.delivery.deadline - self._clock.now() - wait < RESERVE_SECONDS:
                     self._hand_back(job, "its outcome could not be recorded", exc)
                 log(logging.WARNING, "terminal write retried", jobId=job.job_id, attempt=attempt)

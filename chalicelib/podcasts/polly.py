@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import telemetry
+from chalicelib.aws_errors import TRANSIENT_CODES
 from chalicelib.experts import Voice
 from chalicelib.podcasts.audio import Clip
 from chalicelib.podcasts.errors import (
@@ -27,16 +28,8 @@ SAMPLE_RATE = 16000
 # Polly bills and caps a request at 3,000 characters of text; stay just under.
 MAX_CHARS = 2900
 MAX_ATTEMPTS = 4
-RETRYABLE = frozenset(
-    {
-        "ThrottlingException",
-        "TooManyRequestsException",
-        "ServiceFailureException",
-        "ServiceUnavailableException",
-        "InternalFailure",
-        "RequestLimitExceeded",
-    }
-)
+# SynthesizeSpeech errors worth another try: the transient ones of every AWS call.
+RETRYABLE = TRANSIENT_CODES
 
 
 class PollyEngine:

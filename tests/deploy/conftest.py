@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from devstack import package
-from devstack.package import PACKAGING_SETTINGS
+from deploy import package
+from deploy.package import PACKAGING_SETTINGS
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from chalicelib.telemetry import NAMESPACE, Metric
-from devstack import observability, package
-from devstack.dashboard import FUNNEL
+from deploy import observability, package
+from deploy.dashboard import FUNNEL
 from tests.deploy.conftest import Packaged
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ EXPECTED = {
 def test_the_observability_file_is_the_generators_output() -> None:
     committed = (ROOT / "infra" / "observability.json").read_text(encoding="utf-8")
     assert committed == observability.rendered(), (
-        "infra/observability.json is stale: run .venv/bin/python -m devstack.observability --write"
+        "infra/observability.json is stale: run .venv/bin/python -m deploy.observability --write"
     )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path, PurePosixPath
 from tests.deploy.conftest import Packaged
 
 ROOT = Path(__file__).resolve().parents[2]
-NEVER_DEPLOYED = ("ingest", "devstack", "bench", "scripts", "tests")
+NEVER_DEPLOYED = ("ingest", "devstack", "deploy", "bench", "scripts", "tests")
 
 
 def _imported_packages(source: str) -> set[str]:

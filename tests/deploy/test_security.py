@@ -15,7 +15,7 @@ import pytest
 
 from bank_research_cli.api import NO_ROUTE_CODES
 from chalicelib.auth import PUBLIC_ROUTES
-from devstack import package
+from deploy import package
 from tests.deploy.conftest import Packaged, build_template, packaging_env
 from tests.test_error_words import OPERATOR_TEXT
 
@@ -176,7 +176,7 @@ def test_a_configured_origin_gets_cors_on_every_route(cognito_with_cors: Package
 
 def test_packaging_an_open_api_says_so_in_a_sentence(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "devstack.package", str(tmp_path / "out")],
+        [sys.executable, "-m", "deploy.package", str(tmp_path / "out")],
         cwd=PROJECT,
         env=packaging_env(API_AUTH="none"),
         capture_output=True,

@@ -10,7 +10,7 @@ from chalicelib.auth import ADMIN_GROUP
 from chalicelib.config import Settings
 from chalicelib.jobs import rules
 from chalicelib.jobs.items import ARTIFACT_RETENTION_DAYS
-from devstack import package
+from deploy import package
 from tests.conftest import NAMES
 from tests.deploy.conftest import Packaged
 from tests.deploy.iam import FUNCTIONS, Resolver, load_policy, statements

@@ -66,6 +66,9 @@ def page(request: pytest.FixtureRequest, browser: Any) -> Iterator[Any]:
     assert watch.unexpected() == [], watch.errors
 
 
+README_PICTURE = Path(__file__).resolve().parents[2] / "docs" / "images" / "bank-page.png"
+
+
 def open_real_bank(page: Any, stack: Stack, idrssd: str) -> None:
     page.goto(f"{stack.url}/?bank={idrssd}")
     page.wait_for_selector("#key-figures dd")
@@ -95,6 +98,9 @@ def test_a_real_bank_says_where_its_figures_come_from(stack: Stack, page: Any) -
     assert "FFIEC Central Data Repository" in said and "file produced 15 September 2024" in said
     assert page.is_hidden("#synthetic-banner") and page.is_hidden("#bank-stopped")
     check(page, "jpmorgan")
+    if page.width_name == "desktop":  # the README's picture of the product, kept current here
+        README_PICTURE.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(README_PICTURE))
 
 
 def test_a_bank_that_stopped_filing_says_when_and_shows_its_last_report(

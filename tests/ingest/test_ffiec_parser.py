@@ -10,7 +10,7 @@ import pytest
 
 from ingest import ffiec, quarters
 from ingest.errors import FFIECFormatError
-from tests.banks.builders import bank_values, por_file, schedule_file, simple_quarter
+from tests.ingest.builders import bank_values, por_file, schedule_file, simple_quarter
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from chalicelib.job_types import JobType, worker_resource
 from chalicelib.telemetry import NAMESPACE, Metric
 
 SERVICE = "${AWS::StackName}"
@@ -23,8 +24,9 @@ FUNNEL = (
     Metric.JOBS_REDELIVERED,
     Metric.DELIVERIES_SKIPPED,
 )
-FUNCTIONS = ("APIHandler", "ReportWorker", "PodcastWorker", "WorkerFailures")
-JOB_TYPES = ("report", "podcast")
+WORKERS = tuple(worker_resource(job_type) for job_type in JobType)
+FUNCTIONS = ("APIHandler", *WORKERS, "WorkerFailures")
+JOB_TYPES = tuple(str(job_type) for job_type in JobType)
 
 Json = dict[str, Any]
 

@@ -2,8 +2,8 @@
 
 The metric names and dimensions come from ``chalicelib/telemetry.py``, so the template
 and the code cannot drift apart; a test holds the committed file equal to this output.
-Regenerate after a change: ``.venv/bin/python -m devstack.observability --write``.
-``make package`` merges the file with ``infra/resources.json`` (``devstack/package.py``).
+Regenerate after a change: ``.venv/bin/python -m deploy.observability --write``.
+``make package`` merges the file with ``infra/resources.json`` (``deploy/package.py``).
 """
 
 from __future__ import annotations
@@ -14,13 +14,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from chalicelib.job_types import JobType, worker_resource
 from chalicelib.telemetry import NAMESPACE, Dimension, Metric
 
 OUTPUT = Path(__file__).resolve().parent.parent / "infra" / "observability.json"
-FUNCTIONS = ("APIHandler", "ReportWorker", "PodcastWorker", "WorkerFailures")
-WORKERS = ("ReportWorker", "PodcastWorker")
+WORKERS = tuple(worker_resource(job_type) for job_type in JobType)
+FUNCTIONS = ("APIHandler", *WORKERS, "WorkerFailures")
 TABLES = ("JobsTable", "BanksTable")
-JOB_TYPES = ("report", "podcast")
+JOB_TYPES = tuple(str(job_type) for job_type in JobType)
 API_STAGE = "api"  # api_gateway_stage in .chalice/config.json
 PERIOD = 300
 STACK = {"Ref": "AWS::StackName"}
@@ -361,7 +362,7 @@ def parameters() -> dict[str, Json]:
 
 
 def template() -> Json:
-    from devstack.dashboard import dashboard
+    from deploy.dashboard import dashboard
 
     alarms = job_alarms() | platform_alarms()
     resources = notification_resources() | tracing_resources() | alarms

@@ -145,7 +145,7 @@ def add_programs_api(template: dict[str, Any]) -> None:
     }
     body["securityDefinitions"] = {"api_key": dict(API_KEY_SCHEME)}
     api["Metadata"] = {
-        "Comment": "The programs' door (devstack/package.py add_programs_api): the same routes "
+        "Comment": "The programs' door (deploy/package.py add_programs_api): the same routes "
         "and function as RestAPI, with each program's own API key and usage plan instead of "
         "a person's sign-in; keys are issued by bank-research admin key create NAME."
     }

@@ -239,29 +239,60 @@ def test_a_full_cdr_zip_of_every_schedule_imports_the_same(aws: Aws, tmp_path: P
     assert from_subset[JPMORGAN].view.figures["totalAssets"] == 3_510_536_000  # type: ignore[union-attr]
 
 
-def test_quarter_by_quarter_gives_the_same_profiles_as_one_run(aws: Aws, cut_folder: Path) -> None:
-    """A quarterly update (RECENT items merged, series rows reused) ends where an import of
-    everything at once does: the same profiles, quarters and index."""
+def _second_table(name: str) -> Any:
     import boto3
 
     from devstack.resources import ResourceNames, create_all
     from tests.conftest import REGION
 
-    other = ResourceNames(banks_table="banks-by-quarter", jobs_table="jobs-by-quarter")
+    other = ResourceNames(banks_table=name, jobs_table=f"jobs-{name}")
     create_all(
         boto3.client("dynamodb", region_name=REGION), boto3.client("s3", region_name=REGION),
         other,
     )  # fmt: skip
-    by_quarter = boto3.resource("dynamodb", region_name=REGION).Table(other.banks_table)
-    BankImporter(aws.banks_table).import_path(cut_folder)
+    return boto3.resource("dynamodb", region_name=REGION).Table(other.banks_table)
+
+
+def _quarter_by_quarter(table: Any, cut_folder: Path) -> None:
     for quarter in sorted(cut_folder.iterdir(), key=lambda p: p.name[-4:] + p.name[-8:-4]):
-        BankImporter(by_quarter).import_path(quarter)
-    at_once, stepwise = BanksTable(aws.banks_table), BanksTable(by_quarter)
+        BankImporter(table).import_path(quarter)
+
+
+def _assert_same_banks(stepwise: BanksTable, at_once: BanksTable) -> None:
     for bank in BANKS:
         assert stepwise.profile(bank) == at_once.profile(bank), bank
         for as_of in at_once.quarters_of(bank):
             assert stepwise.quarter_records(as_of, [bank]) == at_once.quarter_records(as_of, [bank])
     assert stepwise.index() == at_once.index()
+
+
+def test_quarter_by_quarter_gives_the_same_profiles_as_one_run(aws: Aws, cut_folder: Path) -> None:
+    """A quarterly update (RECENT items merged, series rows reused) ends where an import of
+    everything at once does: the same profiles, quarters and index."""
+    by_quarter = _second_table("banks-by-quarter")
+    BankImporter(aws.banks_table).import_path(cut_folder)
+    _quarter_by_quarter(by_quarter, cut_folder)
+    _assert_same_banks(BanksTable(by_quarter), BanksTable(aws.banks_table))
+
+
+def test_batches_left_half_unprocessed_still_import_every_figure(
+    aws: Aws, cut_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DynamoDB throttling part of each batch (reads of the banks' earlier quarters and
+    writes alike) costs rounds, not figures: the import ends where a clean one does."""
+    from chalicelib.banks import table as banks_table
+    from tests.faults import FaultInjector
+
+    monkeypatch.setattr(banks_table, "unprocessed_backoff", lambda _round: 0.0)
+    throttled = _second_table("banks-throttled")
+    faults = FaultInjector().attach(throttled.meta.client)
+    reads = faults.leave_unprocessed("BatchGetItem", times=10_000)
+    writes = faults.leave_unprocessed("BatchWriteItem", times=10_000)
+    BankImporter(aws.banks_table).import_path(cut_folder)
+    _quarter_by_quarter(throttled, cut_folder)
+    assert reads.fired and writes.fired
+    faults.clear()
+    _assert_same_banks(BanksTable(throttled), BanksTable(aws.banks_table))
 
 
 def _ratio(quarter: str, idrssd: str, top: str, bottom: str) -> float:

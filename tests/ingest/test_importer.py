@@ -15,8 +15,8 @@ from ingest import cli as import_cli
 from ingest.errors import FFIECFormatError, ImportIncomplete, SyntheticUnderRealId
 from ingest.importer import BankImporter
 from ingest.reference import ReferenceBank, read_reference_banks
-from tests.banks.builders import bank_values, simple_quarter
 from tests.faults import FaultInjector
+from tests.ingest.builders import bank_values, simple_quarter
 from tests.moto_account import Aws
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"

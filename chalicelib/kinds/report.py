@@ -1,0 +1,41 @@
+"""The research report: no parameters; facts → findings → sections → the archive."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from chalicelib.banks.catalog import BankCatalog
+from chalicelib.clock import Clock
+from chalicelib.job_types import JobType
+from chalicelib.jobs.pipelines import Pipeline
+from chalicelib.kinds.kind import JobKind
+from chalicelib.reports.archive import ReportArchive
+from chalicelib.reports.pipeline import ReportPipeline
+from chalicelib.reports.sections import ReportWriter
+from chalicelib.validation import parse_report_params
+
+
+class _WorkerSide(Protocol):
+    @property
+    def catalog(self) -> BankCatalog: ...
+    @property
+    def reports(self) -> ReportArchive: ...
+
+
+class Wiring(Protocol):
+    """What a report takes from the runtime."""
+
+    @property
+    def worker(self) -> _WorkerSide: ...
+    @property
+    def report_writer(self) -> ReportWriter: ...
+    @property
+    def clock(self) -> Clock: ...
+
+
+def pipeline(runtime: Wiring) -> Pipeline:
+    worker = runtime.worker
+    return ReportPipeline(worker.catalog, runtime.report_writer, worker.reports, runtime.clock)
+
+
+REPORT = JobKind(JobType.REPORT, parse_params=parse_report_params, pipeline=pipeline)
