@@ -34,8 +34,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO
 
+from chalicelib.banks import quarters as quarter_ends
 from ingest import mdrm, staging
-from ingest import quarters as quarter_ends
 from ingest.errors import FFIECFormatError
 from ingest.mdrm import Value
 from ingest.staging import Staging

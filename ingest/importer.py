@@ -39,9 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import telemetry
+from chalicelib.banks import quarters
 from chalicelib.banks.records import Held, ImportMarker, Profile, QuarterRecord
 from chalicelib.banks.table import BanksTable, held_of
-from ingest import ffiec, mdrm, quarters
+from ingest import ffiec, mdrm
 from ingest.errors import ImportIncomplete, SyntheticUnderRealId
 from ingest.recent import RecentCache, covers
 from ingest.reference import REFERENCE_FILE, ReferenceBank, read_reference_banks, reference_ids

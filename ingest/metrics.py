@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ingest import quarters as quarter_ends
+from chalicelib.banks import quarters as quarter_ends
 
 Number = int | float | Decimal
 Figures = Mapping[str, Any]

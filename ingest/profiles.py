@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from chalicelib.banks import quarters
 from chalicelib.banks.records import WINDOW, Held, ProfileView
 from chalicelib.banks.table import plain
-from ingest import metrics, quarters
+from ingest import metrics
 
 SERIES_QUARTERS = 8
 WINDOW_QUARTERS = WINDOW  # the series' oldest quarter needs its year-ago quarter too

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from chalicelib.banks import quarters as quarter_ends
 from chalicelib.banks.records import WINDOW, Recent
 from chalicelib.banks.table import BanksTable, held_of
-from ingest import quarters as quarter_ends
 from ingest.staging import Staging, dump, load
 
 SCHEMA = """

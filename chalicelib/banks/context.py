@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from chalicelib.reports.gaps import previous, year_ago
+from chalicelib.banks.quarters import previous, year_ago
 
 # The amounts of a series row (thousands of dollars); every other figure of a row is a ratio.
 AMOUNTS = ("totalAssets", "loans", "deposits", "netIncome")

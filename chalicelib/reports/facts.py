@@ -8,8 +8,9 @@ from functools import cached_property
 from typing import Any
 
 from chalicelib.banks import names
+from chalicelib.banks.quarters import year_ago
 from chalicelib.reports.findings import Findings, judge
-from chalicelib.reports.gaps import Coverage, Missing, year_ago
+from chalicelib.reports.gaps import Coverage, Missing
 from chalicelib.reports.numbers import growth_words, pct
 from chalicelib.reports.rules import CBLR_MINIMUM, RULES, WELL_CAPITALIZED, Rating
 

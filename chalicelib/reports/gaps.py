@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-QUARTER_ENDS = ("0331", "0630", "0930", "1231")
+from chalicelib.banks.quarters import QUARTER_ENDS, previous, year_ago
 
 # Metrics computed from the quarter's income (which the quarter before it must give).
 INCOME_METRICS = frozenset({"roa", "roe", "nim", "efficiencyRatio", "netChargeOffRatio"})
@@ -61,16 +61,6 @@ _WORDS = {
     Missing.NOT_DERIVED: "not available",
     Missing.NO_BASE: "not applicable",
 }
-
-
-def previous(quarter: str) -> str:
-    """The quarter-end before ``quarter`` (``yyyymmdd``)."""
-    year, index = int(quarter[:4]), QUARTER_ENDS.index(quarter[4:])
-    return f"{year - 1}1231" if index == 0 else f"{year}{QUARTER_ENDS[index - 1]}"
-
-
-def year_ago(quarter: str) -> str:
-    return f"{int(quarter[:4]) - 1}{quarter[4:]}"
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from chalicelib.banks import quarters
 from chalicelib.reports import gaps, rules
 from chalicelib.reports.facts import ReportFacts
 from chalicelib.reports.findings import Finding, Risk, RiskKind, Verdict
@@ -105,7 +106,7 @@ def _income_unknown(facts: ReportFacts) -> bool:
 
 def _why_no_income(facts: ReportFacts) -> str:
     """Why the quarter's income is not available, as a clause."""
-    before = quarter_label(gaps.previous(facts.quarter))
+    before = quarter_label(quarters.previous(facts.quarter))
     return (
         f"call reports give income year to date, so a quarter's own income is the "
         f"difference from the quarter before, and {before} is not in the data"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest import ffiec, quarters
+from chalicelib.banks import quarters
+from ingest import ffiec
 from ingest.errors import FFIECFormatError
 from tests.ingest.builders import bank_values, por_file, schedule_file, simple_quarter
 
