@@ -137,6 +137,92 @@ def query_one_partition() -> None:
     _partitioned = True
 
 
+_undo = threading.local()
+_undo_per_item = False
+
+
+def transactions_undo_their_items() -> None:
+    """Let ``TransactWriteItems`` keep, for undoing, the items it writes instead of whole tables.
+
+    moto deep-copies every table a transaction names before applying it, to put the copy
+    back if an operation fails: a job's completion (three operations) cost 89 / 240 /
+    1 079 ms at 100 / 800 / 3 200 stored jobs, under the write lock every write waits on.
+    Here moto's copy of a table is the table itself, so its rollback changes nothing, and
+    the items the transaction names are saved first and put back if it raises; what it
+    checks, writes and answers is moto's own.
+    """
+    global _undo_per_item
+    if _undo_per_item:
+        return
+    from moto.dynamodb import models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+
+    real_copy = models.copy
+
+    class _TablesKept:  # moto's module calls ``copy.deepcopy``; only its table copy changes
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if isinstance(value, Table) and getattr(_undo, "on", False):
+                return value
+            return real_copy.deepcopy(value, memo)
+
+    models.copy = _TablesKept  # type: ignore[assignment]
+    transact = DynamoDBBackend.transact_write_items
+
+    @functools.wraps(transact)
+    def transact_undoing_items(self: Any, transact_items: list[dict[str, Any]]) -> Any:
+        with _lock:  # the items saved are the ones the transaction meets
+            saved = _items_named(self, transact_items)
+            _undo.on = True
+            try:
+                return transact(self, transact_items)
+            except Exception:
+                _put_back(saved)
+                raise
+            finally:
+                _undo.on = False
+
+    DynamoDBBackend.transact_write_items = transact_undoing_items  # type: ignore[method-assign]
+    _undo_per_item = True
+
+
+def _items_named(backend: Any, transact_items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """(table, hash key, range key, a copy of the item or None) for each operation's item."""
+    import copy
+
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    saved: list[tuple[Any, ...]] = []
+    for entry in transact_items:
+        op = next(iter(entry.values()), None)
+        if not isinstance(op, dict) or (table := backend.tables.get(op.get("TableName"))) is None:
+            continue
+        key = op.get("Key") or op.get("Item") or {}
+        try:
+            hash_key = DynamoType(key[table.hash_key_attr])
+            range_key = DynamoType(key[table.range_key_attr]) if table.range_key_attr else None
+        except (KeyError, TypeError):
+            continue  # moto refuses the operation before it writes anything
+        held = table.get_item(hash_key, range_key)
+        saved.append((table, hash_key, range_key, copy.deepcopy(held)))
+    return saved
+
+
+def _put_back(saved: list[tuple[Any, ...]]) -> None:
+    # In reverse, so that an item named twice ends as it was before the first operation.
+    for table, hash_key, range_key, item in reversed(saved):
+        if range_key is None:
+            if item is None:
+                table.items.pop(hash_key, None)
+            else:
+                table.items[hash_key] = item
+        elif item is None:
+            table.items.get(hash_key, {}).pop(range_key, None)
+        else:
+            table.items[hash_key][range_key] = item
+
+
 def keep_connections_alive() -> None:
     """Let moto's server keep a connection open between requests, as AWS's endpoints do.
 
@@ -223,6 +309,7 @@ class Emulator:
         make_dynamodb_writes_atomic()
         answer_items_as_stored()
         query_one_partition()
+        transactions_undo_their_items()
         keep_connections_alive()
         add_token_revocation()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

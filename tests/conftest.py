@@ -14,6 +14,7 @@ from devstack.emulator import (
     answer_items_as_stored,
     make_dynamodb_writes_atomic,
     query_one_partition,
+    transactions_undo_their_items,
 )
 from devstack.resources import ResourceNames, create_all
 from tests.moto_account import Aws
@@ -58,6 +59,7 @@ def aws() -> Iterator[Aws]:
     make_dynamodb_writes_atomic()
     answer_items_as_stored()
     query_one_partition()
+    transactions_undo_their_items()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         s3 = boto3.client("s3", region_name=REGION)
