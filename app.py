@@ -16,6 +16,9 @@ from chalicelib import runtime, telemetry
 from chalicelib.auth import auth_config, route_auth
 from chalicelib.aws_errors import is_missing_resource, is_transient
 from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
+from chalicelib.batches.request import parse_batch_id, parse_batch_request
+from chalicelib.batches.settings import BATCH_SIZE, batch_concurrency
+from chalicelib.batches.worker import Record as BatchRecord
 from chalicelib.errors import INTERNAL_ERROR_MESSAGE, ConfigError, DomainError
 from chalicelib.experts import panel_to_api
 from chalicelib.http import (
@@ -59,6 +62,10 @@ AUTH = route_auth()
 # Chalice reads the decorators: `make package` sets it to the stack's queue name
 # (FailedWorkerEvents' QueueName in infra/resources.json); the local stage names its own.
 FAILURE_QUEUE = os.environ.get("FAILED_EVENTS_QUEUE") or "bank-research-failed-worker-events"
+# The queue of batch items and how many of its workers may run at once (BATCH_CONCURRENCY,
+# 2-1000, a setting of the deployment: the model's quota is the real bound, see docs/BATCHES.md).
+BATCH_QUEUE = os.environ.get("BATCH_QUEUE") or "bank-research-batch-items"
+BATCH_CONCURRENCY = batch_concurrency(os.environ)
 INTERNAL_ERROR = INTERNAL_ERROR_MESSAGE
 
 
@@ -249,6 +256,48 @@ def health() -> Response:
     return health_response(runtime.current().health())
 
 
+# Batches: one kind of work for many banks (chalicelib/batches, docs/BATCHES.md).
+
+
+@app.route("/api/batches", methods=["POST"], **AUTH)
+@api
+def start_batch() -> Response:
+    body = read_json_object(_raw_body(), _request().headers.get("content-type"))
+    batch = runtime.current().batches.start(parse_batch_request(body), _caller())
+    return json_response({"batch": batch.to_api()}, status=202)
+
+
+@app.route("/api/batches", methods=["GET"], **AUTH)
+@api
+def list_batches() -> Response:
+    limit, after = parse_limit(_query("limit")), _query("cursor")
+    batches, following = runtime.current().batches.newest(
+        limit, None if after is None else parse_batch_id(after)
+    )
+    return json_response({"batches": [b.to_api() for b in batches], "nextCursor": following})
+
+
+@app.route("/api/batches/{batch_id}", methods=["GET"], **AUTH)
+@api
+def batch_status(batch_id: str) -> Response:
+    batch = runtime.current().batches.get(parse_batch_id(batch_id))
+    return json_response({"batch": batch.to_api()})
+
+
+@app.route("/api/batches/{batch_id}", methods=["DELETE"], **AUTH)
+@api
+def cancel_batch(batch_id: str) -> Response:
+    batch = runtime.current().batches.cancel(parse_batch_id(batch_id), _caller())
+    return json_response({"batch": batch.to_api()})
+
+
+@app.route("/api/batches/{batch_id}/retry", methods=["POST"], **AUTH)
+@api
+def retry_batch(batch_id: str) -> Response:
+    batch = runtime.current().batches.retry(parse_batch_id(batch_id), _caller())
+    return json_response({"batch": batch.to_api()}, status=202)
+
+
 def _run_worker(event: Any, context: Any) -> dict[str, str]:
     # Raises Redeliver when Lambda should deliver the event again (docs/ARCHITECTURE.md).
     current = runtime.current()
@@ -272,6 +321,18 @@ def worker_failures(event: SQSEvent) -> None:
     store = runtime.current().worker.store  # a background function: the patient clients
     for record in event:
         record_failed_delivery(store, _json_or_none(record.body))
+
+
+@app.on_sqs_message(
+    queue=BATCH_QUEUE, batch_size=BATCH_SIZE, name="batch_items",
+    maximum_concurrency=BATCH_CONCURRENCY,
+)  # fmt: skip
+def batch_items(event: SQSEvent) -> dict[str, Any]:
+    """Each bank of a batch: its job, run here; what may pass is handed back to the queue."""
+    current = runtime.current()
+    records = [BatchRecord.of(record) for record in event]
+    again = current.batch_worker.handle(records, current.delivery(event.context))
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in again]}
 
 
 def _json_or_none(text: str) -> Any:

@@ -8,12 +8,17 @@ from typing import Any
 
 from chalicelib import telemetry
 from chalicelib.aws_errors import TRANSIENT_CODES
+from chalicelib.quota import priority
+from chalicelib.quota.table import ModelQuota
 from chalicelib.retries import with_retries
 
 # Converse errors worth another try: the transient ones of every AWS call, and the model's
 # own passing states (not ready yet, timed out on this request).
 RETRYABLE = TRANSIENT_CODES | {"ModelNotReadyException", "ModelTimeoutException"}
 MAX_ATTEMPTS = 4
+# How long a throttled call waits for the model before its job fails: well inside a
+# worker's 15 minutes, and heartbeats keep the job's claim meanwhile.
+THROTTLE_PATIENCE_SECONDS = 300.0
 
 
 class Converse:
@@ -25,11 +30,15 @@ class Converse:
         model_id: str,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
+        quota: ModelQuota | None = None,
     ) -> None:
+        """``quota``: the bucket shared by every worker calling this model (none: Bedrock's
+        own throttling alone bounds the calls)."""
         self._client_factory = client_factory
         self.model_id = model_id
         self._sleep = sleep
         self._max_attempts = max_attempts
+        self._quota = quota
 
     def __call__(
         self,
@@ -48,14 +57,34 @@ class Converse:
             "messages": [{"role": "user", "content": [{"text": prompt}]}],
             "inferenceConfig": {"maxTokens": max_tokens, "temperature": temperature},
         }
-        response: dict[str, Any] = with_retries(
-            lambda: telemetry.timed_call(
-                telemetry.BEDROCK, lambda: self._client_factory().converse(**request)
-            ),
-            retryable=RETRYABLE,
-            attempts=self._max_attempts,
-            sleep=self._sleep,
-            refused=refused,
-            unreachable=unreachable,
-        )
+        reservation = None
+        if self._quota is not None:
+            size = len(system) + len(prompt)
+            reservation = self._quota.reserve(size, max_tokens, priority.current())
+        used = reservation.amount if reservation else 0  # kept whole if the call fails
+        try:
+            response: dict[str, Any] = with_retries(
+                lambda: telemetry.timed_call(
+                    telemetry.BEDROCK, lambda: self._client_factory().converse(**request)
+                ),
+                retryable=RETRYABLE,
+                attempts=self._max_attempts,
+                sleep=self._sleep,
+                refused=refused,
+                unreachable=unreachable,
+                patience_seconds=THROTTLE_PATIENCE_SECONDS,
+            )
+            used = _tokens_used(response, used)
+        finally:
+            if self._quota is not None and reservation is not None:
+                self._quota.settle(reservation, used)
         return response
+
+
+def _tokens_used(response: dict[str, Any], otherwise: int) -> int:
+    """What the call counted against the quota, as Bedrock reports it."""
+    usage = response.get("usage") or {}
+    given, written = usage.get("inputTokens"), usage.get("outputTokens")
+    if isinstance(given, int) and isinstance(written, int):
+        return given + written
+    return otherwise

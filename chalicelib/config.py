@@ -40,6 +40,10 @@ class Settings:
     admin_group: str = ADMIN_GROUP
     report_writer: str = "template"
     bedrock_model_id: str = ""
+    # The account's tokens-per-minute quota for the model (Service Quotas), shared by every
+    # worker through one bucket; 0: no bucket, Bedrock's throttling alone.
+    model_tokens_per_minute: int = 200_000
+    batch_queue: str = ""  # the SQS queue of batch items (BatchItems in infra/resources.json)
     report_pace_seconds: float = 0.0
     podcast_writer: str = "template"
     voice_engine: str = "polly"
@@ -69,6 +73,8 @@ class Settings:
             admin_group=env.get("ADMIN_GROUP", "").strip() or ADMIN_GROUP,
             report_writer=env.get("REPORT_WRITER", "template"),
             bedrock_model_id=env.get("BEDROCK_MODEL_ID", ""),
+            model_tokens_per_minute=_whole_number(env, "MODEL_TOKENS_PER_MINUTE", 200_000),
+            batch_queue=env.get("BATCH_QUEUE", ""),
             report_pace_seconds=_seconds(env, "REPORT_PACE_SECONDS"),
             # The podcast's script follows the report's writer unless told otherwise.
             podcast_writer=env.get("PODCAST_WRITER") or env.get("REPORT_WRITER", "template"),

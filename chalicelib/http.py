@@ -10,6 +10,7 @@ from chalice import Response
 
 from chalicelib import errors
 from chalicelib.banks import errors as bank_errors
+from chalicelib.batches import errors as batch_errors
 from chalicelib.health import Health
 from chalicelib.http_edge import error_body
 from chalicelib.jobs.cursor import Cursor
@@ -35,6 +36,11 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     bank_errors.NoBankData: 409,
     ReportRequired: 409,
     WorkerUnavailable: 503,
+    batch_errors.BatchNotFound: 404,
+    batch_errors.BatchRefused: 409,
+    batch_errors.NoBanksSelected: 422,
+    batch_errors.NotYourBatch: 403,
+    batch_errors.AdminsOnly: 403,
 }
 
 

@@ -12,7 +12,13 @@ from typing import TypeVar
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import NETWORK_ERRORS, TRANSIENT_CODES, backoff, error_code
+from chalicelib.aws_errors import (
+    NETWORK_ERRORS,
+    THROTTLING_CODES,
+    TRANSIENT_CODES,
+    backoff,
+    error_code,
+)
 
 T = TypeVar("T")
 
@@ -28,21 +34,33 @@ def with_retries(
     refused: Callable[[str], Exception],
     unreachable: Callable[[], Exception],
     retryable: frozenset[str] = TRANSIENT_CODES,
+    patience_seconds: float = 0.0,
 ) -> T:
     """Run ``call``; retry error codes in ``retryable`` and network errors.
 
-    When it gives up it raises ``refused(code)`` for a service error and ``unreachable()``
-    for a network one: the caller's domain errors, each with a sentence.
+    Throttling is waited out for up to ``patience_seconds`` without counting as an attempt
+    (a busy model is not a failing one: a job waits rather than fails); past that, and for
+    every other retryable error, ``attempts`` bound the tries. When it gives up it raises
+    ``refused(code)`` for a service error and ``unreachable()`` for a network one: the
+    caller's domain errors, each with a sentence.
     """
-    for attempt in range(1, attempts + 1):
+    attempt, failures, waited = 1, 0, 0.0
+    while True:
         try:
             return call()
         except ClientError as exc:
+            failures += 1
             code = error_code(exc)
-            if code not in retryable or attempt == attempts:
+            if code in THROTTLING_CODES and code in retryable and waited < patience_seconds:
+                wait = min(backoff(failures, FIRST_BACKOFF_SECONDS), patience_seconds - waited)
+                sleep(wait)
+                waited += wait
+                continue
+            if code not in retryable or attempt >= attempts:
                 raise refused(code) from exc
         except NETWORK_ERRORS as exc:
-            if attempt == attempts:
+            failures += 1
+            if attempt >= attempts:
                 raise unreachable() from exc
-        sleep(backoff(attempt, FIRST_BACKOFF_SECONDS))
-    raise AssertionError("attempts must be at least 1")
+        sleep(backoff(failures, FIRST_BACKOFF_SECONDS))
+        attempt += 1

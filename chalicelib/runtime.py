@@ -15,10 +15,15 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.artifacts import ArtifactBucket
-from chalicelib.auth import caller_from_context
+from chalicelib.auth import auth_mode, caller_from_context
 from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.lookup import BankLookup
+from chalicelib.banks.search import SearchIndex
 from chalicelib.banks.table import BanksTable
+from chalicelib.batches.queue import ItemQueue
+from chalicelib.batches.service import BatchService
+from chalicelib.batches.store import BatchStore
+from chalicelib.batches.worker import BatchWorker
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
 from chalicelib.health import Health
@@ -37,6 +42,8 @@ from chalicelib.podcasts.polly import PollyEngine
 from chalicelib.podcasts.script import ScriptWriter
 from chalicelib.podcasts.template_writer import TemplateScriptWriter
 from chalicelib.podcasts.voices import VoiceEngine
+from chalicelib.quota.bucket import Quota
+from chalicelib.quota.table import ModelQuota
 from chalicelib.reports.archive import ReportArchive
 from chalicelib.reports.bedrock_writer import BedrockWriter
 from chalicelib.reports.pacing import PacedWriter
@@ -122,7 +129,12 @@ class Side:
 
     @property
     def catalog(self) -> BankCatalog:
-        return self._once("catalog", lambda: BankCatalog(self.banks))
+        return self._once("catalog", lambda: BankCatalog(self.banks, self.search))
+
+    @property
+    def search(self) -> SearchIndex:
+        """The bank index of this process (search pages and batches' choice of banks)."""
+        return self._once("search", lambda: SearchIndex(self.banks))
 
 
 class Runtime:
@@ -234,13 +246,28 @@ class Runtime:
     def _build_report_writer(self) -> ReportWriter:
         settings = self.settings
         writer: ReportWriter = (
-            BedrockWriter(lambda: self.worker.client("bedrock-runtime"), settings.bedrock_model_id)
+            BedrockWriter(
+                lambda: self.worker.client("bedrock-runtime"),
+                settings.bedrock_model_id,
+                quota=self.model_quota,
+            )
             if settings.report_writer == "bedrock"
             else TemplateWriter()
         )
         if settings.report_pace_seconds > 0:
             writer = PacedWriter(writer, settings.report_pace_seconds / len(SECTIONS))
         return writer
+
+    @property
+    def model_quota(self) -> ModelQuota | None:
+        """The model's bucket, shared by every worker (None when no quota is set)."""
+        tokens = self.settings.model_tokens_per_minute
+        if not tokens:
+            return None
+        quota = Quota(self.settings.bedrock_model_id, tokens)
+        return self._once(
+            "model_quota", lambda: ModelQuota(self.worker.jobs_table, quota, self.clock)
+        )
 
     @property
     def podcasts(self) -> PodcastArchive:
@@ -253,7 +280,9 @@ class Runtime:
     def _build_script_writer(self) -> ScriptWriter:
         if self.settings.podcast_writer == "bedrock":
             return BedrockScriptWriter(
-                lambda: self.worker.client("bedrock-runtime"), self.settings.bedrock_model_id
+                lambda: self.worker.client("bedrock-runtime"),
+                self.settings.bedrock_model_id,
+                quota=self.model_quota,
             )
         return TemplateScriptWriter()
 
@@ -292,6 +321,29 @@ class Runtime:
                 starts_per_minute=self.settings.starts_per_minute or None,
             ),
         )
+
+    # Batches (``chalicelib/batches``) -------------------------------------------------
+
+    @property
+    def batches(self) -> BatchService:
+        api = self.api
+        queue = ItemQueue(lambda: api.client("sqs"), self.settings.batch_queue)
+        return self._once(
+            "batches",
+            lambda: BatchService(BatchStore(api.jobs_table, self.clock), api.search, queue,
+                                 self.clock, open_stage=auth_mode() == "none"),
+        )  # fmt: skip
+
+    @property
+    def batch_worker(self) -> BatchWorker:
+        worker = self.worker
+        return self._once(
+            "batch_worker",
+            lambda: BatchWorker(
+                BatchStore(worker.jobs_table, self.clock), self.jobs, self.runner, worker.store,
+                lambda: self.report_writer.name, self.clock, self.sleep,
+            ),
+        )  # fmt: skip
 
 
 def shipped_pipelines(runtime: Runtime) -> PipelineRegistry:

@@ -25,7 +25,7 @@ FUNNEL = (
     Metric.DELIVERIES_SKIPPED,
 )
 WORKERS = tuple(worker_resource(job_type) for job_type in JobType)
-FUNCTIONS = ("APIHandler", *WORKERS, "WorkerFailures")
+FUNCTIONS = ("APIHandler", *WORKERS, "WorkerFailures", "BatchItems")
 JOB_TYPES = tuple(str(job_type) for job_type in JobType)
 
 Json = dict[str, Any]

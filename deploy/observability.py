@@ -19,7 +19,7 @@ from chalicelib.telemetry import NAMESPACE, Dimension, Metric
 
 OUTPUT = Path(__file__).resolve().parent.parent / "infra" / "observability.json"
 WORKERS = tuple(worker_resource(job_type) for job_type in JobType)
-FUNCTIONS = ("APIHandler", *WORKERS, "WorkerFailures")
+FUNCTIONS = ("APIHandler", *WORKERS, "WorkerFailures", "BatchItems")
 TABLES = ("JobsTable", "BanksTable")
 JOB_TYPES = tuple(str(job_type) for job_type in JobType)
 API_STAGE = "api"  # api_gateway_stage in .chalice/config.json

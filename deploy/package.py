@@ -47,9 +47,11 @@ DEFAULT_REGION = "us-east-1"
 # The on-failure queue's name as the stack gives it (FailedWorkerEvents in the merge
 # template); Chalice writes the SQS event source from it (see FAILURE_QUEUE in app.py).
 FAILED_EVENTS_QUEUE = "${AWS::StackName}-failed-worker-events"
+BATCH_QUEUE = "${AWS::StackName}-batch-items"  # BatchItemQueue's QueueName (BATCH_QUEUE in app.py)
 # Read when app.py is imported: what is packaged must be what the deployed function imports.
 PACKAGING_SETTINGS = ("API_AUTH", "COGNITO_USER_POOL_ARN", "CORS_ORIGINS")
 API_FUNCTION = "APIHandler"
+BATCH_FUNCTION = "BatchItems"
 OPEN_API_WARNING = (
     "Warning: API_AUTH=none packages an open API: anyone who finds its address can start "
     "jobs and read every bank's research. Leave API_AUTH unset for sign-in (the default) or "
@@ -81,6 +83,7 @@ def finish_template(template_path: Path, settings: Mapping[str, str]) -> None:
     function's environment; with sign-in, an existing pool where one is named, and the
     programs' API beside the people's; and where programs' keys are issued."""
     template = json.loads(template_path.read_text(encoding="utf-8"))
+    report_partial_failures(template)
     variables = _api_variables(template)
     variables.update(settings)
     keys_api = "RestAPI"
@@ -102,6 +105,16 @@ def finish_template(template_path: Path, settings: Mapping[str, str]) -> None:
             }
         )
     template_path.write_text(json.dumps(template, indent=2) + "\n", encoding="utf-8")
+
+
+def report_partial_failures(template: dict[str, Any]) -> None:
+    """Let the batch function hand back only the items that failed: Chalice writes no
+    ``FunctionResponseTypes``, and without it Lambda reads a returned list of failures as
+    a whole success and deletes every message."""
+    events = template["Resources"][BATCH_FUNCTION]["Properties"].get("Events", {})
+    for event in events.values():
+        if event.get("Type") == "SQS":
+            event["Properties"]["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
 
 
 def _api_variables(template: dict[str, Any]) -> dict[str, Any]:
@@ -239,6 +252,7 @@ def build(
     # As the shell's ${AWS_DEFAULT_REGION:-us-east-1}: unset or empty means the default.
     environment["AWS_DEFAULT_REGION"] = environment.get("AWS_DEFAULT_REGION") or DEFAULT_REGION
     environment["FAILED_EVENTS_QUEUE"] = FAILED_EVENTS_QUEUE
+    environment["BATCH_QUEUE"] = BATCH_QUEUE
     with _one_packaging_at_a_time():
         drop_bytecode()
         packaged = subprocess.run(

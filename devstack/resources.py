@@ -22,6 +22,8 @@ class ResourceNames:
     banks_table: str = "bank-research-banks"
     artifacts_bucket: str = "bank-research-artifacts"
     failed_events_queue: str = "bank-research-failed-worker-events"
+    batch_queue: str = "bank-research-batch-items"
+    batch_dead_letters: str = "bank-research-batch-dead-letters"
 
     def as_env(self) -> dict[str, str]:
         """The environment variables through which the app finds these resources."""
@@ -30,6 +32,7 @@ class ResourceNames:
             "BANKS_TABLE": self.banks_table,
             "ARTIFACTS_BUCKET": self.artifacts_bucket,
             "FAILED_EVENTS_QUEUE": self.failed_events_queue,
+            "BATCH_QUEUE": self.batch_queue,
         }
 
     def table_for(self, logical_id: str) -> str:
@@ -37,7 +40,11 @@ class ResourceNames:
 
     def queues(self) -> dict[str, str]:
         """Queue names by the template's logical id."""
-        return {"FailedWorkerEvents": self.failed_events_queue}
+        return {
+            "FailedWorkerEvents": self.failed_events_queue,
+            "BatchItemQueue": self.batch_queue,
+            "BatchItemDeadLetters": self.batch_dead_letters,
+        }
 
 
 def load_template(path: Path = INFRA_TEMPLATE) -> dict[str, Any]:
@@ -68,13 +75,23 @@ def create_table_kwargs(properties: dict[str, Any], table_name: str) -> dict[str
     return kwargs
 
 
-def create_queue_kwargs(properties: dict[str, Any], queue_name: str) -> dict[str, Any]:
-    """Translate a CloudFormation ``AWS::SQS::Queue`` into ``CreateQueue`` arguments."""
+def create_queue_kwargs(
+    properties: dict[str, Any], queue_name: str, arns: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Translate a CloudFormation ``AWS::SQS::Queue`` into ``CreateQueue`` arguments;
+    ``arns``: the queues already made, by logical id, for a ``RedrivePolicy`` to name."""
     attributes = {
         name: str(value).lower() if isinstance(value, bool) else str(value)
         for name, value in properties.items()
         if name not in ("QueueName", "Tags") and not isinstance(value, dict | list)
     }
+    redrive = properties.get("RedrivePolicy")
+    if redrive is not None:
+        target = redrive["deadLetterTargetArn"]["Fn::GetAtt"][0]
+        attributes["RedrivePolicy"] = json.dumps(
+            {"deadLetterTargetArn": (arns or {})[target],
+             "maxReceiveCount": int(redrive["maxReceiveCount"])}
+        )  # fmt: skip
     return {"QueueName": queue_name, "Attributes": attributes}
 
 
@@ -83,10 +100,16 @@ def create_queues(
 ) -> dict[str, str]:
     """Create every queue the template declares; their URLs by name."""
     template = template or load_template()
-    urls = {}
-    for logical_id, properties in resources_of_type(template, "AWS::SQS::Queue").items():
-        kwargs = create_queue_kwargs(properties, names.queues()[logical_id])
-        urls[kwargs["QueueName"]] = sqs_client.create_queue(**kwargs)["QueueUrl"]
+    urls: dict[str, str] = {}
+    arns: dict[str, str] = {}
+    queues = resources_of_type(template, "AWS::SQS::Queue")
+    # A dead-letter queue before the queue whose redrive policy names it.
+    for logical_id, properties in sorted(queues.items(), key=lambda q: "RedrivePolicy" in q[1]):
+        kwargs = create_queue_kwargs(properties, names.queues()[logical_id], arns)
+        url = sqs_client.create_queue(**kwargs)["QueueUrl"]
+        urls[kwargs["QueueName"]] = url
+        attributes = sqs_client.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+        arns[logical_id] = attributes["Attributes"]["QueueArn"]
     return urls
 
 

@@ -341,6 +341,7 @@ def _stack_names(stage_env: dict[str, str]) -> ResourceNames:
         banks_table=stage_env["BANKS_TABLE"],
         artifacts_bucket=stage_env["ARTIFACTS_BUCKET"],
         failed_events_queue=stage_env.get("FAILED_EVENTS_QUEUE", ResourceNames.failed_events_queue),
+        batch_queue=stage_env.get("BATCH_QUEUE", ResourceNames.batch_queue),
     )
 
 

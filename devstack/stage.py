@@ -28,6 +28,7 @@ STACK_OWNED = frozenset(
         "BANKS_TABLE",
         "ARTIFACTS_BUCKET",
         "FAILED_EVENTS_QUEUE",
+        "BATCH_QUEUE",
         *(worker_function_setting(job_type) for job_type in JobType),
     }
 )

@@ -52,6 +52,15 @@ def _aws_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(variable, value)
 
 
+@pytest.fixture(autouse=True)
+def _metrics_sent_by_their_test() -> Iterator[None]:
+    """Values a test left waiting are sent as it ends, not into the next test's output."""
+    yield
+    from chalicelib import telemetry
+
+    telemetry.flush()
+
+
 @pytest.fixture
 def aws() -> Iterator[Aws]:
     """A fresh moto account holding the project's tables and bucket, answering as the local

@@ -279,6 +279,12 @@ class SearchIndex:
             "nextCursor": encode_cursor(end) if end < len(found) else None,
         }
 
+    def every_match(self, search: Search) -> list[dict[str, Any]]:
+        """Every bank ``search`` admits (its filters; no text, no pages), as a page shows it:
+        what a batch chooses its banks from."""
+        loaded = self._current()
+        return [dict(bank.result) for bank in loaded.by_name if _matches(bank, search, [], False)]
+
     def newest(self) -> dict[str, str]:
         """The newest quarter held of real and of synthetic banks: the index's version item,
         read at most every ``check_seconds`` (the shards are not loaded for it)."""

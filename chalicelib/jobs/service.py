@@ -70,16 +70,10 @@ class JobService:
         self, idrssd: str, job_type: JobType, params: dict[str, Any], caller: Caller = ANYONE
     ) -> StartOutcome:
         """Start a job for the bank, or join the one already active (single flight)."""
-        name = self._banks.require_data(idrssd)
-        prerequisite = self._prerequisites.get(job_type)
-        if prerequisite is not None:
-            prerequisite(idrssd)
-        if self._starts_per_minute is not None and not caller.admin:
-            self._store.count_start(caller, self._starts_per_minute)
-        job, created = self._store.start(idrssd, job_type, params, caller, name)
-        telemetry.job_requested(job, created)
-        if not created:
-            return StartOutcome(job, created=False)
+        outcome = self.start_here(idrssd, job_type, params, caller)
+        if not outcome.created:
+            return outcome
+        job = outcome.job
         event = WorkerEvent.for_job(job)
         try:
             self._invoker.invoke(event)
@@ -92,6 +86,21 @@ class JobService:
                 self._store.abandon(event, rules.NOT_STARTED[job_type], ErrorCode.NOT_STARTED)
             raise WorkerUnavailable(COULD_NOT_START) from exc
         return StartOutcome(job, created=True)
+
+    def start_here(
+        self, idrssd: str, job_type: JobType, params: dict[str, Any], caller: Caller = ANYONE
+    ) -> StartOutcome:
+        """As ``start``, but a job it creates is for the caller to run (a batch's worker runs
+        its banks' jobs itself): no worker is invoked."""
+        name = self._banks.require_data(idrssd)
+        prerequisite = self._prerequisites.get(job_type)
+        if prerequisite is not None:
+            prerequisite(idrssd)
+        if self._starts_per_minute is not None and not caller.admin:
+            self._store.count_start(caller, self._starts_per_minute)
+        job, created = self._store.start(idrssd, job_type, params, caller, name)
+        telemetry.job_requested(job, created)
+        return StartOutcome(job, created)
 
     def current(self, idrssd: str, job_type: JobType) -> Job | None:
         return self._store.get(idrssd, job_type)

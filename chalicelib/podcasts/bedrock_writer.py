@@ -26,6 +26,7 @@ from chalicelib.podcasts.script import (
     check_panel,
 )
 from chalicelib.podcasts.template_writer import spoken_name
+from chalicelib.quota.table import ModelQuota
 from chalicelib.reports.bedrock_writer import BLANKS_RULE
 from chalicelib.reports.template_writer import data_notes
 
@@ -59,8 +60,9 @@ class BedrockScriptWriter:
         model_id: str,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
+        quota: ModelQuota | None = None,
     ) -> None:
-        self._converse_call = Converse(client_factory, model_id, sleep, max_attempts)
+        self._converse_call = Converse(client_factory, model_id, sleep, max_attempts, quota)
 
     @property
     def model(self) -> str:

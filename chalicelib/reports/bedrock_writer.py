@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.bedrock import MAX_ATTEMPTS, RETRYABLE, Converse
+from chalicelib.quota.table import ModelQuota
 from chalicelib.reports import rules
 from chalicelib.reports.errors import WriterError
 from chalicelib.reports.facts import ReportFacts
@@ -58,8 +59,9 @@ class BedrockWriter:
         model_id: str,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = MAX_ATTEMPTS,
+        quota: ModelQuota | None = None,
     ) -> None:
-        self._converse_call = Converse(client_factory, model_id, sleep, max_attempts)
+        self._converse_call = Converse(client_factory, model_id, sleep, max_attempts, quota)
 
     @property
     def model(self) -> str:

@@ -62,6 +62,7 @@ class QueueSource:
     function: str  # deployed name
     queue: str
     batch_size: int = 1
+    maximum_concurrency: int | None = None  # None: one poller, as a mapping without a limit starts
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,11 @@ def build_catalog(
                     "local stack does not create, so it is not polled."
                 )
             else:
-                sources.append(QueueSource(spec.name, queue, int(entry.get("batchSize", 1))))
+                limit = entry.get("maximumConcurrency")
+                sources.append(
+                    QueueSource(spec.name, queue, int(entry.get("batchSize", 1)),
+                                int(limit) if limit else None)
+                )  # fmt: skip
     return Catalog(functions, tuple(sources), tuple(skipped))
 
 

@@ -165,7 +165,11 @@ class LocalLambda:
     def start(self) -> None:
         self._spawn_thread(self._dispatch_loop, "local-lambda-dispatcher")
         for source in self.catalog.queue_sources:
-            self._spawn_thread(functools.partial(self._poll_queue, source), f"esm-{source.queue}")
+            # As SQS's event source: at most ``maximum_concurrency`` invocations at once,
+            # each poller waiting for its invocation before it receives again.
+            for n in range(source.maximum_concurrency or 1):
+                poll = functools.partial(self._poll_queue, source)
+                self._spawn_thread(poll, f"esm-{source.queue}-{n}")
         for note in self.catalog.skipped:
             self._say(f"local lambda: {note}")
         consumed = {source.queue for source in self.catalog.queue_sources}
@@ -404,12 +408,15 @@ class LocalLambda:
                 continue
             event = {"Records": [_sqs_record(message, arn) for message in messages]}
             ran = self.invoke_sync(spec, event, trigger="SQS", wait=True)
-            if ran is not None and not ran[1].failed:
+            if ran is None or ran[1].failed:
+                continue  # every message becomes visible again after its timeout
+            done = _not_handed_back(messages, ran[1].payload)
+            if done:
                 client.delete_message_batch(
                     QueueUrl=url,
                     Entries=[
                         {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
-                        for index, message in enumerate(messages)
+                        for index, message in enumerate(done)
                     ],
                 )
 
@@ -433,6 +440,16 @@ class LocalLambda:
             "processes": {"busy": busy, "idle": idle, "limit": self._pool.limit},
             "timeScale": self.settings.time_scale,
         }
+
+
+def _not_handed_back(messages: list[dict[str, Any]], answer: Any) -> list[dict[str, Any]]:
+    """The messages to delete: all but those the handler named in ``batchItemFailures``
+    (ReportBatchItemFailures: a partial batch failure)."""
+    failures = answer.get("batchItemFailures") if isinstance(answer, dict) else None
+    if not isinstance(failures, list):
+        return messages
+    again = {str(f.get("itemIdentifier")) for f in failures if isinstance(f, dict)}
+    return [message for message in messages if message["MessageId"] not in again]
 
 
 def _sqs_record(message: Mapping[str, Any], queue_arn: str) -> dict[str, Any]:

@@ -170,6 +170,7 @@ def describe() -> dict[str, Any]:
             "queue": source.queue,
             "queueArn": source.queue_arn,
             "batchSize": source.batch_size,
+            "maximumConcurrency": source.maximum_concurrency,
         }
         for source in chalice_app.event_sources
         if type(source).__name__ == "SQSEventConfig"

@@ -34,6 +34,7 @@ FUNCTIONS = {
     "report_worker": "ReportWorker",
     "podcast_worker": "PodcastWorker",
     "worker_failures": "WorkerFailures",
+    "batch_items": "BatchItems",
 }
 
 # How a recorded call (botocore service, operation) is authorised, where the action's name
@@ -77,6 +78,8 @@ class Resolver:
             "BanksTable": names.banks_table,
             "ArtifactsBucket": names.artifacts_bucket,
             "FailedWorkerEvents": QUEUE_NAME,
+            "BatchItemQueue": f"{STACK}-batch-items",
+            "BatchItemDeadLetters": f"{STACK}-batch-dead-letters",
             "ArtifactsKey": KEY_ID,
         }
         for logical_id in FUNCTIONS.values():
@@ -231,6 +234,11 @@ def needs_of(service: str, operation: str, params: dict[str, Any]) -> list[Need]
         return [Need(action, model)]
     if service == "polly":
         return [Need(action, "*")]
+    if service == "sqs" and ("QueueName" in params or "QueueUrl" in params):
+        name = params.get("QueueName") or str(params["QueueUrl"]).rsplit("/", 1)[-1]
+        # A batch of messages is authorised as each of them: sqs:SendMessage.
+        sent = "sqs:SendMessage" if operation == "SendMessageBatch" else action
+        return [Need(sent, f"arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:{name}")]
     raise AssertionError(
         f"tests/deploy/iam.py does not know which resource {service} {operation} touches; "
         "teach needs_of() about it so that its permission is checked."

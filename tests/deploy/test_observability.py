@@ -18,7 +18,7 @@ from tests.deploy.conftest import Packaged
 
 ROOT = Path(__file__).resolve().parents[2]
 STACK = {"Ref": "AWS::StackName"}
-FUNCTIONS = ("APIHandler", "ReportWorker", "PodcastWorker", "WorkerFailures")
+FUNCTIONS = ("APIHandler", "ReportWorker", "PodcastWorker", "WorkerFailures", "BatchItems")
 
 
 def alarms(packaged: Packaged) -> dict[str, dict[str, Any]]:
@@ -243,7 +243,7 @@ def test_every_metric_the_service_emits_is_on_the_dashboard(packaged: Packaged) 
 
 GENERIC = (
     (r"^(ReportWorker|PodcastWorker)-destination", "<worker>-destination"),
-    (r"^(APIHandler|ReportWorker|PodcastWorker|WorkerFailures)-", "<function>-"),
+    (r"^(APIHandler|ReportWorker|PodcastWorker|WorkerFailures|BatchItems)-", "<function>-"),
     (r"^(JobsTable|BanksTable)-", "<table>-"),
 )
 

@@ -19,7 +19,7 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from tests.deploy.iam import (
     EXCEPTIONS_FILE,
     FUNCTIONS,
     PARTITION,
+    STACK,
     Need,
     Resolver,
     as_list,
@@ -61,10 +62,13 @@ from tests.fakes import Call, FakeClock, counting_calls
 
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
 BANK = "9900001"  # a synthetic sample bank with figures
+OTHER_BANK = "9900002"  # another
+BATCH_QUEUE = f"{STACK}-batch-items"  # BatchItemQueue's name in the stack the policies name
 
 # Calls the code makes only in AWS (moto cannot answer them): checked like recorded ones.
 CALLS_ONLY_IN_AWS = {
     "report_worker": [("bedrock-runtime", "Converse", {"modelId": "BedrockModelId"})],
+    "batch_items": [("bedrock-runtime", "Converse", {"modelId": "BedrockModelId"})],
     "podcast_worker": [
         ("bedrock-runtime", "Converse", {"modelId": "BedrockModelId"}),
         ("polly", "SynthesizeSpeech", {}),
@@ -240,6 +244,7 @@ def aws_account() -> Iterator[dict[str, Any]]:
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": REGION,
         **NAMES.as_env(),
+        "BATCH_QUEUE": BATCH_QUEUE,
     }
     with pytest.MonkeyPatch.context() as patch:
         for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
@@ -248,7 +253,9 @@ def aws_account() -> Iterator[dict[str, Any]]:
             patch.setenv(variable, value)
         make_dynamodb_writes_atomic()
         with mock_aws():
-            create_all(boto3.client("dynamodb"), boto3.client("s3"), NAMES)
+            names = replace(NAMES, batch_queue=BATCH_QUEUE)  # as the stack names it
+            create_all(boto3.client("dynamodb"), boto3.client("s3"), names,
+                       sqs_client=boto3.client("sqs"))  # fmt: skip
             table = boto3.resource("dynamodb").Table
             yield {"jobs_table": table(NAMES.jobs_table), "banks_table": table(NAMES.banks_table)}
 
@@ -273,7 +280,9 @@ def recorded(aws_account: dict[str, Any]) -> Iterator[Recorded]:
     clock = FakeClock()
     # The shipped pipelines (no ``pipelines=``): a worker makes the calls it makes in AWS.
     # The deployed start limit (STARTS_PER_MINUTE's default) and the local voice engine.
-    settings = settings_for_tests(STARTS_PER_MINUTE="10", VOICE_ENGINE="espeak")
+    settings = settings_for_tests(
+        STARTS_PER_MINUTE="10", VOICE_ENGINE="espeak", BATCH_QUEUE=BATCH_QUEUE
+    )
     built = RecordingRuntime(settings, clock=clock, invoker=lambda_invoker, sleep=clock.advance)
     outside = JobStore(aws_account["jobs_table"], clock, settings.timing())
     runtime.install(built)
@@ -318,9 +327,30 @@ def recorded(aws_account: dict[str, Any]) -> Iterator[Recorded]:
             event = _a_failure_record(client, built)
             attribute("worker_failures", lambda: client.lambda_.invoke("worker_failures", event))
             assert built.store.get(BANK, JobType.REPORT).error_code == "retries_exhausted"  # type: ignore[union-attr]
+            _run_a_batch(client, attribute)
     finally:
         runtime.install(None)
     yield Recorded(by_function)
+
+
+def _run_a_batch(client: Client, attribute: Callable[[str, Callable[[], Any]], Any]) -> None:
+    """A batch of two banks: started, read and listed by the API; its items consumed by
+    the batch function as its SQS event source hands them over (one bank's report is up
+    to date and skipped, the other's job is run)."""
+    body = json.dumps({"type": "report", "banks": [BANK, OTHER_BANK]})
+    started = attribute("api_handler", lambda: client.http.post("/api/batches", body=body,
+                                                                  headers=JSON))  # fmt: skip
+    assert started.status_code == 202, started.body
+    batch_id = json.loads(started.body)["batch"]["batchId"]
+    sqs = boto3.client("sqs")
+    url = sqs.get_queue_url(QueueName=BATCH_QUEUE)["QueueUrl"]
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in messages])
+    answer = attribute("batch_items", lambda: client.lambda_.invoke("batch_items", event))
+    assert answer.payload == {"batchItemFailures": []}, answer.payload
+    read = attribute("api_handler", lambda: client.http.get(f"/api/batches/{batch_id}"))
+    assert json.loads(read.body)["batch"]["status"] == "completed", read.body
+    assert attribute("api_handler", lambda: client.http.get("/api/batches")).status_code == 200
 
 
 def _implied_needs(function: str, resolver: Resolver) -> list[Need]:
@@ -341,9 +371,10 @@ def _implied_needs(function: str, resolver: Resolver) -> list[Need]:
     ]
     if destinations:  # Lambda sends the on-failure record with the function's role
         needs.append(Need("sqs:SendMessage", queue))
-    if function == "worker_failures":  # its SQS event source polls with its role
+    polled = {"worker_failures": queue, "batch_items": resolver.arn("BatchItemQueue")}
+    if function in polled:  # its SQS event source polls with its role
         actions = ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")
-        needs += [Need(action, queue) for action in actions]
+        needs += [Need(action, polled[function]) for action in actions]
     for service, operation, params in CALLS_ONLY_IN_AWS.get(function, []):
         concrete = {key: resolver.parameter(value) for key, value in params.items()}
         needs.extend(needs_of(service, operation, concrete))

@@ -153,6 +153,24 @@ def test_the_failure_queue_is_consumed_by_the_app(packaged: Packaged) -> None:
     assert variables["JOBS_TABLE"] == {"Ref": "JobsTable"}
 
 
+def test_the_batch_queue_is_consumed_with_a_bound_and_partial_failures(
+    packaged: Packaged,
+) -> None:
+    events = packaged.properties("BatchItems")["Events"]
+    ((source,),) = [list(events.values())]
+    properties = source["Properties"]
+    assert source["Type"] == "SQS" and properties["FunctionResponseTypes"] == [
+        "ReportBatchItemFailures"
+    ]
+    assert properties["ScalingConfig"]["MaximumConcurrency"] == 10  # BATCH_CONCURRENCY
+    resolver = Resolver(NAMES, packaged.template)
+    queue_name = resolver.resolve(packaged.properties("BatchItemQueue")["QueueName"])
+    assert resolver.resolve(properties["Queue"]).endswith(f":{queue_name}")
+    queue = packaged.properties("BatchItemQueue")
+    timeout = packaged.properties("BatchItems")["Timeout"]
+    assert queue["VisibilityTimeout"] >= 6 * timeout  # AWS's advice for an SQS source
+
+
 def test_artifacts_expire_after_the_library_forgets_them(packaged: Packaged) -> None:
     lifecycle = packaged.properties("ArtifactsBucket")["LifecycleConfiguration"]["Rules"]
     expiring = {rule["Prefix"]: rule["ExpirationInDays"] for rule in lifecycle if "Prefix" in rule}

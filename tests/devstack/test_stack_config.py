@@ -19,6 +19,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib.batches.worker import MAX_RECEIVES
 from devstack import stage
 from devstack.chalice_local import LISTEN_BACKLOG, NoDelayServer, minimum_compression_size
 from devstack.lambda_local.functions import build_catalog, invoke_configs, load_json
@@ -104,15 +105,32 @@ def test_the_local_stage_invokes_workers_through_lambda() -> None:
     assert variables["FAILED_EVENTS_QUEUE"] == ResourceNames().failed_events_queue
 
 
-def test_the_failure_queue_is_created_from_the_template() -> None:
+def test_the_queues_are_created_from_the_template() -> None:
+    names = ResourceNames()
     with mock_aws():
         sqs = boto3.client("sqs", region_name="us-east-1")
-        urls = create_queues(sqs, ResourceNames())
-        (url,) = urls.values()
-        attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    declared = load_template()["Resources"]["FailedWorkerEvents"]["Properties"]
-    assert attributes["MessageRetentionPeriod"] == str(declared["MessageRetentionPeriod"])
-    assert list(urls) == ["bank-research-failed-worker-events"]
+        urls = create_queues(sqs, names)
+
+        def attributes(name: str) -> dict[str, str]:
+            url = urls[name]
+            found: dict[str, str] = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])[
+                "Attributes"
+            ]
+            return found
+
+        failures, items = attributes(names.failed_events_queue), attributes(names.batch_queue)
+        dead = attributes(names.batch_dead_letters)
+    declared = load_template()["Resources"]
+    kept = declared["FailedWorkerEvents"]["Properties"]["MessageRetentionPeriod"]
+    assert failures["MessageRetentionPeriod"] == str(kept)
+    assert sorted(urls) == sorted(names.queues().values())
+    # The batch items' dead letters after the template's receives, the worker's last one.
+    redrive = json.loads(items["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"] == dead["QueueArn"]
+    declared_redrive = declared["BatchItemQueue"]["Properties"]["RedrivePolicy"]
+    assert redrive["maxReceiveCount"] == declared_redrive["maxReceiveCount"] == MAX_RECEIVES
+    assert int(items["VisibilityTimeout"]) > stage.chalice_config()["lambda_functions"][
+        "batch_items"]["lambda_timeout"]  # fmt: skip
 
 
 class _Hello(BaseHTTPRequestHandler):

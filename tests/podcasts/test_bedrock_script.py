@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.bedrock import THROTTLE_PATIENCE_SECONDS
 from chalicelib.experts import expert_by_id
 from chalicelib.podcasts.bedrock_writer import BedrockScriptWriter
 from chalicelib.podcasts.brief import PodcastBrief
@@ -74,10 +75,13 @@ def test_throttling_that_never_ends_fails_with_a_sentence(
     bedrock: Any, brief: PodcastBrief
 ) -> None:
     client, stubber = bedrock
-    for _ in range(4):
+    # Throttles are waited out for THROTTLE_PATIENCE_SECONDS, then tried MAX_ATTEMPTS times.
+    for _ in range(50):
         stubber.add_client_error("converse", "ThrottlingException", http_status_code=429)
+    sleeps: list[float] = []
     with pytest.raises(ScriptError, match="busy"):
-        writer_for(client).write(brief, EXPERTS)
+        writer_for(client, sleeps).write(brief, EXPERTS)
+    assert sum(sleeps) >= THROTTLE_PATIENCE_SECONDS
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from botocore.stub import ANY
 
+from chalicelib.bedrock import THROTTLE_PATIENCE_SECONDS
 from chalicelib.reports.bedrock_writer import MAX_SECTION_CHARS, BedrockWriter
 from chalicelib.reports.errors import WriterError
 from chalicelib.reports.facts import ReportFacts
@@ -62,10 +63,13 @@ def test_throttling_that_never_ends_fails_with_a_sentence(
     bedrock: Any, strong: ReportFacts
 ) -> None:
     client, stubber = bedrock
-    for _ in range(4):
+    # Throttles are waited out for THROTTLE_PATIENCE_SECONDS, then tried MAX_ATTEMPTS times.
+    for _ in range(50):
         stubber.add_client_error("converse", "ThrottlingException", http_status_code=429)
+    sleeps: list[float] = []
     with pytest.raises(WriterError, match="busy"):
-        writer_for(client).write(SECTIONS[0], strong)
+        writer_for(client, sleeps).write(SECTIONS[0], strong)
+    assert sum(sleeps) >= THROTTLE_PATIENCE_SECONDS
 
 
 @pytest.mark.parametrize(
