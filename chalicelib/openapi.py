@@ -862,6 +862,11 @@ SCHEMAS: dict[str, Any] = {
                 "type": "string",
                 "description": "A signed S3 link to the MP3, valid for minutes.",
             },
+            "downloadSrc": {
+                "type": "string",
+                "description": "The same MP3 signed to be saved as a file (Content-Disposition:"
+                ' attachment; filename="<bank>-podcast.mp3"), valid for minutes.',
+            },
         },
     },
     "AuthConfig": {
