@@ -10,6 +10,7 @@ data cannot give says "Not available", never 0. Screenshots go to test-output/.
 
 from __future__ import annotations
 
+import io
 import itertools
 import math
 from collections.abc import Iterator
@@ -275,8 +276,21 @@ def test_the_report_prints_without_the_page_and_downloads_as_markdown(
     for kept in ("#bank-name", "#bank-place", "#report-sections", "#charts"):
         assert page.is_visible(kept), kept
     save(page, f"real-report-print-{page.width_name}")
+    assert axe_violations(page) == []  # the printed page as well as the screen
     if page.width_name == "desktop":  # a PDF as Save as PDF makes it
         pdf = page.pdf(format="Letter")
-        assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
         (OUTPUT / "real-report.pdf").write_bytes(pdf)
+        pages = printed_pages(pdf)
+        assert len(pages) >= 2, pages
+        for number, text in enumerate(pages, start=1):  # every page, the second included
+            assert "FIRST COMMUNITY BANK XENIA-FLORA" in text, (number, text[:300])
+            assert "Research report · data as of Q2 2024" in text, (number, text[:300])
+            assert f"Page {number} of {len(pages)}" in text, (number, text[-300:])
     page.emulate_media(media="screen")
+
+
+def printed_pages(pdf: bytes) -> list[str]:
+    """Each page's text, as a PDF reader extracts it."""
+    from pypdf import PdfReader
+
+    return [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]

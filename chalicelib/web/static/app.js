@@ -15,7 +15,7 @@ import {
 } from "./api.js";
 import { reportCharts } from "./charts.js";
 import { keyFigures } from "./figures.js";
-import { downloadMarkdown } from "./takeaway.js";
+import { downloadMarkdown, printHeading } from "./takeaway.js";
 import { AUDIO_LOST, playPodcast } from "./player.js";
 import { restoreSearch, search, setupFinder, showMissing } from "./finder.js";
 import { $, element, setMessage, setText, show } from "./dom.js";
@@ -145,6 +145,8 @@ function resetBankView() {
   show($("bank-stopped"), false);
   setText("bank-place", "");
   state.research = { report: false, podcast: false };
+  state.report = null;
+  printHeading(null);
 }
 
 function renderProfile(profile) {
@@ -557,6 +559,7 @@ function refreshHistory(type, generation) {
 
 function renderReport(report) {
   state.report = report; // what Download as Markdown writes out
+  printHeading(report, state.profile && state.profile.name);
   const written = when(report.generatedAt);
   setText("report-meta", `Data as of ${quarterLabel(report.asOf)}` +
     (written ? ` · written ${written}` : "") + ` · ${writerName(report.writer)}` +
