@@ -411,11 +411,20 @@ def test_find_a_bank_filters_by_state_and_size_and_sorts_by_assets(
         # Beside them, the banks researched last, from the Research list.
         page.wait_for_selector(f"#recent-banks a[href='?bank={researched}']")
         assert "Pacific Crest Trust Company" in page.inner_text("#recent-banks")
-        # Nothing typed: the largest banks with figures, as the API ranks them.
+        # Nothing typed: a short list of the largest banks with figures, as the API ranks
+        # them, not a page of 50.
         _, _, largest = stack.request("GET", "/api/banks?hasData=true&sort=assets")
         assert page.inner_text("#results-title") == "Largest banks"
-        assert result_ids(page) == [bank["idrssd"] for bank in largest["banks"]]
+        assert len(largest["banks"]) > 10
+        assert result_ids(page) == [bank["idrssd"] for bank in largest["banks"][:10]]
+        assets = [bank["totalAssets"] for bank in largest["banks"][:10]]
+        assert assets == sorted(assets, reverse=True)
+        assert page.inner_text("#search-count").startswith(
+            f"The 10 largest of {largest['total']} banks with financial data."
+        )
         assert page.locator("#results li.no-data").count() == 0
+        assert page.is_hidden("#results-more")
+        screenshot(page, f"find-a-bank-start-{width}")
         state = largest["banks"][0]["state"]
         page.select_option("#filter-state", state)
         page.wait_for_function(f"location.search === '?state={state}'")
@@ -439,10 +448,11 @@ def test_find_a_bank_filters_by_state_and_size_and_sorts_by_assets(
         page.select_option("#filter-size", "under-1b")
         page.wait_for_function("location.search === '?size=under-1b&sort=assets'")
         _, _, small = stack.request("GET", "/api/banks?maxAssets=999999&hasData=true&sort=assets")
+        # The list as the API gives it (the short list shown a moment before may be as long).
         page.wait_for_function(
-            f"document.querySelectorAll('#results li').length === {len(small['banks'])}"
+            "[...document.querySelectorAll('#results a')].map(a => a.dataset.bank).join('|')"
+            f" === {'|'.join(bank['idrssd'] for bank in small['banks'])!r}"
         )
-        assert result_ids(page) == [bank["idrssd"] for bank in small["banks"]]
         assert all(bank["totalAssets"] < 1_000_000 for bank in small["banks"])
         screenshot(page, f"find-a-bank-{width}")
         assert axe_violations(page) == [] and operator_text(page) == []
