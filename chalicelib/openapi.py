@@ -750,7 +750,13 @@ SCHEMAS: dict[str, Any] = {
             "latestQuarter": {"type": ["string", "null"]},
             "figures": {"type": ["object", "null"]},
             "metrics": {"type": ["object", "null"]},
-            "series": {"type": "array", "items": {"type": "object"}},
+            "series": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "One row a quarter, oldest first: its metrics and amounts, and "
+                "peerMedians, the medians of the bank's peer group in that quarter (null when "
+                "the data records none for it).",
+            },
             "peers": {
                 "type": ["object", "null"],
                 "description": "Its peer group in its latest quarter: banks of the same size "
