@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -53,11 +54,25 @@ class ArtifactBucket:
             with contextlib.suppress(Exception):
                 self._s3.delete_object(Bucket=self._bucket, Key=key)
 
-    def presigned_get(self, key: str, expires_seconds: int, content_type: str) -> str:
-        """A short-lived link to the object. Signing is local: no AWS call."""
+    def presigned_get(
+        self, key: str, expires_seconds: int, content_type: str, download_as: str | None = None
+    ) -> str:
+        """A short-lived link to the object. Signing is local: no AWS call.
+
+        With ``download_as`` S3 answers ``Content-Disposition: attachment`` with that file
+        name (``ResponseContentDisposition``, part of the signature), so that a browser
+        saves the object instead of playing it in a tab."""
+        params = {"Bucket": self._bucket, "Key": key, "ResponseContentType": content_type}
+        if download_as is not None:
+            params["ResponseContentDisposition"] = attachment(download_as)
         url: str = self._s3.generate_presigned_url(
-            "get_object",
-            Params={"Bucket": self._bucket, "Key": key, "ResponseContentType": content_type},
-            ExpiresIn=expires_seconds,
+            "get_object", Params=params, ExpiresIn=expires_seconds
         )
         return url
+
+
+def attachment(file_name: str) -> str:
+    """``attachment; filename="…"`` for a name of letters, digits, dots and hyphens only
+    (anything else becomes a hyphen): no quoting or encoding rules to get wrong."""
+    safe = re.sub(r"[^A-Za-z0-9.-]+", "-", file_name).strip("-") or "download"
+    return f'attachment; filename="{safe}"'

@@ -750,7 +750,13 @@ SCHEMAS: dict[str, Any] = {
             "latestQuarter": {"type": ["string", "null"]},
             "figures": {"type": ["object", "null"]},
             "metrics": {"type": ["object", "null"]},
-            "series": {"type": "array", "items": {"type": "object"}},
+            "series": {
+                "type": "array",
+                "items": {"type": "object"},
+                "description": "One row a quarter, oldest first: its metrics and amounts, and "
+                "peerMedians, the medians of the bank's peer group in that quarter (null when "
+                "the data records none for it).",
+            },
             "peers": {
                 "type": ["object", "null"],
                 "description": "Its peer group in its latest quarter: banks of the same size "
@@ -861,6 +867,11 @@ SCHEMAS: dict[str, Any] = {
             "audioSrc": {
                 "type": "string",
                 "description": "A signed S3 link to the MP3, valid for minutes.",
+            },
+            "downloadSrc": {
+                "type": "string",
+                "description": "The same MP3 signed to be saved as a file (Content-Disposition:"
+                ' attachment; filename="<bank>-podcast.mp3"), valid for minutes.',
             },
         },
     },

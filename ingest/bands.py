@@ -115,6 +115,15 @@ class PeerGroups:
         marks = ", ".join("?" * (len(_COLUMNS) + 2))
         self._stage.insert(f"INSERT OR REPLACE INTO peer_ranks VALUES ({marks})", ranks)
 
+    def by_quarter(self) -> dict[str, dict[str, dict[str, dict[str, Any]]]]:
+        """The groups computed, as the Banks table keeps them: quarter → kind → band →
+        ``{"banks", "medians"}``."""
+        found: dict[str, dict[str, dict[str, dict[str, Any]]]] = {}
+        for (quarter, kind, band), group in self._groups.items():
+            shown = {"banks": group["banks"], "medians": dict(group["medians"])}
+            found.setdefault(quarter, {}).setdefault(kind, {})[band] = shown
+        return found
+
     def peers_of(self, idrssd: str, quarter: str) -> dict[str, Any] | None:
         """The group of a member in ``quarter`` with its percentiles; None if not a member."""
         found = self._stage.db.execute(
@@ -129,3 +138,19 @@ class PeerGroups:
         group = self._groups[(quarter, kind, band)]
         percentiles = dict(zip(metrics.PEER_METRICS, ranks, strict=True))
         return {**group, "medians": dict(group["medians"]), "percentiles": percentiles}
+
+
+def median_history(
+    series: list[dict[str, Any]], synthetic: bool, groups: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any] | None]:
+    """Per quarter of a bank's series, the medians of its group in that quarter (its band by
+    that quarter's total assets, as :meth:`PeerGroups.add` placed it); None when the bank was
+    in no group or the quarter's groups are not known (a gap, never another quarter's)."""
+    kind = kind_of(synthetic)
+    history: dict[str, dict[str, Any] | None] = {}
+    for row in series:
+        quarter = str(row["quarter"])
+        bucket = metrics.size_bucket(row.get("totalAssets"))
+        band = groups.get(quarter, {}).get(kind, {}).get(bucket.name) if bucket else None
+        history[quarter] = None if band is None else dict(band["medians"])
+    return history

@@ -24,7 +24,7 @@ from typing import Any
 from chalicelib.banks.records import Held, IndexEntry, Link, Profile, Recent
 from chalicelib.banks.table import BanksTable, held_of, recent_item
 from ingest import ffiec, metrics, profiles
-from ingest.bands import PeerGroups
+from ingest.bands import PeerGroups, median_history
 from ingest.recent import RecentCache
 from ingest.staging import Staging, dump, load
 
@@ -161,6 +161,8 @@ class ProfileRefresh:
         self._run = set(run_quarters)
         self._cache = cache
         self._groups = PeerGroups(stage)
+        # quarter → its peer groups: the run's own once computed, others read when needed
+        self._by_quarter: dict[str, dict[str, Any]] = {}
 
     def run(self) -> int:
         """Write the touched profiles, the ones whose links moved and the index; items
@@ -171,8 +173,9 @@ class ProfileRefresh:
         ):
             self._recompute([str(idrssd) for (idrssd,) in page])
         self._groups.compute()
+        written = self._write_peer_groups()
         relinked = self._link_successors()
-        written = self._write_profiles() + self._write_relinked(relinked)
+        written += self._write_profiles() + self._write_relinked(relinked)
         self._banks.write_index(known_entries(self._stage))
         return written
 
@@ -327,16 +330,42 @@ class ProfileRefresh:
 
     # -- writing --------------------------------------------------------------------------
 
+    def _write_peer_groups(self) -> int:
+        """Each run quarter's groups, whole (every bank that filed it is in the run)."""
+        computed = self._groups.by_quarter()
+        for quarter in sorted(self._run):
+            self._by_quarter[quarter] = computed.get(quarter, {})
+            self._banks.put_peer_groups(quarter, self._by_quarter[quarter])
+        return len(self._run)
+
+    def _groups_of(self, quarters: list[str]) -> dict[str, dict[str, Any]]:
+        """The peer groups of ``quarters``, those not of the run read once per run."""
+        missing = [quarter for quarter in quarters if quarter not in self._by_quarter]
+        if missing:
+            found = self._banks.peer_groups(missing)
+            self._by_quarter.update({quarter: found.get(quarter, {}) for quarter in missing})
+        return self._by_quarter
+
+    def _with_peers(self, profile: Profile) -> Profile:
+        """The latest quarter's group (when the run computed it) and the medians of the
+        bank's group in each quarter of its series."""
+        if profile.has_data and profile.latest_quarter in self._run:
+            peers = self._groups.peers_of(profile.idrssd, profile.latest_quarter)
+            profile = replace(profile, peers=peers)
+        if profile.peers is None or profile.view is None:
+            return profile
+        series = profile.view.series
+        groups = self._groups_of([str(row["quarter"]) for row in series])
+        history = median_history(series, profile.synthetic, groups)
+        return replace(profile, peers={**profile.peers, "history": history})
+
     def _write_profiles(self) -> int:
         written = 0
         with self._banks.batch() as batch:
             for idrssd, profile_blob, recent_blob in self._stage.rows(
                 "SELECT idrssd, profile, recent FROM views ORDER BY idrssd"
             ):
-                profile: Profile = load(profile_blob)
-                if profile.has_data and profile.latest_quarter in self._run:
-                    peers = self._groups.peers_of(profile.idrssd, profile.latest_quarter)
-                    profile = replace(profile, peers=peers)
+                profile: Profile = self._with_peers(load(profile_blob))
                 batch.put_profile(self._links(profile))
                 if recent_blob is None:
                     batch.delete_recent(str(idrssd))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.banks.context import figures_in_context
+from chalicelib.banks.context import figures_in_context, series_with_medians, shown_peers
 from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
 from chalicelib.banks.records import Link, Profile
 from chalicelib.banks.search import Search, SearchIndex
@@ -73,8 +73,8 @@ class BankCatalog:
             "latestQuarter": profile.latest_quarter,
             "figures": view.figures,
             "metrics": view.metrics,
-            "series": view.series,
-            "peers": profile.peers,
+            "series": series_with_medians(view.series, profile.peers),
+            "peers": shown_peers(profile.peers),
             "context": figures_in_context(str(profile.latest_quarter), view.series, profile.peers),
             "notes": view.notes,
             "incomeUnknown": view.income_unknown,

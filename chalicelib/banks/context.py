@@ -78,3 +78,30 @@ def figures_in_context(
             entry["peerBanks"] = group.get("banks")
         shown[name] = entry
     return shown
+
+
+def series_with_medians(
+    series: Sequence[Mapping[str, Any]], peers: Mapping[str, Any] | None
+) -> list[dict[str, Any]]:
+    """Each series row with ``peerMedians``: the medians of the bank's peer group in that
+    row's quarter (``peers["history"]``, recorded by the import), or None where the import
+    recorded none (an older import: only the latest quarter's group is known) — a gap, never
+    another quarter's medians."""
+    history = (peers or {}).get("history") or {}
+    latest = (peers or {}).get("quarter")
+    shown = []
+    for row in series:
+        quarter = str(row["quarter"])
+        medians = history.get(quarter)
+        if medians is None and peers and quarter == latest:
+            medians = peers.get("medians")
+        shown.append({**row, "peerMedians": dict(medians) if medians else None})
+    return shown
+
+
+def shown_peers(peers: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The latest quarter's group as the API shows it: its medians per quarter are in the
+    series rows, not repeated here."""
+    if peers is None:
+        return None
+    return {name: value for name, value in peers.items() if name != "history"}

@@ -22,6 +22,10 @@ Items (docs/ARCHITECTURE.md, "Banks table")::
                                           what a search shows and filters on of each bank
     pk=IMPORT         sk=Q#{yyyymmdd}     which banks a quarter's last import wrote, and
                                           whether that import finished
+    pk=PEERS          sk=Q#{yyyymmdd}     that quarter's peer groups, real and synthetic:
+                                          per size band its banks and medians (written by
+                                          the import of the quarter; a profile's series
+                                          shows each quarter's median from them)
 
 A profile is one ``GetItem``; a start's bank check is one ``GetItem`` of three attributes; a
 warm search reads the ``VERSION`` item now and then and the shards only when the version
@@ -71,6 +75,7 @@ VERSION_SK = "VERSION"
 SHARD_PREFIX = "SHARD#"
 SHARD_SIZE = 500  # a few hundred bytes a bank: far below DynamoDB's 400 KB item limit
 IMPORT_PK = "IMPORT"
+PEERS_PK = "PEERS"
 # Profiles written before the profile carried its peer group per quarter (layout 3) count
 # as holding no figures until they are imported again.
 PROFILE_LAYOUT = 3
@@ -573,6 +578,20 @@ class BanksTable:
             Item={"pk": IMPORT_PK, "sk": quarter_sk(marker.quarter), "status": marker.status,
                   "source": marker.source, "ids": marker.ids}
         )  # fmt: skip
+
+    def put_peer_groups(self, quarter: str, groups: Mapping[str, Any]) -> None:
+        """A quarter's peer groups: kind (``real``, ``synthetic``) → band → banks, medians."""
+        item = {"pk": PEERS_PK, "sk": quarter_sk(quarter), "groups": _dumps(groups)}
+        self._table.put_item(Item=item)
+
+    def peer_groups(self, quarters: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """The stored peer groups of ``quarters`` (one ``BatchGetItem``); a quarter whose
+        import recorded none (imported before they were recorded) is left out."""
+        keys = [{"pk": PEERS_PK, "sk": quarter_sk(quarter)} for quarter in quarters]
+        return {
+            str(item["sk"]).removeprefix(QUARTER_PREFIX): orjson.loads(item["groups"])
+            for item in self._batch_get(keys)
+        }
 
     def write_index(self, entries: Iterable[IndexEntry]) -> IndexVersion:
         """Write ``entries`` as the next version of the index, then make it current; when

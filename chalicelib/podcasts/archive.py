@@ -4,6 +4,8 @@ publication"). The MP3 and the script are stored before the completion publishes
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from chalicelib.artifacts import ArtifactBucket
@@ -88,6 +90,23 @@ class PodcastArchive:
         if podcast is None or publication is None:
             raise NoPodcast(idrssd, job_id)
         # audioSrc lets a page play the MP3 directly: an <audio> element cannot send the
-        # API key or token that audioUrl may require.
-        audio_src = self._bucket.presigned_get(publication.keys["audio"], AUDIO_URL_SECONDS, MP3)
-        return {**podcast, "audioUrl": audio_url(idrssd), "audioSrc": audio_src}
+        # API key or token that audioUrl may require. downloadSrc is the same object signed
+        # to be saved as a file (a plain link to audioSrc would play it in a tab).
+        key = publication.keys["audio"]
+        return {
+            **podcast,
+            "audioUrl": audio_url(idrssd),
+            "audioSrc": self._bucket.presigned_get(key, AUDIO_URL_SECONDS, MP3),
+            "downloadSrc": self._bucket.presigned_get(
+                key, AUDIO_URL_SECONDS, MP3, download_as=download_name(podcast, idrssd)
+            ),
+        }
+
+
+def download_name(podcast: dict[str, Any], idrssd: str) -> str:
+    """``granite-peak-bank-podcast.mp3``: the bank's name in lower-case ASCII words."""
+    bank = podcast.get("bank")
+    name = str(bank.get("name") or "") if isinstance(bank, dict) else ""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    return f"{slug or f'bank-{idrssd}'}-podcast.mp3"

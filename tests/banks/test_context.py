@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.banks.context import change, figures_in_context
+from chalicelib.banks.context import change, figures_in_context, series_with_medians, shown_peers
+from ingest.bands import median_history
 
 
 def row(quarter: str, **values: Any) -> dict[str, Any]:
@@ -65,3 +66,41 @@ def test_an_unknown_value_or_a_base_at_or_below_zero_gives_no_change() -> None:
 
 def test_a_series_without_the_latest_quarter_gives_nothing() -> None:
     assert figures_in_context("20241231", SERIES, PEERS) == {}
+
+
+def test_each_series_row_carries_its_own_quarters_peer_medians() -> None:
+    history = {"20230630": {"roa": 0.91}, "20230930": None, "20240630": {"roa": 0.98}}
+    rows = series_with_medians(SERIES, {**PEERS, "history": history})
+    assert [r["peerMedians"] for r in rows] == [
+        {"roa": 0.91}, None, None, None, {"roa": 0.98},
+    ]  # fmt: skip
+    assert all({**r, "peerMedians": None} == {**s, "peerMedians": None}
+               for r, s in zip(rows, SERIES, strict=True))  # fmt: skip
+    assert "history" not in (shown_peers({**PEERS, "history": history}) or {})
+
+
+def test_a_profile_imported_before_medians_were_kept_per_quarter_knows_the_latest_only() -> None:
+    rows = series_with_medians(SERIES, PEERS)
+    assert [r["peerMedians"] for r in rows] == [None, None, None, None, {"roa": 0.98}]
+    assert [r["peerMedians"] for r in series_with_medians(SERIES, None)] == [None] * 5
+
+
+def test_the_median_of_a_quarter_is_that_of_the_band_the_bank_was_in_then() -> None:
+    """A bank that grew past $1 billion is compared with the larger banks from then on; a
+    quarter whose groups are unknown, or of unknown size, has no median."""
+    groups = {
+        "20240331": {"real": {"under_1b": {"banks": 4, "medians": {"roa": 0.8}},
+                              "1b_10b": {"banks": 9, "medians": {"roa": 1.1}}}},
+        "20240630": {"real": {"1b_10b": {"banks": 9, "medians": {"roa": 1.2}}},
+                     "synthetic": {"1b_10b": {"banks": 3, "medians": {"roa": 9.9}}}},
+    }  # fmt: skip
+    series = [
+        row("20231231", totalAssets=900_000.0),  # no groups recorded for it
+        row("20240331", totalAssets=990_000.0),
+        row("20240630", totalAssets=1_020_000.0),
+        row("20240930", totalAssets=None),
+    ]
+    assert median_history(series, False, groups) == {
+        "20231231": None, "20240331": {"roa": 0.8}, "20240630": {"roa": 1.2}, "20240930": None,
+    }  # fmt: skip
+    assert median_history(series, True, groups)["20240630"] == {"roa": 9.9}

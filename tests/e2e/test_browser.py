@@ -9,6 +9,7 @@ reports, podcasts and jobs.
 
 from __future__ import annotations
 
+import calendar
 import itertools
 import re
 import time
@@ -410,11 +411,20 @@ def test_find_a_bank_filters_by_state_and_size_and_sorts_by_assets(
         # Beside them, the banks researched last, from the Research list.
         page.wait_for_selector(f"#recent-banks a[href='?bank={researched}']")
         assert "Pacific Crest Trust Company" in page.inner_text("#recent-banks")
-        # Nothing typed: the largest banks with figures, as the API ranks them.
+        # Nothing typed: a short list of the largest banks with figures, as the API ranks
+        # them, not a page of 50.
         _, _, largest = stack.request("GET", "/api/banks?hasData=true&sort=assets")
         assert page.inner_text("#results-title") == "Largest banks"
-        assert result_ids(page) == [bank["idrssd"] for bank in largest["banks"]]
+        assert len(largest["banks"]) > 10
+        assert result_ids(page) == [bank["idrssd"] for bank in largest["banks"][:10]]
+        assets = [bank["totalAssets"] for bank in largest["banks"][:10]]
+        assert assets == sorted(assets, reverse=True)
+        assert page.inner_text("#search-count").startswith(
+            f"The 10 largest of {largest['total']} banks with financial data."
+        )
         assert page.locator("#results li.no-data").count() == 0
+        assert page.is_hidden("#results-more")
+        screenshot(page, f"find-a-bank-start-{width}")
         state = largest["banks"][0]["state"]
         page.select_option("#filter-state", state)
         page.wait_for_function(f"location.search === '?state={state}'")
@@ -438,10 +448,11 @@ def test_find_a_bank_filters_by_state_and_size_and_sorts_by_assets(
         page.select_option("#filter-size", "under-1b")
         page.wait_for_function("location.search === '?size=under-1b&sort=assets'")
         _, _, small = stack.request("GET", "/api/banks?maxAssets=999999&hasData=true&sort=assets")
+        # The list as the API gives it (the short list shown a moment before may be as long).
         page.wait_for_function(
-            f"document.querySelectorAll('#results li').length === {len(small['banks'])}"
+            "[...document.querySelectorAll('#results a')].map(a => a.dataset.bank).join('|')"
+            f" === {'|'.join(bank['idrssd'] for bank in small['banks'])!r}"
         )
-        assert result_ids(page) == [bank["idrssd"] for bank in small["banks"]]
         assert all(bank["totalAssets"] < 1_000_000 for bank in small["banks"])
         screenshot(page, f"find-a-bank-{width}")
         assert axe_violations(page) == [] and operator_text(page) == []
@@ -550,12 +561,16 @@ def test_start_a_podcast_the_dialog_closes_and_its_status_shows(
     assert at == pytest.approx(start, abs=1.0)
     page.evaluate("document.querySelector('#podcast-audio').pause()")
     watched.check("podcast-transcript-following")
-    # The MP3 to take away: a fresh signed link at each click, in a new tab.
-    with page.expect_popup() as popup:
+    plays_and_the_highlight_advances(page)
+    # The MP3 to take away: signed afresh at each click, saved as a file named for the bank.
+    with page.expect_download() as download:
         page.click("#podcast-download")
-    opened = urllib.parse.unquote(popup.value.url)
+    assert download.value.suggested_filename == "silver-state-bank-synthetic-podcast.mp3"
+    opened = urllib.parse.unquote(download.value.url)
     assert ".mp3" in opened and job_of(stack, bank, "podcast")["jobId"] in opened
-    popup.value.close()
+    assert "response-content-disposition=attachment" in opened
+    mp3 = Path(download.value.path()).read_bytes()
+    assert mp3[0] == 0xFF and mp3[1] & 0xE0 == 0xE0  # an MPEG audio frame's sync word
     assert job_of(stack, bank, "podcast")["status"] == "completed"
     assert page.inner_text("#podcast-status").startswith("Podcast ready")
     watched.check("podcast-ready")
@@ -586,6 +601,121 @@ def test_start_a_podcast_the_dialog_closes_and_its_status_shows(
     assert first["jobId"] in urllib.parse.unquote(page.get_attribute("#podcast-audio", "src"))
     assert page.get_attribute(earlier, "aria-current") == "true"
     watched.check("podcast-earlier-version")
+
+
+# Plays the podcast (muted) from a second before the second line and resolves once the
+# highlight has moved to it by playing alone: no seek after playing began.
+PLAY_INTO_THE_NEXT_LINE = """async () => {
+    const audio = document.querySelector('#podcast-audio');
+    const lines = [...document.querySelectorAll('#transcript li')];
+    const next = Number(lines[1].dataset.start);
+    audio.muted = true;
+    audio.currentTime = Math.max(0, next - 1);
+    await new Promise((resolve) => audio.addEventListener('seeked', resolve, { once: true }));
+    const before = lines.findIndex((line) => line.classList.contains('speaking'));
+    let seeks = 0;
+    audio.addEventListener('seeking', () => { seeks += 1; });
+    await audio.play();
+    await new Promise((resolve) => {
+        const check = () => lines[1].classList.contains('speaking') ? resolve() : null;
+        audio.addEventListener('timeupdate', check);
+        check();
+    });
+    audio.pause();
+    return { before, seeks, at: audio.currentTime, next,
+             speaking: document.querySelectorAll('#transcript li.speaking').length };
+}"""
+
+
+def plays_and_the_highlight_advances(page: Any) -> None:
+    """The transcript follows real playback: the first line is marked while it plays, then
+    the second once the audio reaches it."""
+    played = page.evaluate(PLAY_INTO_THE_NEXT_LINE)
+    assert played["before"] == 0 and played["seeks"] == 0, played
+    assert played["at"] >= played["next"] - 0.05 and played["speaking"] == 1, played
+    assert page.get_attribute("#transcript li:nth-child(2)", "aria-current") == "true"
+
+
+EXPIRED = (
+    '<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code>'
+    "<Message>Request has expired</Message></Error>"
+)
+
+
+class Expiry:
+    """S3 as it answers signed links that have expired (403 AccessDenied), for the links
+    the test says have expired: the page cannot tell this from a real expiry."""
+
+    def __init__(self, page: Any) -> None:
+        self.expired: set[str] = set()
+        self.refused: list[str] = []
+        page.route("**/*.mp3?*", self._answer)
+
+    @staticmethod
+    def signature(url: str) -> str:
+        return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["X-Amz-Signature"][0]
+
+    def expire(self, page: Any, url: str) -> None:
+        """Expire ``url``, once a second has passed since it was signed: links signed within
+        one second are the same link (SigV4 signs the time to the second), and the renewed
+        one must be new."""
+        signed = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["X-Amz-Date"][0]
+        at = calendar.timegm(time.strptime(signed, "%Y%m%dT%H%M%SZ"))
+        page.wait_for_function(f"Date.now() >= {(at + 1) * 1000}")
+        self.expired.add(self.signature(url))
+
+    def _answer(self, route: Any) -> None:
+        if self.signature(route.request.url) in self.expired:
+            self.refused.append(route.request.url)
+            route.fulfill(status=403, content_type="application/xml", body=EXPIRED)
+        else:
+            route.continue_()
+
+
+AUDIO_SRC = "document.querySelector('#podcast-audio').src"
+LOADED = "document.querySelector('#podcast-audio').readyState >= 2"
+
+
+def test_the_signed_links_are_renewed_each_time_they_expire(stack: Stack, watched: Watched) -> None:
+    """One visit, two expiries of the playing link and two of the download link: each time
+    the page asks for a fresh link and carries on, never showing an error. The podcasts'
+    bank (every sample bank has its test): its podcasts, or one made here when run alone."""
+    page, bank = watched.page, "9900011"
+    if stack.request("GET", f"/api/research/{bank}/podcast")[0] != 200:
+        finished_report(stack, bank)
+        status, _, _ = stack.request(
+            "POST", f"/api/research/{bank}/podcast/generate-background", {"experts": ["credit"]}
+        )
+        assert status == 202 and wait_for_job(stack, bank, "podcast")["status"] == "completed"
+    watched.console.expect("status of 403")  # the browser logs each refused link
+    expiry = Expiry(page)
+    reads: list[str] = []
+    version = re.compile(r"/api/research/\d+/podcasts/[0-9a-f-]+$")  # a renewal's read
+    page.on("request", lambda r: reads.append(r.url) if version.search(r.url) else None)
+    open_bank(page, stack, bank)
+    page.wait_for_function(LOADED)
+    for time_ in (1, 2):
+        held = page.evaluate(AUDIO_SRC)
+        expiry.expire(page, held)
+        page.evaluate("document.querySelector('#podcast-audio').load()")  # asks for it again
+        page.wait_for_function(f"{AUDIO_SRC} !== {held!r}")
+        page.wait_for_function(LOADED)
+        assert len(expiry.refused) == time_ and len(reads) == time_, (expiry.refused, reads)
+    played = page.evaluate(
+        "async () => { const a = document.querySelector('#podcast-audio'); a.muted = true;"
+        " await a.play(); a.pause(); return a.error === null; }"
+    )
+    assert played and not page.inner_text("#podcast-status").startswith("The podcast's audio")
+    for _ in (1, 2):
+        held = str(page.get_attribute("#podcast-download", "href"))
+        expiry.expire(page, held)
+        with page.expect_download() as download:
+            page.click("#podcast-download")
+        assert Expiry.signature(download.value.url) not in expiry.expired
+        assert download.value.suggested_filename.endswith("-podcast.mp3")
+        assert page.get_attribute("#podcast-download", "href") != held
+    assert len(expiry.refused) == 2  # the expired download links were never used
+    watched.check("podcast-links-renewed")
 
 
 def clock(seconds: float) -> str:

@@ -49,7 +49,8 @@ def test_sample_import_is_idempotent(aws: Aws) -> None:
     summary = importer.import_path(SAMPLE)
     assert summary.banks == 25
     assert len(summary.quarters) == 8
-    assert summary.items_written == 25 * 8 + 25 * 2  # quarters, then a profile and RECENT
+    # quarters, then a profile and RECENT a bank, and a quarter's peer groups (PEERS)
+    assert summary.items_written == 25 * 8 + 25 * 2 + 8
     assert not summary.skipped
     first = _everything(table)
     again = importer.import_path(SAMPLE)
@@ -248,7 +249,7 @@ def test_many_banks_stream_in_chunks_with_context(aws: Aws, tmp_path: Path) -> N
         for path in (tmp_path / quarter).iterdir():
             (both / path.name).write_bytes(path.read_bytes())
     summary = importer.import_path(both)
-    assert summary.banks == 230 and summary.items_written == 230 * 4 and not summary.notes
+    assert summary.banks == 230 and summary.items_written == 230 * 4 + 2 and not summary.notes
     # ... q3 in a run of its own (uses q2 as stored).
     importer.import_path(tmp_path / "q3")
     for idrssd in (ids[0], ids[99], ids[100], ids[-1]):

@@ -346,3 +346,24 @@ def test_no_change_is_bridged_over_the_missing_first_quarter_of_2023(
         "qoq": None, "yoy": round((assets[0] / assets[1] - 1) * 100, 2),
     }  # fmt: skip
     assert context["equityToAssets"]["changes"]["qoq"] is None
+
+
+def test_each_quarter_has_its_own_peer_median_from_the_banks_of_its_size_then(
+    aws: Aws, tmp_path: Path
+) -> None:
+    """The four community banks over two quarters, imported one quarter at a time: each
+    series row's median is that quarter's, from the file's own cells (RCON3210 / RCON2170),
+    and the first quarter's survives the import of the second."""
+    folder = tmp_path / "cut"
+    for quarter in ("20240331", "20240630"):
+        BankImporter(aws.banks_table).import_path(cut(folder / quarter, SMALL_BANKS, [quarter]))
+    rows = {
+        row["quarter"]: row["peerMedians"]
+        for row in BankCatalog(BanksTable(aws.banks_table)).profile(CBLR_BANK)["series"]
+    }
+    for quarter in ("20240331", "20240630"):
+        ratios = sorted(_ratio(quarter, bank, "RCON3210", "RCON2170") for bank in SMALL_BANKS)
+        assert all(amount(quarter, "RC", bank, "RCON2170") < 1_000_000 for bank in SMALL_BANKS)
+        expected = (ratios[1] + ratios[2]) / 2
+        assert rows[quarter]["equityToAssets"] == pytest.approx(expected, abs=1e-3), quarter
+    assert rows["20240331"] != rows["20240630"]

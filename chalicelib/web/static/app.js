@@ -10,12 +10,13 @@
 // and a BroadcastChannel between tabs tell the page of a job started elsewhere.
 
 import {
-  api, ApiError, credentials, isStarting, relative, request, retryAfterMs, serverNow,
+  api, ApiError, credentials, isStarting, request, retryAfterMs, serverNow,
   whenCredentialsNeeded, whenStarting,
 } from "./api.js";
 import { reportCharts } from "./charts.js";
 import { keyFigures } from "./figures.js";
-import { downloadMarkdown } from "./takeaway.js";
+import { downloadMarkdown, printHeading } from "./takeaway.js";
+import { AUDIO_LOST, playPodcast } from "./player.js";
 import { restoreSearch, search, setupFinder, showMissing } from "./finder.js";
 import { $, element, setMessage, setText, show } from "./dom.js";
 import { closeCompare, loadHistory, markShowing, setupLibrary } from "./library.js";
@@ -144,6 +145,8 @@ function resetBankView() {
   show($("bank-stopped"), false);
   setText("bank-place", "");
   state.research = { report: false, podcast: false };
+  state.report = null;
+  printHeading(null);
 }
 
 function renderProfile(profile) {
@@ -556,6 +559,7 @@ function refreshHistory(type, generation) {
 
 function renderReport(report) {
   state.report = report; // what Download as Markdown writes out
+  printHeading(report, state.profile && state.profile.name);
   const written = when(report.generatedAt);
   setText("report-meta", `Data as of ${quarterLabel(report.asOf)}` +
     (written ? ` · written ${written}` : "") + ` · ${writerName(report.writer)}` +
@@ -580,69 +584,12 @@ function renderPodcast(podcast) {
   setText("podcast-meta", `${duration(podcast.durationSeconds)} · with ${names}` +
     (podcast.asOf ? ` · report data as of ${quarterLabel(podcast.asOf)}` : "") +
     (podcast.generatedAt ? ` · made ${when(podcast.generatedAt)}` : ""));
-  const audio = $("podcast-audio");
-  // audioSrc is a short-lived signed link (an <audio> element cannot send API credentials);
-  // when it has expired, the podcast is fetched again for a fresh one.
-  audio.src = podcast.audioSrc || relative(podcast.audioUrl);
-  // A signed link expires: fetched again once per failure, and again after it has played
-  // (so that a second expiry in one visit renews it too).
-  audio.onloadeddata = () => { audio.dataset.retried = ""; };
-  audio.onerror = () => {
-    if (audio.dataset.retried !== podcast.jobId) {
-      audio.dataset.retried = podcast.jobId;
-      if (podcast.jobId && podcast.jobId !== state.latest.podcast) openVersion("podcast", podcast.jobId);
-      else { state.loads.podcast = null; loadLatest("podcast", state.generation); }
-    }
-  };
-  const download = $("podcast-download");
-  download.href = audio.src;
-  download.onclick = async (event) => {
-    // A fresh signed link at every click: the one the page holds may have expired.
-    event.preventDefault();
-    try {
-      const fresh = await api("GET", artifactPath("podcast", podcast.jobId));
-      const link = element("a", { href: fresh.audioSrc || relative(fresh.audioUrl), target: "_blank", rel: "noopener" });
-      document.body.append(link);
-      link.click();
-      link.remove();
-    } catch (error) {
-      setStatus("podcast", refusalWords(error));
-    }
-  };
-  followTranscript(audio, podcast.script || []);
-  show($("podcast"), true);
-}
-
-// The transcript follows the audio: the line being spoken is marked (and announced to
-// nothing: it changes too often), and a line's time seeks to it.
-function followTranscript(audio, script) {
-  const clock = (seconds) => `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, "0")}`;
-  const items = script.map((line) => {
-    const item = element("li", {});
-    if (typeof line.start === "number") {
-      item.dataset.start = String(line.start);
-      const seek = element("button", { type: "button", class: "link time", text: clock(line.start),
-        "aria-label": `Play from ${clock(line.start)} (${line.name})` });
-      seek.addEventListener("click", () => {
-        audio.currentTime = line.start;
-        audio.play().catch(() => {});
-      });
-      item.append(seek, " ");
-    }
-    item.append(element("span", { class: "speaker", text: `${line.name}: ` }), line.text);
-    return item;
+  const path = artifactPath("podcast", podcast.jobId);
+  playPodcast(podcast, {
+    fresh: () => api("GET", path),
+    failed: (error) => setStatus("podcast", error ? refusalWords(error) : AUDIO_LOST),
   });
-  $("transcript").replaceChildren(...items);
-  const timed = items.filter((item) => item.dataset.start !== undefined);
-  let current = null;
-  audio.ontimeupdate = () => {
-    const now = audio.currentTime;
-    const speaking = timed.filter((item) => Number(item.dataset.start) <= now + 0.05).at(-1) || null;
-    if (speaking === current) return;
-    if (current) { current.classList.remove("speaking"); current.removeAttribute("aria-current"); }
-    current = speaking;
-    if (current) { current.classList.add("speaking"); current.setAttribute("aria-current", "true"); }
-  };
+  show($("podcast"), true);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -3,8 +3,9 @@
 // Each chart reads out a quarter's values on hover, and on focus with the arrow keys.
 // Honest scales: round ticks (1, 2 or 5 times a power of ten) that carry their unit,
 // amounts from zero, ratios over at least MIN_RATIO_SPAN points so that noise looks like
-// noise; each ratio drawn beside its peer group's median of the latest quarter (a dashed
-// line); a quarter missing from the data is a gap in the line, never bridged.
+// noise; each ratio drawn beside its peer group's median quarter by quarter (dashed; a
+// quarter whose median is not known is a gap in it); a quarter missing from the data is a
+// gap in the line, never bridged.
 // Colours and text sizes come from classes in app.css (the page allows no inline styles).
 
 import { element } from "./dom.js";
@@ -40,8 +41,15 @@ export function reportCharts(series, peers = {}) {
     const value = rows.has(quarter) ? rows.get(quarter)[name] : null;
     return value === null || value === undefined ? null : value * scale;
   });
-  const medians = (peers && peers.medians) || {};
-  const median = (name) => (medians[name] === null || medians[name] === undefined ? null : Number(medians[name]));
+  // Each quarter's median (its row's peerMedians); a report written before rows carried
+  // them knows the latest quarter's only.
+  const perQuarter = series.some((row) => row.peerMedians !== undefined);
+  const latest = (peers && peers.medians) || {};
+  const median = (name) => quarters.map((quarter, index) => {
+    const row = rows.get(quarter);
+    const known = perQuarter ? (row && row.peerMedians) || {} : (index === quarters.length - 1 ? latest : {});
+    return known[name] === null || known[name] === undefined ? null : Number(known[name]);
+  });
   // Assets in thousands of dollars: drawn in millions or billions, read out in full words.
   const largest = Math.max(...pick("totalAssets").filter((v) => v !== null), 0);
   const [unit, perUnit] = largest >= 1e6 ? ["billion", 1e6] : ["million", 1e3];
@@ -121,15 +129,16 @@ function lineChart(title, quarters, lines, readout, options = {}) {
   const output = element("p", { class: "readout", "aria-live": "polite" });
   figure.append(plot, output);
   // A peer median beside a line the bank does not report would compare nothing.
-  for (const line of lines) if (!line.values.some((v) => v !== null)) line.median = null;
-  const medians = lines.map((line) => line.median).filter((v) => v !== null && v !== undefined);
+  for (const line of lines) if (!line.values.some((v) => v !== null)) line.median = undefined;
+  const withMedian = lines.filter((line) => line.median && line.median.some((v) => v !== null));
+  const medians = withMedian.flatMap((line) => line.median.filter((v) => v !== null));
   const items = lines.length > 1 ? lines.map((line, index) =>
     element("li", {}, element("span", { class: `swatch series-${index}` }),
       line.values.some((v) => v !== null) ? line.label : `${line.label} (not reported)`)) : [];
-  if (medians.length) {
-    items.push(element("li", {}, element("span", { class: "swatch dashed" }), medians.length > 1
-      ? `Peer medians, ${quarterLabel(options.asOf)} (banks of its size; dashed, in each line's colour)`
-      : `Peer median, ${quarterLabel(options.asOf)} (banks of its size)`));
+  if (withMedian.length) {
+    items.push(element("li", {}, element("span", { class: "swatch dashed" }), withMedian.length > 1
+      ? "Peer medians, each quarter (banks of its size then; dashed, in each line's colour)"
+      : "Peer median, each quarter (banks of its size then)"));
   }
   if (items.length) figure.append(element("ul", { class: "legend" }, ...items));
   const gaps = quarters.filter((quarter) => (options.missing || new Set()).has(quarter));
@@ -206,9 +215,14 @@ function draw(chart) {
     node.dataset.quarter = quarter;
   });
   chart.lines.forEach((line, index) => {
-    if (line.median !== null && line.median !== undefined) {
-      add("line", { x1: g.inner.left, x2: g.inner.right, y1: g.y(line.median), y2: g.y(line.median),
-        class: `median series-${index}` });
+    // The median quarter by quarter, a run at a time; a lone quarter's is a short dash.
+    for (const run of line.median ? runs(line.median) : []) {
+      const at = (i) => `${g.x(i).toFixed(1)},${g.y(line.median[i]).toFixed(1)}`;
+      const points = run.length > 1 ? run.map(at)
+        : [`${(g.x(run[0]) - 8).toFixed(1)},${g.y(line.median[run[0]]).toFixed(1)}`,
+           `${(g.x(run[0]) + 8).toFixed(1)},${g.y(line.median[run[0]]).toFixed(1)}`];
+      const node = add("polyline", { points: points.join(" "), class: `median series-${index}` });
+      node.dataset.quarters = run.map((i) => chart.quarters[i]).join(" ");
     }
     for (const run of runs(line.values)) {
       const points = run.map((i) => `${g.x(i).toFixed(1)},${g.y(line.values[i]).toFixed(1)}`);
@@ -258,8 +272,9 @@ function select(chart, index) {
   }
   const parts = chart.lines.map((line) => {
     const value = line.values[index];
-    const median = line.median === null || line.median === undefined ? "" : ` (peer median ${chart.readout(line.median)})`;
-    return `${line.label} ${value === null ? "not reported" : chart.readout(value)}${index === chart.quarters.length - 1 ? median : ""}`;
+    const peer = line.median ? line.median[index] : null;
+    const median = peer === null || peer === undefined ? "" : ` (peer median ${chart.readout(peer)})`;
+    return `${line.label} ${value === null ? "not reported" : chart.readout(value)}${median}`;
   });
   chart.output.textContent = `${quarterLabel(chart.quarters[index])}: ${parts.join(", ")}`;
 }

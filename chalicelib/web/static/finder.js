@@ -94,6 +94,11 @@ function starting(wanted) {
   return !wanted.q && !wanted.state && !wanted.size && !wanted.all;
 }
 
+// ...a short list of them, a place to start rather than a page to read through: the search
+// and the filters reach the others.
+const SHORT_LIST = 10;
+const shortList = (wanted) => starting(wanted) && (wanted.sort || "assets") === "assets";
+
 function apiQuery(wanted) {
   const query = new URLSearchParams();
   if (wanted.q) query.set("q", wanted.q);
@@ -121,14 +126,18 @@ export async function search({ record = true, more = false } = {}) {
     return;
   }
   if (generation !== finder.generation) return;
-  finder.cursor = data.nextCursor || null;
-  const items = data.banks.map(resultItem);
+  const short = shortList(wanted) && !more;
+  finder.cursor = short ? null : data.nextCursor || null;
+  const items = (short ? data.banks.slice(0, SHORT_LIST) : data.banks).map(resultItem);
   if (more) $("results").append(...items);
   else $("results").replaceChildren(...items);
   show($("results-more"), Boolean(finder.cursor));
   const shown = $("results").children.length;
-  setText("results-title", starting(wanted) ? "Largest banks" : "Banks found");
-  setText("search-count", countWords(data, shown, wanted));
+  setText("results-title", short ? "Largest banks" : "Banks found");
+  setText("search-count", short && shown
+    ? `The ${shown} largest of ${data.total.toLocaleString("en-US")} banks with financial data. ` +
+      "Search, or choose a state or size, to find the others."
+    : countWords(data, shown, wanted));
   if (!more) recentBanks(generation, starting(wanted));
 }
 

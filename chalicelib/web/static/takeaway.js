@@ -4,8 +4,10 @@
 
 import { quarterEnd, quarterLabel, when, writerName } from "./words.js";
 
+const nameOf = (report, bankName) => bankName || (report.bank && report.bank.name) || `RSSD ${report.idrssd}`;
+
 export function reportMarkdown(report, bankName) {
-  const name = bankName || (report.bank && report.bank.name) || `RSSD ${report.idrssd}`;
+  const name = nameOf(report, bankName);
   const lines = [
     `# ${name}: research report`,
     "",
@@ -37,4 +39,21 @@ export function downloadMarkdown(report, bankName) {
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+// Every printed page carries the bank's name and the report's quarter at its top, and its
+// number at its foot (app.css). A page margin box can only show text written in CSS, so the
+// heading is a constructed style sheet: no inline style, nothing the page's CSP refuses.
+const printSheet = "CSSStyleSheet" in window && "adoptedStyleSheets" in document ? new CSSStyleSheet() : null;
+if (printSheet) document.adoptedStyleSheets = [...document.adoptedStyleSheets, printSheet];
+
+const cssString = (text) => `"${String(text).replace(/[\\"]/g, "\\$&").replace(/[\u0000-\u001f\u007f]/g, " ")}"`;
+
+export function printHeading(report, bankName) {
+  if (!printSheet) return;
+  if (!report) { printSheet.replaceSync(""); return; }
+  printSheet.replaceSync(`@page {
+    @top-left { content: ${cssString(nameOf(report, bankName))}; }
+    @top-right { content: ${cssString(`Research report · data as of ${quarterLabel(report.asOf)}`)}; }
+  }`);
 }
