@@ -62,3 +62,14 @@ def nap(event: dict[str, Any], context: Any) -> dict[str, int]:
     """Sleeps ``seconds`` (default 2), then answers its pid."""
     time.sleep(float(event.get("seconds", 2)))
     return {"pid": os.getpid()}
+
+
+def hand_back_some(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """An SQS consumer reporting a partial batch failure: the records whose body says
+    ``"again"`` are handed back; it naps ``seconds`` first (to be seen running at once)."""
+    import json
+
+    records = event["Records"]
+    time.sleep(max(float(json.loads(r["body"]).get("seconds", 0)) for r in records))
+    again = [r["messageId"] for r in records if json.loads(r["body"]).get("again")]
+    return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in again]}

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -488,3 +489,53 @@ def test_a_queue_source_runs_its_handler_and_deletes_the_batch_only_on_success(
         QueueUrl=bad_url, AttributeNames=["ApproximateNumberOfMessagesNotVisible"]
     )["Attributes"]
     assert left["ApproximateNumberOfMessagesNotVisible"] == "1", "kept for a redelivery"
+
+
+def _counts(running: Running, queue: str) -> dict[str, str]:
+    url = running.sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    names = ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+    found: dict[str, str] = running.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)[
+        "Attributes"
+    ]
+    return found
+
+
+def test_a_partial_batch_failure_keeps_only_the_items_handed_back(
+    start: Callable[..., Running],
+) -> None:
+    queue = new_queue()
+    running = start(spec("partial", "hand_back_some"),
+                    sources=(QueueSource("test-partial", queue, batch_size=10),))  # fmt: skip
+    url = running.sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    running.sqs.send_message_batch(QueueUrl=url, Entries=[
+        {"Id": str(n), "MessageBody": json.dumps({"n": n, "again": n == 1})} for n in range(3)
+    ])  # fmt: skip
+    wait_for(lambda: [d for d in running.deliveries("test-partial") if d["outcome"] == "ok"])
+    counts = wait_for(
+        lambda: (c := _counts(running, queue))["ApproximateNumberOfMessages"] == "0" and c,
+        what="the batch's end",
+    )
+    # The two handled are deleted; the one handed back waits for its redelivery.
+    assert counts["ApproximateNumberOfMessagesNotVisible"] == "1"
+
+
+def test_a_queue_source_runs_at_most_its_maximum_concurrency(
+    start: Callable[..., Running],
+) -> None:
+    queue = new_queue()
+    source = QueueSource("test-bounded", queue, batch_size=1, maximum_concurrency=2)
+    running = start(spec("bounded", "hand_back_some"), concurrency=6, sources=(source,))
+    url = running.sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    for n in range(6):
+        running.sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"n": n, "seconds": 0.6}))
+    done = wait_for(
+        lambda: len(ok := [d for d in running.deliveries("test-bounded")
+                           if d["outcome"] == "ok"]) == 6 and ok,
+        what="six deliveries", timeout=30,
+    )  # fmt: skip
+    began = [
+        datetime.fromisoformat(d["startedAt"].replace("Z", "+00:00")).timestamp() for d in done
+    ]
+    spans = [(b, b + d["durationMs"] / 1000) for b, d in zip(began, done, strict=True)]
+    most = max(sum(1 for s, e in spans if s <= start < e) for start, _ in spans)
+    assert most == 2, spans  # bounded by the setting, and the bound is used
