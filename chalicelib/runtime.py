@@ -326,11 +326,12 @@ class Runtime:
 
     @property
     def batches(self) -> BatchService:
-        api = self.api
-        queue = ItemQueue(lambda: api.client("sqs"), self.settings.batch_queue)
+        # The patient clients: starting a batch of every bank writes thousands of items.
+        side = self.worker
+        queue = ItemQueue(lambda: side.client("sqs"), self.settings.batch_queue)
         return self._once(
             "batches",
-            lambda: BatchService(BatchStore(api.jobs_table, self.clock), api.search, queue,
+            lambda: BatchService(BatchStore(side.jobs_table, self.clock), self.api.search, queue,
                                  self.clock, open_stage=auth_mode() == "none"),
         )  # fmt: skip
 
