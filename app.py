@@ -16,7 +16,7 @@ from chalicelib import runtime, telemetry
 from chalicelib.auth import auth_config, route_auth
 from chalicelib.aws_errors import is_missing_resource, is_transient
 from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
-from chalicelib.batches.request import parse_batch_id, parse_batch_request
+from chalicelib.batches.request import parse_batch_id, parse_batch_request, parse_no_fields
 from chalicelib.batches.settings import BATCH_SIZE, batch_concurrency
 from chalicelib.batches.worker import Record as BatchRecord
 from chalicelib.errors import INTERNAL_ERROR_MESSAGE, ConfigError, DomainError
@@ -277,24 +277,26 @@ def list_batches() -> Response:
     return json_response({"batches": [b.to_api() for b in batches], "nextCursor": following})
 
 
-@app.route("/api/batches/{batch_id}", methods=["GET"], **AUTH)
+@app.route("/api/batches/{batchId}", methods=["GET"], **AUTH)
 @api
-def batch_status(batch_id: str) -> Response:
-    batch = runtime.current().batches.get(parse_batch_id(batch_id))
+def batch_status(batchId: str) -> Response:
+    batch = runtime.current().batches.get(parse_batch_id(batchId))
     return json_response({"batch": batch.to_api()})
 
 
-@app.route("/api/batches/{batch_id}", methods=["DELETE"], **AUTH)
+@app.route("/api/batches/{batchId}", methods=["DELETE"], **AUTH)
 @api
-def cancel_batch(batch_id: str) -> Response:
-    batch = runtime.current().batches.cancel(parse_batch_id(batch_id), _caller())
+def cancel_batch(batchId: str) -> Response:
+    batch = runtime.current().batches.cancel(parse_batch_id(batchId), _caller())
     return json_response({"batch": batch.to_api()})
 
 
-@app.route("/api/batches/{batch_id}/retry", methods=["POST"], **AUTH)
+@app.route("/api/batches/{batchId}/retry", methods=["POST"], **AUTH)
 @api
-def retry_batch(batch_id: str) -> Response:
-    batch = runtime.current().batches.retry(parse_batch_id(batch_id), _caller())
+def retry_batch(batchId: str) -> Response:
+    batch_id = parse_batch_id(batchId)
+    parse_no_fields(read_json_object(_raw_body(), _request().headers.get("content-type")))
+    batch = runtime.current().batches.retry(batch_id, _caller())
     return json_response({"batch": batch.to_api()}, status=202)
 
 

@@ -44,6 +44,7 @@ NO_AWS_ROUTES = {"/api/podcast/experts", "/api/openapi.json", "/api/auth/config"
 def concrete(path: str) -> str:
     """A path of the route with its parameters filled in, and a job type where one is read."""
     filled = path.replace("{idrssd}", BANK).replace("{jobId}", JOB_ID).replace("{name}", "app.js")
+    filled = filled.replace("{batchId}", JOB_ID)
     return filled + ("?type=report" if "{idrssd}" in path else "")
 
 
@@ -300,6 +301,7 @@ def test_a_missing_table_or_bucket_is_a_503_with_a_sentence_on_every_route(
         aws.dynamodb.delete_table(TableName=aws.names.banks_table)
         aws.s3.delete_bucket(Bucket=aws.bucket)
         body = b'{"experts": ["credit"]}' if "podcast/generate" in path else b""
+        body = b'{"type": "report"}' if path == "/api/batches" and method == "POST" else body
         response = api.client.http.request(
             method, concrete(path), headers={"Content-Type": "application/json"}, body=body
         )

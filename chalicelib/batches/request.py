@@ -31,6 +31,11 @@ def parse_batch_id(raw: str | None) -> str:
     return raw
 
 
+def parse_no_fields(body: dict[str, Any]) -> None:
+    """A request that takes no options (a retry): any field is a mistake worth saying."""
+    _known(body, (), "the request body")
+
+
 def parse_batch_request(body: dict[str, Any]) -> BatchRequest:
     """``{"type": "report", "quarter"?, "banks"? | "filter"?}`` as a ``BatchRequest``."""
     _known(body, FIELDS, "the request body")
@@ -133,7 +138,7 @@ def _amount(chosen: dict[str, Any], name: str) -> int | None:
 def _known(body: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
     unknown = sorted(set(body) - set(allowed))
     if unknown:
-        accepted = ", ".join(f'"{name}"' for name in allowed)
+        accepted = ", ".join(f'"{name}"' for name in allowed) or "no fields"
         raise InvalidInput(
             f"Unknown field '{excerpt(unknown[0])}' in {where}: it accepts {accepted}.",
             "unknown_field",
