@@ -223,6 +223,44 @@ def _put_back(saved: list[tuple[Any, ...]]) -> None:
             table.items[hash_key][range_key] = item
 
 
+_queues_in_one_pass = False
+
+
+def queues_count_in_one_pass() -> None:
+    """Let an SQS queue tell its visible, in-flight and delayed messages with one clock read.
+
+    moto reads the clock twice per message held for each of these (three of them on every
+    ``SendMessage``, which computes the queue's attributes), so sending N messages to a queue
+    cost N² clock reads: 400 messages took 3.9 s, 800 took 11.7 s, a batch of every bank
+    (4 600) more than five minutes. Here each is one pass with one reading of the time;
+    what counts as visible or delayed is moto's rule (``Message.visible``, ``delayed``).
+    """
+    global _queues_in_one_pass
+    if _queues_in_one_pass:
+        return
+    from moto.sqs import models
+
+    def now() -> float:
+        return float(models.unix_time_millis())
+
+    def messages(self: Any) -> list[Any]:
+        at = now()
+        return [m for m in self._messages if at > m.visible_at and not at < m.delayed_until]
+
+    def delayed(self: Any) -> int:
+        at = now()
+        return sum(1 for m in self._messages if at < m.delayed_until)
+
+    def not_visible(self: Any) -> int:
+        at = now()
+        return sum(1 for m in self._messages if not at > m.visible_at)
+
+    models.Queue.messages = property(messages)  # type: ignore[method-assign,assignment]
+    models.Queue.approximate_number_of_messages_delayed = property(delayed)  # type: ignore[method-assign,assignment]
+    models.Queue.approximate_number_of_messages_not_visible = property(not_visible)  # type: ignore[method-assign,assignment]
+    _queues_in_one_pass = True
+
+
 def keep_connections_alive() -> None:
     """Let moto's server keep a connection open between requests, as AWS's endpoints do.
 
@@ -310,6 +348,7 @@ class Emulator:
         answer_items_as_stored()
         query_one_partition()
         transactions_undo_their_items()
+        queues_count_in_one_pass()
         keep_connections_alive()
         add_token_revocation()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -14,6 +14,7 @@ from devstack.emulator import (
     answer_items_as_stored,
     make_dynamodb_writes_atomic,
     query_one_partition,
+    queues_count_in_one_pass,
     transactions_undo_their_items,
 )
 from devstack.resources import ResourceNames, create_all
@@ -69,6 +70,7 @@ def aws() -> Iterator[Aws]:
     answer_items_as_stored()
     query_one_partition()
     transactions_undo_their_items()
+    queues_count_in_one_pass()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         s3 = boto3.client("s3", region_name=REGION)
