@@ -14,7 +14,7 @@ from chalice.app import Request, SQSEvent
 
 from chalicelib import runtime, telemetry
 from chalicelib.auth import auth_config, route_auth
-from chalicelib.aws_errors import is_missing_resource, is_transient
+from chalicelib.aws.policy import is_missing_resource, is_transient
 from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
 from chalicelib.errors import INTERNAL_ERROR_MESSAGE, ConfigError, DomainError
 from chalicelib.experts import panel_to_api
