@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
 import os
-from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
 from chalicelib import runtime, telemetry
-from chalicelib.auth import auth_config, route_auth
-from chalicelib.aws.policy import is_missing_resource, is_transient
-from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
-from chalicelib.errors import INTERNAL_ERROR_MESSAGE, ConfigError, DomainError
-from chalicelib.experts import panel_to_api
-from chalicelib.http import (
-    busy_response,
-    domain_error_response,
-    error_response,
+from chalicelib.api.auth import auth_config, route_auth
+from chalicelib.api.edge import finish_routes, read_json_object
+from chalicelib.api.http import (
     health_response,
     job_status_response,
     json_response,
@@ -29,16 +20,10 @@ from chalicelib.http import (
     recent_response,
     redirect_response,
     start_response,
-    unavailable_response,
 )
-from chalicelib.http_edge import finish_routes, read_json_object
-from chalicelib.jobs.model import Caller, JobType
-from chalicelib.jobs.service import record_failed_delivery
-from chalicelib.kinds import KINDS
-from chalicelib.logs import log
-from chalicelib.openapi import openapi_document
-from chalicelib.research import bank_overview
-from chalicelib.validation import (
+from chalicelib.api.openapi import openapi_document
+from chalicelib.api.research import bank_overview
+from chalicelib.api.validation import (
     parse_cursor,
     parse_idrssd,
     parse_job_id,
@@ -46,6 +31,11 @@ from chalicelib.validation import (
     parse_limit,
     parse_overview_filters,
 )
+from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
+from chalicelib.experts import panel_to_api
+from chalicelib.jobs.model import Caller, JobType
+from chalicelib.jobs.service import record_failed_delivery
+from chalicelib.kinds import KINDS
 from chalicelib.web.routes import web
 
 app = Chalice(app_name="bank-research", configure_logs=False)  # logs: chalicelib/logs.py
@@ -59,47 +49,12 @@ AUTH = route_auth()
 # Chalice reads the decorators: `make package` sets it to the stack's queue name
 # (FailedWorkerEvents' QueueName in infra/resources.json); the local stage names its own.
 FAILURE_QUEUE = os.environ.get("FAILED_EVENTS_QUEUE") or "bank-research-failed-worker-events"
-INTERNAL_ERROR = INTERNAL_ERROR_MESSAGE
-
-
-def api(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map domain errors to their status; never let a stack trace reach the client."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except ConfigError as exc:
-            log(logging.ERROR, "configuration error", error=exc.message)
-            return error_response(500, exc.code, INTERNAL_ERROR)
-        except DomainError as exc:
-            response = domain_error_response(exc)
-            if response is not None:
-                return response
-            log(logging.ERROR, "unmapped domain error", exc_info=True)
-            return error_response(500, "internal_error", INTERNAL_ERROR)
-        except Exception as exc:
-            if is_transient(exc):
-                log(logging.WARNING, "busy downstream", path=_path(), error=type(exc).__name__)
-                return busy_response()
-            if is_missing_resource(exc):
-                log(logging.ERROR, "a table or bucket is missing", path=_path(), error=str(exc))
-                return unavailable_response()
-            log(logging.ERROR, "unhandled error", exc_info=True, path=_path())
-            return error_response(500, "internal_error", INTERNAL_ERROR)
-
-    return wrapper
 
 
 def _request() -> Request:
     request = app.current_request
     assert request is not None, "only called while handling a request"
     return request
-
-
-def _path() -> str:
-    request = app.current_request
-    return request.context.get("path", "") if request is not None else ""
 
 
 def _query(name: str) -> str | None:
@@ -125,7 +80,6 @@ def _start(idrssd: str, job_type: JobType) -> Response:
 
 
 @app.route("/api/research/{idrssd}/generate-background", methods=["POST"], **AUTH)
-@api
 def start_report(idrssd: str) -> Response:
     return _start(idrssd, JobType.REPORT)
 
@@ -135,13 +89,11 @@ def start_report(idrssd: str) -> Response:
     methods=["POST"],
     **AUTH,
 )
-@api
 def start_podcast(idrssd: str) -> Response:
     return _start(idrssd, JobType.PODCAST)
 
 
 @app.route("/api/research/{idrssd}/job-status", methods=["GET"], **AUTH)
-@api
 def job_status(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
     job = runtime.current().jobs.current(bank, job_type)
@@ -149,7 +101,6 @@ def job_status(idrssd: str) -> Response:
 
 
 @app.route("/api/research/{idrssd}/job", methods=["DELETE"], **AUTH)
-@api
 def cancel_job(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
     job = runtime.current().jobs.cancel(bank, job_type, _caller())
@@ -157,40 +108,34 @@ def cancel_job(idrssd: str) -> Response:
 
 
 @app.route("/api/research/{idrssd}/report", methods=["GET"], **AUTH)
-@api
 def latest_report(idrssd: str) -> Response:
     return json_response(runtime.current().reports.latest(parse_idrssd(idrssd)))
 
 
 @app.route("/api/research/{idrssd}/reports", methods=["GET"], **AUTH)
-@api
 def report_library(idrssd: str) -> Response:
     return listing_response("reports", runtime.current().reports.history(parse_idrssd(idrssd)))
 
 
 @app.route("/api/research/{idrssd}/reports/{jobId}", methods=["GET"], **AUTH)
-@api
 def past_report(idrssd: str, jobId: str) -> Response:
     bank, job_id = parse_idrssd(idrssd), parse_job_id(jobId)
     return json_response(runtime.current().reports.version(bank, job_id))
 
 
 @app.route("/api/research/{idrssd}/podcasts", methods=["GET"], **AUTH)
-@api
 def podcast_library(idrssd: str) -> Response:
     podcasts = runtime.current().podcasts.history(parse_idrssd(idrssd))
     return listing_response("podcasts", podcasts)
 
 
 @app.route("/api/research/{idrssd}/podcasts/{jobId}", methods=["GET"], **AUTH)
-@api
 def past_podcast(idrssd: str, jobId: str) -> Response:
     bank, job_id = parse_idrssd(idrssd), parse_job_id(jobId)
     return json_response(runtime.current().podcasts.version(bank, job_id))
 
 
 @app.route("/api/research/recent", methods=["GET"], **AUTH)
-@api
 def recent_jobs() -> Response:
     limit, cursor = parse_limit(_query("limit")), parse_cursor(_query("cursor"))
     filters, caller = parse_overview_filters(_request().query_params), _caller()
@@ -199,52 +144,44 @@ def recent_jobs() -> Response:
 
 
 @app.route("/api/research/{idrssd}/podcast", methods=["GET"], **AUTH)
-@api
 def latest_podcast(idrssd: str) -> Response:
     return json_response(runtime.current().podcasts.latest(parse_idrssd(idrssd)))
 
 
 @app.route("/api/research/{idrssd}/podcast/audio", methods=["GET"], **AUTH)
-@api
 def podcast_audio(idrssd: str) -> Response:
     return redirect_response(runtime.current().podcasts.presigned_audio_url(parse_idrssd(idrssd)))
 
 
 @app.route("/api/banks", methods=["GET"], **AUTH)
-@api
 def search_banks() -> Response:
     search = parse_search({name: _query(name) for name in SEARCH_PARAMETERS})
     return json_response(runtime.current().catalog.search(search))
 
 
 @app.route("/api/banks/{idrssd}", methods=["GET"], **AUTH)
-@api
 def bank_profile(idrssd: str) -> Response:
     current = runtime.current()
     return json_response(bank_overview(current.catalog, current.store, parse_idrssd(idrssd)))
 
 
-@app.route("/api/podcast/experts", methods=["GET"])  # public (chalicelib/auth.py)
-@api
+@app.route("/api/podcast/experts", methods=["GET"])  # public (chalicelib/api/auth.py)
 def podcast_experts() -> Response:
     return json_response(panel_to_api())
 
 
 @app.route("/api/auth/config", methods=["GET"])  # public: a sign-in form needs it first
-@api
 def sign_in_config() -> Response:
     return json_response(auth_config(), headers={"Cache-Control": "no-cache"})
 
 
 @app.route("/api/openapi.json", methods=["GET"])
-@api
 def openapi() -> Response:
     return json_response(openapi_document())
 
 
 # Public, as the page and this document are: a load balancer or a script asks it first.
 @app.route("/api/health", methods=["GET"])
-@api
 def health() -> Response:
     return health_response(runtime.current().health())
 

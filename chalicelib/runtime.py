@@ -14,8 +14,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from chalicelib.api.auth import caller_from_context
 from chalicelib.artifacts import ArtifactBucket
-from chalicelib.auth import caller_from_context
 from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.lookup import BankLookup
 from chalicelib.banks.table import BanksTable

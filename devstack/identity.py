@@ -23,7 +23,7 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from chalicelib.auth import auth_mode
+from chalicelib.api.auth import auth_mode
 from chalicelib.aws.policy import error_code
 from devstack.resources import load_template
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.auth import caller_from_context, short_hash
+from chalicelib.api.auth import caller_from_context, short_hash
 from chalicelib.jobs.model import Caller
 from tests.api_support import Api, api_under_test
 from tests.fakes import put_bank

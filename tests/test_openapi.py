@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import openapi
+from chalicelib.api import openapi
 from chalicelib.jobs.model import API_FIELDS, Job, JobType, Status
 from tests.fakes import T0
 from tests.fresh_app import printed_by_app

@@ -33,6 +33,7 @@ from typing import Any
 
 from chalice import CognitoUserPoolAuthorizer
 
+from chalicelib.config import ADMIN_GROUP
 from chalicelib.errors import ConfigError
 from chalicelib.jobs.model import Caller
 
@@ -41,7 +42,6 @@ DEFAULT_MODE = "cognito"
 API_KEY_HEADER = "x-api-key"
 TOKEN_HEADER = "Authorization"
 AUTHORIZER_NAME = "CognitoUsers"
-ADMIN_GROUP = "admins"  # the user pool group whose members may cancel anyone's job
 PUBLIC_ROUTES = frozenset(
     {"/api/openapi.json", "/api/health", "/api/podcast/experts", "/api/auth/config"}
 )
