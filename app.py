@@ -1,4 +1,5 @@
-"""HTTP routes and worker entry points. Each parses input, calls one function, maps errors."""
+"""HTTP routes and worker entry points. Each parses input and calls one of the process's
+services (``chalicelib/bootstrap.py``); chalicelib/api/boundary.py answers what fails."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
-from chalicelib import runtime, telemetry
+from chalicelib import telemetry
 from chalicelib.api.auth import auth_config, route_auth
 from chalicelib.api.edge import finish_routes, read_json_object
 from chalicelib.api.http import (
@@ -32,9 +33,10 @@ from chalicelib.api.validation import (
     parse_overview_filters,
 )
 from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
+from chalicelib.bootstrap import Services, services
 from chalicelib.experts import panel_to_api
 from chalicelib.jobs.model import Caller, JobType
-from chalicelib.jobs.service import record_failed_delivery
+from chalicelib.jobs.service import JobService, record_failed_delivery
 from chalicelib.kinds import KINDS
 from chalicelib.web.routes import web
 
@@ -67,21 +69,22 @@ def _raw_body() -> bytes:
     return raw.encode("utf-8") if isinstance(raw, str) else raw
 
 
-def _caller() -> Caller:
-    return runtime.current().caller(_request().context)
+def _caller(wired: Services) -> Caller:
+    return wired.caller(_request().context)
 
 
-def _start(idrssd: str, job_type: JobType) -> Response:
-    bank = parse_idrssd(idrssd)
+def _start(idrssd: str, job_type: JobType, jobs: JobService, caller: Caller) -> Response:
+    idrssd = parse_idrssd(idrssd)
     body = read_json_object(_raw_body(), _request().headers.get("content-type"))
     params = KINDS[job_type].parse_params(body)
-    outcome = runtime.current().jobs.start(bank, job_type, params, _caller())
+    outcome = jobs.start(idrssd, job_type, params, caller)
     return start_response(outcome.job, outcome.created)
 
 
 @app.route("/api/research/{idrssd}/generate-background", methods=["POST"], **AUTH)
 def start_report(idrssd: str) -> Response:
-    return _start(idrssd, JobType.REPORT)
+    wired = services()
+    return _start(idrssd, JobType.REPORT, wired.jobs, _caller(wired))
 
 
 @app.route(
@@ -90,79 +93,82 @@ def start_report(idrssd: str) -> Response:
     **AUTH,
 )
 def start_podcast(idrssd: str) -> Response:
-    return _start(idrssd, JobType.PODCAST)
+    wired = services()
+    return _start(idrssd, JobType.PODCAST, wired.jobs, _caller(wired))
 
 
 @app.route("/api/research/{idrssd}/job-status", methods=["GET"], **AUTH)
 def job_status(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
-    job = runtime.current().jobs.current(bank, job_type)
+    job = services().jobs.current(bank, job_type)
     return job_status_response(job, _request().headers.get("if-none-match"))
 
 
 @app.route("/api/research/{idrssd}/job", methods=["DELETE"], **AUTH)
 def cancel_job(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
-    job = runtime.current().jobs.cancel(bank, job_type, _caller())
+    wired = services()
+    job = wired.jobs.cancel(bank, job_type, _caller(wired))
     return json_response({"hasJob": True, "job": job.to_api()})
 
 
 @app.route("/api/research/{idrssd}/report", methods=["GET"], **AUTH)
 def latest_report(idrssd: str) -> Response:
-    return json_response(runtime.current().reports.latest(parse_idrssd(idrssd)))
+    return json_response(services().reports.latest(parse_idrssd(idrssd)))
 
 
 @app.route("/api/research/{idrssd}/reports", methods=["GET"], **AUTH)
 def report_library(idrssd: str) -> Response:
-    return listing_response("reports", runtime.current().reports.history(parse_idrssd(idrssd)))
+    return listing_response("reports", services().reports.history(parse_idrssd(idrssd)))
 
 
 @app.route("/api/research/{idrssd}/reports/{jobId}", methods=["GET"], **AUTH)
 def past_report(idrssd: str, jobId: str) -> Response:
     bank, job_id = parse_idrssd(idrssd), parse_job_id(jobId)
-    return json_response(runtime.current().reports.version(bank, job_id))
+    return json_response(services().reports.version(bank, job_id))
 
 
 @app.route("/api/research/{idrssd}/podcasts", methods=["GET"], **AUTH)
 def podcast_library(idrssd: str) -> Response:
-    podcasts = runtime.current().podcasts.history(parse_idrssd(idrssd))
+    podcasts = services().podcasts.history(parse_idrssd(idrssd))
     return listing_response("podcasts", podcasts)
 
 
 @app.route("/api/research/{idrssd}/podcasts/{jobId}", methods=["GET"], **AUTH)
 def past_podcast(idrssd: str, jobId: str) -> Response:
     bank, job_id = parse_idrssd(idrssd), parse_job_id(jobId)
-    return json_response(runtime.current().podcasts.version(bank, job_id))
+    return json_response(services().podcasts.version(bank, job_id))
 
 
 @app.route("/api/research/recent", methods=["GET"], **AUTH)
 def recent_jobs() -> Response:
     limit, cursor = parse_limit(_query("limit")), parse_cursor(_query("cursor"))
-    filters, caller = parse_overview_filters(_request().query_params), _caller()
-    page = runtime.current().jobs.recent(limit, cursor, filters, caller)
+    wired = services()
+    filters, caller = parse_overview_filters(_request().query_params), _caller(wired)
+    page = wired.jobs.recent(limit, cursor, filters, caller)
     return recent_response(page.jobs, page.following, page.counts, caller)
 
 
 @app.route("/api/research/{idrssd}/podcast", methods=["GET"], **AUTH)
 def latest_podcast(idrssd: str) -> Response:
-    return json_response(runtime.current().podcasts.latest(parse_idrssd(idrssd)))
+    return json_response(services().podcasts.latest(parse_idrssd(idrssd)))
 
 
 @app.route("/api/research/{idrssd}/podcast/audio", methods=["GET"], **AUTH)
 def podcast_audio(idrssd: str) -> Response:
-    return redirect_response(runtime.current().podcasts.presigned_audio_url(parse_idrssd(idrssd)))
+    return redirect_response(services().podcasts.presigned_audio_url(parse_idrssd(idrssd)))
 
 
 @app.route("/api/banks", methods=["GET"], **AUTH)
 def search_banks() -> Response:
     search = parse_search({name: _query(name) for name in SEARCH_PARAMETERS})
-    return json_response(runtime.current().catalog.search(search))
+    return json_response(services().catalog.search(search))
 
 
 @app.route("/api/banks/{idrssd}", methods=["GET"], **AUTH)
 def bank_profile(idrssd: str) -> Response:
-    current = runtime.current()
-    return json_response(bank_overview(current.catalog, current.store, parse_idrssd(idrssd)))
+    wired = services()
+    return json_response(bank_overview(wired.catalog, wired.publications, parse_idrssd(idrssd)))
 
 
 @app.route("/api/podcast/experts", methods=["GET"])  # public (chalicelib/api/auth.py)
@@ -183,13 +189,12 @@ def openapi() -> Response:
 # Public, as the page and this document are: a load balancer or a script asks it first.
 @app.route("/api/health", methods=["GET"])
 def health() -> Response:
-    return health_response(runtime.current().health())
+    return health_response(services().health())
 
 
 def _run_worker(event: Any, context: Any) -> dict[str, str]:
     # Raises Redeliver when Lambda should deliver the event again (docs/ARCHITECTURE.md).
-    current = runtime.current()
-    outcome = current.runner.handle(event, current.delivery(context))
+    outcome = services().work(event, context)
     return {"jobId": outcome.job_id, "outcome": outcome.result}
 
 
@@ -206,7 +211,7 @@ def podcast_worker(event: Any, context: Any) -> dict[str, str]:
 @app.on_sqs_message(queue=FAILURE_QUEUE, batch_size=10, name="worker_failures")
 def worker_failures(event: SQSEvent) -> None:
     """Fail each job whose event Lambda gave up on (after its retries or its maximum age)."""
-    store = runtime.current().worker.store  # a background function: the patient clients
+    store = services().worker_store  # a background function: the patient clients
     for record in event:
         record_failed_delivery(store, _json_or_none(record.body))
 
