@@ -33,7 +33,7 @@ from chalicelib.podcasts.errors import VOICES_BUSY
 from tests.fakes import converse_answer
 from tests.telemetry_support import emf_points, named
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def refused(code: str, operation: str = "Call") -> ClientError:

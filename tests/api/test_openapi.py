@@ -1,6 +1,6 @@
 """The OpenAPI document: data that follows the routes, the job's field table and the
 protection the app was imported with. (That every route is documented and every
-documented path is a route: tests/test_api_jobs.py.)"""
+documented path is a route: tests/api/test_jobs.py.)"""
 
 from __future__ import annotations
 
