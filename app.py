@@ -1,30 +1,19 @@
-"""HTTP routes and worker entry points. Each parses input, calls one function, maps errors."""
+"""HTTP routes and worker entry points. Each parses input and calls one of the process's
+services (``chalicelib/bootstrap.py``); chalicelib/api/boundary.py answers what fails."""
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
 import os
-from collections.abc import Callable
 from typing import Any
 
 from chalice import Chalice, Response
 from chalice.app import Request, SQSEvent
 
-from chalicelib import runtime, telemetry
-from chalicelib.auth import auth_config, route_auth
-from chalicelib.aws_errors import is_missing_resource, is_transient
-from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
-from chalicelib.batches.request import parse_batch_id, parse_batch_request, parse_no_fields
-from chalicelib.batches.settings import BATCH_SIZE, batch_concurrency
-from chalicelib.batches.worker import Record as BatchRecord
-from chalicelib.errors import INTERNAL_ERROR_MESSAGE, ConfigError, DomainError
-from chalicelib.experts import panel_to_api
-from chalicelib.http import (
-    busy_response,
-    domain_error_response,
-    error_response,
+from chalicelib import telemetry
+from chalicelib.api.auth import auth_config, route_auth
+from chalicelib.api.edge import finish_routes, read_json_object
+from chalicelib.api.http import (
     health_response,
     job_status_response,
     json_response,
@@ -32,16 +21,10 @@ from chalicelib.http import (
     recent_response,
     redirect_response,
     start_response,
-    unavailable_response,
 )
-from chalicelib.http_edge import finish_routes, read_json_object
-from chalicelib.jobs.model import Caller, JobType
-from chalicelib.jobs.service import record_failed_delivery
-from chalicelib.kinds import KINDS
-from chalicelib.logs import log
-from chalicelib.openapi import openapi_document
-from chalicelib.research import bank_overview
-from chalicelib.validation import (
+from chalicelib.api.openapi import openapi_document
+from chalicelib.api.research import bank_overview
+from chalicelib.api.validation import (
     parse_cursor,
     parse_idrssd,
     parse_job_id,
@@ -49,6 +32,15 @@ from chalicelib.validation import (
     parse_limit,
     parse_overview_filters,
 )
+from chalicelib.banks.search import SEARCH_PARAMETERS, parse_search
+from chalicelib.batches.request import parse_batch_id, parse_batch_request, parse_no_fields
+from chalicelib.batches.settings import BATCH_SIZE, batch_concurrency
+from chalicelib.batches.worker import Record as BatchRecord
+from chalicelib.bootstrap import Services, services
+from chalicelib.experts import panel_to_api
+from chalicelib.jobs.model import Caller, JobType
+from chalicelib.jobs.service import JobService, record_failed_delivery
+from chalicelib.kinds import KINDS
 from chalicelib.web.routes import web
 
 app = Chalice(app_name="bank-research", configure_logs=False)  # logs: chalicelib/logs.py
@@ -66,47 +58,12 @@ FAILURE_QUEUE = os.environ.get("FAILED_EVENTS_QUEUE") or "bank-research-failed-w
 # 2-1000, a setting of the deployment: the model's quota is the real bound, see docs/BATCHES.md).
 BATCH_QUEUE = os.environ.get("BATCH_QUEUE") or "bank-research-batch-items"
 BATCH_CONCURRENCY = batch_concurrency(os.environ)
-INTERNAL_ERROR = INTERNAL_ERROR_MESSAGE
-
-
-def api(view: Callable[..., Response]) -> Callable[..., Response]:
-    """Map domain errors to their status; never let a stack trace reach the client."""
-
-    @functools.wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return view(*args, **kwargs)
-        except ConfigError as exc:
-            log(logging.ERROR, "configuration error", error=exc.message)
-            return error_response(500, exc.code, INTERNAL_ERROR)
-        except DomainError as exc:
-            response = domain_error_response(exc)
-            if response is not None:
-                return response
-            log(logging.ERROR, "unmapped domain error", exc_info=True)
-            return error_response(500, "internal_error", INTERNAL_ERROR)
-        except Exception as exc:
-            if is_transient(exc):
-                log(logging.WARNING, "busy downstream", path=_path(), error=type(exc).__name__)
-                return busy_response()
-            if is_missing_resource(exc):
-                log(logging.ERROR, "a table or bucket is missing", path=_path(), error=str(exc))
-                return unavailable_response()
-            log(logging.ERROR, "unhandled error", exc_info=True, path=_path())
-            return error_response(500, "internal_error", INTERNAL_ERROR)
-
-    return wrapper
 
 
 def _request() -> Request:
     request = app.current_request
     assert request is not None, "only called while handling a request"
     return request
-
-
-def _path() -> str:
-    request = app.current_request
-    return request.context.get("path", "") if request is not None else ""
 
 
 def _query(name: str) -> str | None:
@@ -119,22 +76,22 @@ def _raw_body() -> bytes:
     return raw.encode("utf-8") if isinstance(raw, str) else raw
 
 
-def _caller() -> Caller:
-    return runtime.current().caller(_request().context)
+def _caller(wired: Services) -> Caller:
+    return wired.caller(_request().context)
 
 
-def _start(idrssd: str, job_type: JobType) -> Response:
-    bank = parse_idrssd(idrssd)
+def _start(idrssd: str, job_type: JobType, jobs: JobService, caller: Caller) -> Response:
+    idrssd = parse_idrssd(idrssd)
     body = read_json_object(_raw_body(), _request().headers.get("content-type"))
     params = KINDS[job_type].parse_params(body)
-    outcome = runtime.current().jobs.start(bank, job_type, params, _caller())
+    outcome = jobs.start(idrssd, job_type, params, caller)
     return start_response(outcome.job, outcome.created)
 
 
 @app.route("/api/research/{idrssd}/generate-background", methods=["POST"], **AUTH)
-@api
 def start_report(idrssd: str) -> Response:
-    return _start(idrssd, JobType.REPORT)
+    wired = services()
+    return _start(idrssd, JobType.REPORT, wired.jobs, _caller(wired))
 
 
 @app.route(
@@ -142,168 +99,151 @@ def start_report(idrssd: str) -> Response:
     methods=["POST"],
     **AUTH,
 )
-@api
 def start_podcast(idrssd: str) -> Response:
-    return _start(idrssd, JobType.PODCAST)
+    wired = services()
+    return _start(idrssd, JobType.PODCAST, wired.jobs, _caller(wired))
 
 
 @app.route("/api/research/{idrssd}/job-status", methods=["GET"], **AUTH)
-@api
 def job_status(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
-    job = runtime.current().jobs.current(bank, job_type)
+    job = services().jobs.current(bank, job_type)
     return job_status_response(job, _request().headers.get("if-none-match"))
 
 
 @app.route("/api/research/{idrssd}/job", methods=["DELETE"], **AUTH)
-@api
 def cancel_job(idrssd: str) -> Response:
     bank, job_type = parse_idrssd(idrssd), parse_job_type(_query("type"))
-    job = runtime.current().jobs.cancel(bank, job_type, _caller())
+    wired = services()
+    job = wired.jobs.cancel(bank, job_type, _caller(wired))
     return json_response({"hasJob": True, "job": job.to_api()})
 
 
 @app.route("/api/research/{idrssd}/report", methods=["GET"], **AUTH)
-@api
 def latest_report(idrssd: str) -> Response:
-    return json_response(runtime.current().reports.latest(parse_idrssd(idrssd)))
+    return json_response(services().reports.latest(parse_idrssd(idrssd)))
 
 
 @app.route("/api/research/{idrssd}/reports", methods=["GET"], **AUTH)
-@api
 def report_library(idrssd: str) -> Response:
-    return listing_response("reports", runtime.current().reports.history(parse_idrssd(idrssd)))
+    return listing_response("reports", services().reports.history(parse_idrssd(idrssd)))
 
 
 @app.route("/api/research/{idrssd}/reports/{jobId}", methods=["GET"], **AUTH)
-@api
 def past_report(idrssd: str, jobId: str) -> Response:
     bank, job_id = parse_idrssd(idrssd), parse_job_id(jobId)
-    return json_response(runtime.current().reports.version(bank, job_id))
+    return json_response(services().reports.version(bank, job_id))
 
 
 @app.route("/api/research/{idrssd}/podcasts", methods=["GET"], **AUTH)
-@api
 def podcast_library(idrssd: str) -> Response:
-    podcasts = runtime.current().podcasts.history(parse_idrssd(idrssd))
+    podcasts = services().podcasts.history(parse_idrssd(idrssd))
     return listing_response("podcasts", podcasts)
 
 
 @app.route("/api/research/{idrssd}/podcasts/{jobId}", methods=["GET"], **AUTH)
-@api
 def past_podcast(idrssd: str, jobId: str) -> Response:
     bank, job_id = parse_idrssd(idrssd), parse_job_id(jobId)
-    return json_response(runtime.current().podcasts.version(bank, job_id))
+    return json_response(services().podcasts.version(bank, job_id))
 
 
 @app.route("/api/research/recent", methods=["GET"], **AUTH)
-@api
 def recent_jobs() -> Response:
     limit, cursor = parse_limit(_query("limit")), parse_cursor(_query("cursor"))
-    filters, caller = parse_overview_filters(_request().query_params), _caller()
-    page = runtime.current().jobs.recent(limit, cursor, filters, caller)
+    wired = services()
+    filters, caller = parse_overview_filters(_request().query_params), _caller(wired)
+    page = wired.jobs.recent(limit, cursor, filters, caller)
     return recent_response(page.jobs, page.following, page.counts, caller)
 
 
 @app.route("/api/research/{idrssd}/podcast", methods=["GET"], **AUTH)
-@api
 def latest_podcast(idrssd: str) -> Response:
-    return json_response(runtime.current().podcasts.latest(parse_idrssd(idrssd)))
+    return json_response(services().podcasts.latest(parse_idrssd(idrssd)))
 
 
 @app.route("/api/research/{idrssd}/podcast/audio", methods=["GET"], **AUTH)
-@api
 def podcast_audio(idrssd: str) -> Response:
-    return redirect_response(runtime.current().podcasts.presigned_audio_url(parse_idrssd(idrssd)))
+    return redirect_response(services().podcasts.presigned_audio_url(parse_idrssd(idrssd)))
 
 
 @app.route("/api/banks", methods=["GET"], **AUTH)
-@api
 def search_banks() -> Response:
     search = parse_search({name: _query(name) for name in SEARCH_PARAMETERS})
-    return json_response(runtime.current().catalog.search(search))
+    return json_response(services().catalog.search(search))
 
 
 @app.route("/api/banks/{idrssd}", methods=["GET"], **AUTH)
-@api
 def bank_profile(idrssd: str) -> Response:
-    current = runtime.current()
-    return json_response(bank_overview(current.catalog, current.store, parse_idrssd(idrssd)))
+    wired = services()
+    return json_response(bank_overview(wired.catalog, wired.publications, parse_idrssd(idrssd)))
 
 
-@app.route("/api/podcast/experts", methods=["GET"])  # public (chalicelib/auth.py)
-@api
+@app.route("/api/podcast/experts", methods=["GET"])  # public (chalicelib/api/auth.py)
 def podcast_experts() -> Response:
     return json_response(panel_to_api())
 
 
 @app.route("/api/auth/config", methods=["GET"])  # public: a sign-in form needs it first
-@api
 def sign_in_config() -> Response:
     return json_response(auth_config(), headers={"Cache-Control": "no-cache"})
 
 
 @app.route("/api/openapi.json", methods=["GET"])
-@api
 def openapi() -> Response:
     return json_response(openapi_document())
 
 
 # Public, as the page and this document are: a load balancer or a script asks it first.
 @app.route("/api/health", methods=["GET"])
-@api
 def health() -> Response:
-    return health_response(runtime.current().health())
+    return health_response(services().health())
 
 
 # Batches: one kind of work for many banks (chalicelib/batches, docs/BATCHES.md).
 
 
 @app.route("/api/batches", methods=["POST"], **AUTH)
-@api
 def start_batch() -> Response:
     body = read_json_object(_raw_body(), _request().headers.get("content-type"))
-    batch = runtime.current().batches.start(parse_batch_request(body), _caller())
+    wired = services()
+    batch = wired.batches.start(parse_batch_request(body), _caller(wired))
     return json_response({"batch": batch.to_api()}, status=202)
 
 
 @app.route("/api/batches", methods=["GET"], **AUTH)
-@api
 def list_batches() -> Response:
     limit, after = parse_limit(_query("limit")), _query("cursor")
-    batches, following = runtime.current().batches.newest(
+    batches, following = services().batches.newest(
         limit, None if after is None else parse_batch_id(after)
     )
     return json_response({"batches": [b.to_api() for b in batches], "nextCursor": following})
 
 
 @app.route("/api/batches/{batchId}", methods=["GET"], **AUTH)
-@api
 def batch_status(batchId: str) -> Response:
-    batch = runtime.current().batches.get(parse_batch_id(batchId))
+    batch = services().batches.get(parse_batch_id(batchId))
     return json_response({"batch": batch.to_api()})
 
 
 @app.route("/api/batches/{batchId}", methods=["DELETE"], **AUTH)
-@api
 def cancel_batch(batchId: str) -> Response:
-    batch = runtime.current().batches.cancel(parse_batch_id(batchId), _caller())
+    wired = services()
+    batch = wired.batches.cancel(parse_batch_id(batchId), _caller(wired))
     return json_response({"batch": batch.to_api()})
 
 
 @app.route("/api/batches/{batchId}/retry", methods=["POST"], **AUTH)
-@api
 def retry_batch(batchId: str) -> Response:
     batch_id = parse_batch_id(batchId)
     parse_no_fields(read_json_object(_raw_body(), _request().headers.get("content-type")))
-    batch = runtime.current().batches.retry(batch_id, _caller())
+    wired = services()
+    batch = wired.batches.retry(batch_id, _caller(wired))
     return json_response({"batch": batch.to_api()}, status=202)
 
 
 def _run_worker(event: Any, context: Any) -> dict[str, str]:
     # Raises Redeliver when Lambda should deliver the event again (docs/ARCHITECTURE.md).
-    current = runtime.current()
-    outcome = current.runner.handle(event, current.delivery(context))
+    outcome = services().work(event, context)
     return {"jobId": outcome.job_id, "outcome": outcome.result}
 
 
@@ -320,7 +260,7 @@ def podcast_worker(event: Any, context: Any) -> dict[str, str]:
 @app.on_sqs_message(queue=FAILURE_QUEUE, batch_size=10, name="worker_failures")
 def worker_failures(event: SQSEvent) -> None:
     """Fail each job whose event Lambda gave up on (after its retries or its maximum age)."""
-    store = runtime.current().worker.store  # a background function: the patient clients
+    store = services().worker_store  # a background function: the patient clients
     for record in event:
         record_failed_delivery(store, _json_or_none(record.body))
 
@@ -331,9 +271,8 @@ def worker_failures(event: SQSEvent) -> None:
 )  # fmt: skip
 def batch_items(event: SQSEvent) -> dict[str, Any]:
     """Each bank of a batch: its job, run here; what may pass is handed back to the queue."""
-    current = runtime.current()
     records = [BatchRecord.of(record) for record in event]
-    again = current.batch_worker.handle(records, current.delivery(event.context))
+    again = services().work_batch(records, event.context)
     return {"batchItemFailures": [{"itemIdentifier": message_id} for message_id in again]}
 
 

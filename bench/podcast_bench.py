@@ -52,6 +52,7 @@ def main() -> None:
     experts = args.experts.split(",")
     _isolate()
 
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.config import Settings
     from chalicelib.jobs.model import JobType, WorkerEvent
     from chalicelib.podcasts import audio
@@ -78,7 +79,7 @@ def main() -> None:
         def run(job_type: JobType, params: dict[str, Any]) -> None:
             outcome = runtime.jobs.start(BANK, job_type, params)
             assert outcome.created and deferred.event is not None
-            result = runtime.runner.handle(deferred.event.to_payload(), runtime.delivery(None))
+            result = bootstrap(runtime).work(deferred.event.to_payload(), None)
             assert result.result == "completed", result
 
         run(JobType.REPORT, {})

@@ -37,6 +37,7 @@ def main() -> None:
 
     get_logger().setLevel(logging.WARNING)  # one JSON line per job would drown the figures
 
+    from chalicelib.bootstrap import bootstrap
     from chalicelib.config import Settings
     from chalicelib.jobs.model import JobType, WorkerEvent
     from chalicelib.runtime import Runtime
@@ -68,7 +69,7 @@ def main() -> None:
                 started = time.perf_counter()
                 outcome = runtime.jobs.start(BANK, JobType.REPORT, {})
                 assert outcome.created and deferred.event is not None
-                result = runtime.runner.handle(deferred.event.to_payload(), runtime.delivery(None))
+                result = bootstrap(runtime).work(deferred.event.to_payload(), None)
                 walls.append(time.perf_counter() - started)
                 assert result.result == "completed", result
             calls = by_kind(log)

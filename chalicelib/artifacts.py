@@ -16,7 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import error_code
+from chalicelib.aws.policy import error_code
 
 MISSING = {"NoSuchKey", "404", "NotFound"}
 

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import telemetry
-from chalicelib.aws_errors import TRANSIENT_CODES
+from chalicelib.aws.policy import TRANSIENT_CODES
+from chalicelib.aws.retries import with_retries
 from chalicelib.quota import priority
 from chalicelib.quota.table import ModelQuota
-from chalicelib.retries import with_retries
 
 # Converse errors worth another try: the transient ones of every AWS call, and the model's
 # own passing states (not ready yet, timed out on this request).

@@ -5,6 +5,8 @@ The HTTP layer maps error classes to status codes; nothing here knows about HTTP
 
 from __future__ import annotations
 
+import json
+
 # A table or bucket the service uses is missing (a reset emulator, a stack that lost a
 # resource): said the same by every route and by the health check.
 UNAVAILABLE_MESSAGE = (
@@ -49,3 +51,25 @@ class UnsupportedMediaType(InvalidInput):
     """A body of a type the route cannot read (answered with 415, not 400)."""
 
     code = "unsupported_media_type"
+
+
+def excerpt(value: object, limit: int = 40) -> str:
+    """A short printable rendering of user input for an error message."""
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def json_kind(value: object) -> str:
+    """What a JSON value is, in words for a sentence: "a list", "null", "an object"…"""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    return "an object"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.aws_errors import is_missing_resource
+from chalicelib.aws.policy import is_missing_resource
 from chalicelib.banks.table import BanksTable
 from chalicelib.config import Settings
 from chalicelib.errors import UNAVAILABLE_MESSAGE

@@ -1,35 +1,33 @@
-"""Wiring: builds the app's objects from settings, on first use (never at import).
+"""The builder behind ``bootstrap``: each of the app's objects from the settings, built once
+per process and shared (Lambda reuses a warm process), and the two sides' AWS clients.
 
-Lambda reuses a warm process, so each object is built once per process and shared; boto3
-sessions are not thread-safe to build from, hence the lock.
+A client, resource or table is made when a service first calls it (``OnFirstUse``), never
+at import and never merely by being wired; boto3 sessions are not thread-safe to build
+from, hence the locks.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
 
 from chalicelib.artifacts import ArtifactBucket
-from chalicelib.auth import auth_mode, caller_from_context
 from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.lookup import BankLookup
 from chalicelib.banks.search import SearchIndex
 from chalicelib.banks.table import BanksTable
 from chalicelib.batches.queue import ItemQueue
-from chalicelib.batches.service import BatchService
 from chalicelib.batches.store import BatchStore
 from chalicelib.batches.worker import BatchWorker
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
-from chalicelib.health import Health
-from chalicelib.health import check as check_health
 from chalicelib.jobs.invokers import Invoker, LambdaInvoker, ThreadInvoker
-from chalicelib.jobs.model import Caller, JobType
+from chalicelib.jobs.model import JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.jobs.service import JobService
 from chalicelib.jobs.store import JobStore
@@ -68,6 +66,28 @@ _OWN_CONFIGS = {"bedrock-runtime": _BEDROCK_CONFIG, "polly": _POLLY_CONFIG}
 # Presigned audio links are SigV4 in every region.
 _S3_SIGNATURE = Config(signature_version="s3v4")
 
+T = TypeVar("T")
+
+
+class OnFirstUse:
+    """An AWS client, resource or table, made when first called rather than when wired:
+    ``bootstrap`` wires every service at cold start, and a process makes only the clients
+    it calls. Everything else is the made object's own (``meta``, ``put_item``…)."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make = make
+        self._made: Any = None
+        self._lock = threading.Lock()
+
+    def made(self) -> Any:
+        with self._lock:
+            if self._made is None:
+                self._made = self._make()
+            return self._made
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.made(), name)
+
 
 class Side:
     """The AWS-backed objects of one side of the service, built on first use: the API's
@@ -79,30 +99,37 @@ class Side:
         self._name = name
         self.config = config
 
-    def _once(self, name: str, build: Callable[[], Any]) -> Any:
+    def _once(self, name: str, build: Callable[[], T]) -> T:
         return self._runtime._once(f"{self._name}:{name}", build)
+
+    def _on_first_use(self, name: str, make: Callable[[], Any]) -> Any:
+        return self._once(name, lambda: OnFirstUse(make))
 
     def client(self, service: str) -> Any:
         config = _OWN_CONFIGS.get(service, self.config)
         if service == "s3":
             config = config.merge(_S3_SIGNATURE)
-        session = self._runtime.session
-        return self._once(f"client:{service}", lambda: session.client(service, config=config))
+        runtime = self._runtime
+        return self._on_first_use(
+            f"client:{service}", lambda: runtime.session.client(service, config=config)
+        )
 
     @property
     def dynamodb(self) -> Any:
-        session = self._runtime.session
-        return self._once("dynamodb", lambda: session.resource("dynamodb", config=self.config))
+        runtime = self._runtime
+        return self._on_first_use(
+            "dynamodb", lambda: runtime.session.resource("dynamodb", config=self.config)
+        )
 
     @property
     def jobs_table(self) -> Any:
         name = self._runtime.settings.jobs_table
-        return self._once("jobs_table", lambda: self.dynamodb.Table(name))
+        return self._on_first_use("jobs_table", lambda: self.dynamodb.Table(name))
 
     @property
     def banks_table(self) -> Any:
         name = self._runtime.settings.banks_table
-        return self._once("banks_table", lambda: self.dynamodb.Table(name))
+        return self._on_first_use("banks_table", lambda: self.dynamodb.Table(name))
 
     @property
     def store(self) -> JobStore:
@@ -156,11 +183,12 @@ class Runtime:
         self._lock = threading.RLock()
         self._built: dict[str, Any] = {}
 
-    def _once(self, name: str, build: Callable[[], Any]) -> Any:
+    def _once(self, name: str, build: Callable[[], T]) -> T:
         with self._lock:
             if name not in self._built:
                 self._built[name] = build()
-            return self._built[name]
+            built: T = self._built[name]
+            return built
 
     # AWS -------------------------------------------------------------------------------
 
@@ -216,19 +244,6 @@ class Runtime:
                 discard=self.worker.artifacts.delete,
                 sleep=self.sleep,
             ),
-        )
-
-    def caller(self, request_context: Mapping[str, Any]) -> Caller:
-        """Who sent this request, from what API Gateway vouched for."""
-        settings = self.settings
-        return caller_from_context(
-            request_context, settings.admin_api_key_ids, settings.admin_group
-        )
-
-    def delivery(self, context: Any) -> Delivery:
-        """One worker execution, from its Lambda context (``None`` in process)."""
-        return Delivery.from_context(
-            context, self.clock, default_ms=self.settings.worker_timeout_seconds * 1000
         )
 
     @property
@@ -301,10 +316,6 @@ class Runtime:
     def catalog(self) -> BankCatalog:
         return self.api.catalog
 
-    def health(self) -> Health:
-        """Whether the service is ready (``chalicelib/health.py``): one ``GetItem``."""
-        return check_health(self.api.banks, self.settings)
-
     @property
     def jobs(self) -> JobService:
         return self._once(
@@ -325,15 +336,14 @@ class Runtime:
     # Batches (``chalicelib/batches``) -------------------------------------------------
 
     @property
-    def batches(self) -> BatchService:
+    def batch_store(self) -> BatchStore:
         # The patient clients: starting a batch of every bank writes thousands of items.
-        side = self.worker
-        queue = ItemQueue(lambda: side.client("sqs"), self.settings.batch_queue)
-        return self._once(
-            "batches",
-            lambda: BatchService(BatchStore(side.jobs_table, self.clock), self.api.search, queue,
-                                 self.clock, open_stage=auth_mode() == "none"),
-        )  # fmt: skip
+        return self._once("batch_store", lambda: BatchStore(self.worker.jobs_table, self.clock))
+
+    @property
+    def batch_queue(self) -> ItemQueue:
+        side, name = self.worker, self.settings.batch_queue
+        return self._once("batch_queue", lambda: ItemQueue(lambda: side.client("sqs"), name))
 
     @property
     def batch_worker(self) -> BatchWorker:
@@ -341,7 +351,7 @@ class Runtime:
         return self._once(
             "batch_worker",
             lambda: BatchWorker(
-                BatchStore(worker.jobs_table, self.clock), self.jobs, self.runner, worker.store,
+                self.batch_store, self.jobs, self.runner, worker.store,
                 lambda: self.report_writer.name, self.clock, self.sleep,
             ),
         )  # fmt: skip
@@ -357,13 +367,20 @@ def _invoker_from_settings(runtime: Runtime) -> Invoker:
     settings = runtime.settings
     if settings.invoker == "thread":
         return ThreadInvoker(
-            lambda payload: runtime.runner.handle(payload, runtime.delivery(None)),
+            lambda payload: runtime.runner.handle(payload, _in_process(runtime)),
             max_workers=settings.thread_workers,
         )
     functions = settings.worker_functions()
     return LambdaInvoker(
         lambda: runtime.client("lambda"),
         {job_type: functions[str(job_type)] for job_type in JobType},
+    )
+
+
+def _in_process(runtime: Runtime) -> Delivery:
+    """A delivery run in this process (no Lambda context): the worker's timeout to run in."""
+    return Delivery.from_context(
+        None, runtime.clock, runtime.settings.worker_timeout_seconds * 1000
     )
 
 

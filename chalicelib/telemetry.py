@@ -45,7 +45,7 @@ from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
 from chalice.app import LambdaFunctionEvent, Request, SQSEvent
 
 from chalicelib import logs
-from chalicelib.aws_errors import is_throttle
+from chalicelib.aws.policy import is_throttle
 from chalicelib.jobs.model import Job, JobType, WorkerEvent
 
 T = TypeVar("T")

@@ -8,12 +8,12 @@ both succeed. The merge template is ``infra/resources.json`` and ``infra/observa
 
 Route protection is decided here, at packaging time: Chalice imports ``app.py`` to write
 the API definition, so ``API_AUTH`` (and ``COGNITO_USER_POOL_ARN``) must be set in this
-process's environment — see ``chalicelib/auth.py`` and docs/DEPLOY.md. Unset, people
+process's environment — see ``chalicelib/api/auth.py`` and docs/DEPLOY.md. Unset, people
 sign in (the stack's own Cognito user pool, ``infra/auth.json``, unless
 ``COGNITO_USER_POOL_ARN`` names one) and programs send their own API key to a second API
 (``add_programs_api``); ``API_AUTH=api_key`` takes programs' keys only; ``API_AUTH=none``
 packages an open API, with a warning.
-The same goes for ``CORS_ORIGINS`` (``chalicelib/http_edge.py``). The settings packaged
+The same goes for ``CORS_ORIGINS`` (``chalicelib/api/edge.py``). The settings packaged
 are also written into the API function's environment, so that the deployed function
 imports the app exactly as it was packaged (its CORS headers, its OpenAPI document).
 """
@@ -33,9 +33,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from chalicelib.auth import auth_mode, route_auth
+from chalicelib.api.auth import auth_mode, route_auth
+from chalicelib.api.edge import cors_config
 from chalicelib.errors import ConfigError
-from chalicelib.http_edge import cors_config
 
 PROJECT = Path(__file__).resolve().parent.parent
 MERGE_TEMPLATE = "infra/resources.json"

@@ -62,8 +62,8 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
+from chalicelib.api.boundary import error_body
 from chalicelib.errors import INTERNAL_ERROR_MESSAGE
-from chalicelib.http_edge import error_body
 from chalicelib.numbers import whole_number
 from devstack.gateway_auth import GatewayAuth, InvalidApiKey, VerifyingAuthorizer, gateway_response
 from devstack.resources import load_template

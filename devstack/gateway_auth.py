@@ -34,7 +34,7 @@ import jwt
 from chalice.app import Chalice, CognitoUserPoolAuthorizer, RouteEntry
 from chalice.local import ForbiddenError, LocalGatewayAuthorizer, NotAuthorizedError
 
-from chalicelib.auth import API_KEY_HEADER, PUBLIC_ROUTES, auth_mode
+from chalicelib.api.auth import API_KEY_HEADER, PUBLIC_ROUTES, auth_mode
 from devstack.resources import load_template
 
 CACHE_SECONDS = 2.0  # how long a key or client list is trusted: a revoked key stops soon

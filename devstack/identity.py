@@ -23,8 +23,8 @@ from typing import Any
 import boto3
 from botocore.exceptions import ClientError
 
-from chalicelib.auth import auth_mode
-from chalicelib.aws_errors import error_code
+from chalicelib.api.auth import auth_mode
+from chalicelib.aws.policy import error_code
 from devstack.resources import load_template
 
 AUTH_TEMPLATE = Path(__file__).resolve().parent.parent / "infra" / "auth.json"

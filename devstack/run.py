@@ -39,7 +39,7 @@ from chalicelib.jobs.rules import Timing
 from chalicelib.numbers import whole_number
 from devstack import bank_data, stage
 from devstack.emulator import Emulator
-from devstack.identity import IdentityError, access_sentence, create_identity
+from devstack.identity import IdentityError, LocalIdentity, access_sentence, create_identity
 from devstack.lambda_local.endpoint import LambdaEndpoint
 from devstack.lambda_local.functions import (
     Catalog,
@@ -373,13 +373,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
     child: subprocess.Popen[bytes] | None = None
     lambda_endpoint: LambdaEndpoint | None = None
     try:
-        env = {**os.environ, **emulator_env(endpoint)}
-        env.pop("AWS_PROFILE", None)
-        # Sign-in (API_AUTH=cognito) before the app starts: it is told the pool at import.
-        identity = create_identity(endpoint, stage.with_stage(env, stage_env), aws_session())
-        env.update(identity.env(endpoint) if identity else {})
-        env.update(derived_settings(settings, env))
-        env["AWS_ENDPOINT_URL_LAMBDA"] = f"http://{HOST}:{args.lambda_port}"
+        env, identity = _stack_env(endpoint, stage_env, settings, args.lambda_port)
         env.update(telemetry.env())
         # The app and a worker load the code while the emulator is being filled; nothing
         # reaches them before the line saying the stack is running.
@@ -395,14 +389,7 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
         # The page answers while /api says "starting"; once the stack is up, the app's own
         # health check has the last word.
         if wait_until_serving(url, child):
-            # The line first (on the terminal: synced), then /api opens: nothing answers
-            # 200 before it is printed.
-            say(f"Bank Research is running at {url} (Ctrl-C stops everything)")
-            say(access_sentence(identity))
-            telemetry.relay.sync()
-            health = declare_ready(url, child)
-            if health is not None and not health.get("ready"):
-                say(f"Not ready for research yet: {health.get('error')}")
+            _announce(url, child, access_sentence(identity), telemetry.relay.sync, say)
         return child.wait()
     except IdentityError as problem:
         say(str(problem))
@@ -420,6 +407,38 @@ def main(argv: list[str] | None = None, say: Callable[[str], None] = _say) -> in
             stopping.append(lambda_endpoint.stop)
         _all_at_once(stopping)
         telemetry.stop()
+
+
+def _stack_env(
+    endpoint: str, stage_env: dict[str, str], settings: LambdaSettings, lambda_port: int
+) -> tuple[dict[str, str], LocalIdentity | None]:
+    """The environment the app and the local Lambda run in, against the emulator, and the
+    sign-in identity made for it (``None`` when no one signs in)."""
+    env = {**os.environ, **emulator_env(endpoint)}
+    env.pop("AWS_PROFILE", None)
+    # Sign-in (API_AUTH=cognito) before the app starts: it is told the pool at import.
+    identity = create_identity(endpoint, stage.with_stage(env, stage_env), aws_session())
+    env.update(identity.env(endpoint) if identity else {})
+    env.update(derived_settings(settings, env))
+    env["AWS_ENDPOINT_URL_LAMBDA"] = f"http://{HOST}:{lambda_port}"
+    return env, identity
+
+
+def _announce(
+    url: str,
+    child: subprocess.Popen[bytes],
+    access: str,
+    sync: Callable[[], None],
+    say: Callable[[str], None],
+) -> None:
+    """The line first (on the terminal: synced), then /api opens: nothing answers 200
+    before it is printed."""
+    say(f"Bank Research is running at {url} (Ctrl-C stops everything)")
+    say(access)
+    sync()
+    health = declare_ready(url, child)
+    if health is not None and not health.get("ready"):
+        say(f"Not ready for research yet: {health.get('error')}")
 
 
 def _all_at_once(steps: list[Callable[[], None]]) -> None:

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib import telemetry
+from chalicelib.aws.policy import describe
 from chalicelib.banks import quarters
 from chalicelib.banks.records import Held, ImportMarker, Profile, QuarterRecord
 from chalicelib.banks.table import BanksTable, held_of
@@ -215,7 +216,7 @@ class BankImporter:
         except Exception as error:
             last = summary.quarters[-1] if summary.quarters else "?"
             total = stage.db.execute("SELECT COUNT(DISTINCT idrssd) FROM written").fetchone()[0]
-            raise ImportIncomplete(last, 0, total, summary.source, _describe(error)) from error
+            raise ImportIncomplete(last, 0, total, summary.source, describe(error)) from error
 
     def _check_synthetic(self, stage: Staging, staged: ffiec.StagedQuarter) -> None:
         """Refuse synthetic banks under real ids; note synthetic quarters to purge."""
@@ -270,7 +271,7 @@ class BankImporter:
         except Exception as error:
             landed = min(writer.landed, written) if writer is not None else 0
             raise ImportIncomplete(
-                quarter, landed, staged.banks, summary.source, _describe(error)
+                quarter, landed, staged.banks, summary.source, describe(error)
             ) from error
         summary.items_written += written
         return done + written, missing_income
@@ -424,11 +425,3 @@ def _chunks(banks: Iterable[ffiec.BankQuarter], size: int) -> Iterator[list[ffie
             chunk = []
     if chunk:
         yield chunk
-
-
-def _describe(error: Exception) -> str:
-    response = getattr(error, "response", None)
-    if isinstance(response, dict) and "Error" in response:
-        detail = response["Error"]
-        return f"{detail.get('Code', 'error')} ({detail.get('Message', '')})".strip()
-    return str(error) or type(error).__name__

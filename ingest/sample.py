@@ -24,8 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from chalicelib.errors import excerpt
 from chalicelib.numbers import whole_number
-from chalicelib.validation import excerpt
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "data" / "sample" / "ffiec"
 DEFAULT_QUARTERS: tuple[str, ...] = (

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -11,10 +12,10 @@ from typing import Any
 from chalice.test import Client
 
 from app import app
-from chalicelib import runtime
+from chalicelib import bootstrap, runtime
 from chalicelib.config import Settings
 from chalicelib.jobs.invokers import Invoker
-from chalicelib.jobs.model import WorkerEvent
+from chalicelib.jobs.model import Caller, WorkerEvent
 from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.jobs.worker import Outcome
 from chalicelib.runtime import Runtime
@@ -44,7 +45,13 @@ class Api:
     def deliver(self, event: WorkerEvent | None = None) -> Outcome:
         """Run a worker delivery of ``event`` (the last one the API sent) as Lambda would."""
         event = event or self.invoker.events[-1]
-        return self.runtime.runner.handle(event.to_payload(), self.runtime.delivery(None))
+        return bootstrap.bootstrap(self.runtime).work(event.to_payload(), None)
+
+    def act_as(self, caller: Callable[[Mapping[str, Any]], Caller]) -> None:
+        """From now on, ``caller`` says who sent each request: what API Gateway would vouch
+        for (Chalice's test client sends no gateway identity)."""
+        wired = bootstrap.services()
+        bootstrap.install(dataclasses.replace(wired, caller=caller))
 
     def status(self, idrssd: str, job_type: str = "report") -> Any:
         response = self.get(f"/api/research/{idrssd}/job-status?type={job_type}")
@@ -82,3 +89,4 @@ def api_under_test(
             yield Api(client, clock, built, recording if invoker is None else None, aws)
     finally:
         runtime.install(None)
+        bootstrap.install(None)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from botocore.stub import ANY, Stubber
 
+from chalicelib.bootstrap import bootstrap
 from chalicelib.jobs.invokers import LambdaInvoker
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.jobs.progress import ProgressReporter
@@ -137,7 +138,7 @@ def test_a_job_writes_progress_within_the_bound(aws: Aws) -> None:
             event = api.invoker.events[0]
             assert event.job_id == job_id["jobId"]
             calls.clear()
-            api.runtime.runner.handle(event.to_payload(), api.runtime.delivery(None))
+            bootstrap(api.runtime).work(event.to_payload(), None)
         writes = calls.count("UpdateItem") + calls.count("TransactWriteItems")
         seconds, stages = 10, 5
         # claim + complete + about one write a second + one per stage change

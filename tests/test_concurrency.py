@@ -6,6 +6,7 @@ import json
 import threading
 from typing import Any
 
+from chalicelib.bootstrap import bootstrap
 from chalicelib.jobs.invokers import ThreadInvoker
 from chalicelib.jobs.model import Job, JobType, Status
 from chalicelib.jobs.progress import ProgressReporter
@@ -35,9 +36,7 @@ class RecordingPipeline:
 
 
 def thread_invoker(runtime: Runtime) -> ThreadInvoker:
-    return ThreadInvoker(
-        lambda payload: runtime.runner.handle(payload, runtime.delivery(None)), max_workers=4
-    )
+    return ThreadInvoker(lambda payload: bootstrap(runtime).work(payload, None), max_workers=4)
 
 
 def test_twenty_banks_started_at_once_complete_independently(aws: Aws) -> None:

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 import pytest
 
 import chalicelib
-from chalicelib import http
-from chalicelib.errors import DomainError
+from chalicelib.api import boundary
+from chalicelib.errors import INTERNAL_ERROR_MESSAGE, DomainError
 from chalicelib.experts import PANEL
 from chalicelib.jobs import pipelines, rules, service, worker
 from chalicelib.podcasts import bedrock_writer as podcast_bedrock
@@ -187,13 +187,11 @@ def test_what_an_api_client_can_do_is_the_detail(api: Api) -> None:
 
 
 def test_the_error_schema_documents_the_detail() -> None:
-    from chalicelib.openapi import openapi_document
+    from chalicelib.api.openapi import openapi_document
 
     schema = openapi_document()["components"]["schemas"]["Error"]
     assert schema["required"] == ["error", "code"] and "detail" in schema["properties"]
 
 
 def test_the_busy_and_internal_sentences_speak_to_people() -> None:
-    import app
-
-    assert for_people(http.BUSY_MESSAGE) and for_people(app.INTERNAL_ERROR)
+    assert for_people(boundary.BUSY_MESSAGE) and for_people(INTERNAL_ERROR_MESSAGE)

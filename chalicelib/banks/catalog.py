@@ -47,7 +47,7 @@ class BankCatalog:
         the figures come from, and
         whether it still files (``reporting``: a bank that stopped keeps its history).
 
-        ``idrssd`` is a validated RSSD ID (``chalicelib.validation.parse_idrssd``).
+        ``idrssd`` is a validated RSSD ID (``chalicelib.api.validation.parse_idrssd``).
         """
         profile = self._banks.profile(idrssd)
         if profile is None:

@@ -53,7 +53,7 @@ import orjson
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import backoff
+from chalicelib.aws.policy import backoff
 from chalicelib.banks.records import (
     BankStatus,
     Held,

@@ -6,9 +6,8 @@ import re
 from typing import Any
 
 from chalicelib.batches.service import LATEST, BatchRequest
-from chalicelib.errors import InvalidInput
+from chalicelib.errors import InvalidInput, excerpt
 from chalicelib.job_types import JobType
-from chalicelib.validation import excerpt
 
 MAX_NAMED_BANKS = 250  # what fits the API's 4 KB body; a filter chooses more
 FIELDS = ("type", "quarter", "banks", "filter")

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import NETWORK_ERRORS
+from chalicelib.aws.policy import NETWORK_ERRORS
 from chalicelib.banks.search import Search
 from chalicelib.batches.errors import (
     AdminsOnly,

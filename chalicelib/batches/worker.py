@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib.aws_errors import is_transient
+from chalicelib.aws.policy import is_transient
 from chalicelib.batches.model import Batch, BatchStatus, Item, ItemMessage, ItemState
 from chalicelib.batches.store import BatchStore
 from chalicelib.clock import Clock

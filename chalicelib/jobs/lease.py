@@ -8,7 +8,7 @@ import logging
 import threading
 from types import TracebackType
 
-from chalicelib.aws_errors import is_transient
+from chalicelib.aws.policy import is_transient
 from chalicelib.clock import Clock
 from chalicelib.jobs import rules
 from chalicelib.jobs.errors import JobLost

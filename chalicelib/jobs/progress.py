@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from chalicelib import telemetry
-from chalicelib.aws_errors import is_transient
+from chalicelib.aws.policy import is_transient
 from chalicelib.clock import Clock
 from chalicelib.jobs.errors import JobLost, ProgressWentBackwards
 from chalicelib.jobs.lease import LeaseKeeper

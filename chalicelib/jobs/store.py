@@ -20,7 +20,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from chalicelib import telemetry
-from chalicelib.aws_errors import error_code
+from chalicelib.aws.policy import error_code
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs import items, rules
 from chalicelib.jobs.cursor import Cursor

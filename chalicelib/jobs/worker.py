@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from chalicelib import telemetry
-from chalicelib.aws_errors import backoff, is_transient
+from chalicelib.aws.policy import backoff, is_transient
 from chalicelib.clock import Clock
 from chalicelib.jobs import failures, rules
 from chalicelib.jobs.errors import ClaimRejected, JobFailed, JobLost, Redeliver

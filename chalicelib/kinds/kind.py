@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from chalicelib.errors import InvalidInput, excerpt
 from chalicelib.job_types import JobType, worker_function_setting, worker_name
 from chalicelib.jobs.pipelines import Pipeline
 from chalicelib.jobs.service import Prerequisite
@@ -37,3 +38,15 @@ class JobKind:
     @property
     def worker_function_setting(self) -> str:
         return worker_function_setting(self.type)
+
+
+def reject_unknown_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """Refuse a start's body that holds a field the kind does not take, naming it."""
+    unknown = sorted(set(body) - set(allowed))
+    if unknown:
+        accepted = ", ".join(f'"{name}"' for name in allowed) or "no fields"
+        raise InvalidInput(
+            f"Unknown field '{excerpt(unknown[0])}' in the request body: this request accepts "
+            f"{accepted}.",
+            "unknown_field",
+        )

@@ -3,20 +3,21 @@ and turns the latest one into a script, speech and an MP3 in the archive."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.clock import Clock
+from chalicelib.errors import InvalidInput, excerpt, json_kind
+from chalicelib.experts import MAX_EXPERTS, PANEL, expert_by_id
 from chalicelib.job_types import JobType
 from chalicelib.jobs.pipelines import Pipeline
 from chalicelib.jobs.service import Prerequisite
-from chalicelib.kinds.kind import JobKind
+from chalicelib.kinds.kind import JobKind, reject_unknown_fields
 from chalicelib.podcasts.archive import PodcastArchive
 from chalicelib.podcasts.pipeline import PodcastPipeline
 from chalicelib.podcasts.prerequisite import ReportFirst
 from chalicelib.podcasts.script import ScriptWriter
 from chalicelib.podcasts.voices import VoiceEngine
 from chalicelib.reports.archive import ReportArchive
-from chalicelib.validation import parse_podcast_params
 
 
 class _WorkerSide(Protocol):
@@ -50,6 +51,47 @@ def pipeline(runtime: Wiring) -> Pipeline:
 def prerequisite(runtime: Wiring) -> Prerequisite:
     """A podcast is made from the bank's latest report: none, and the start is refused."""
     return ReportFirst(runtime.reports)
+
+
+def parse_podcast_params(body: dict[str, Any]) -> dict[str, Any]:
+    """``{"experts": [ids]}``: one to four distinct ids from the panel."""
+    reject_unknown_fields(body, allowed=("experts",))
+    available = ", ".join(expert.id for expert in PANEL)
+    experts = body.get("experts")
+    if experts is None:
+        raise InvalidInput(
+            f'Choose the podcast\'s experts: send {{"experts": [...]}} with 1 to {MAX_EXPERTS} '
+            f"of: {available}.",
+            "invalid_experts",
+        )
+    if not isinstance(experts, list):
+        raise InvalidInput(
+            f'"experts" must be a list of expert ids, not {json_kind(experts)}.',
+            "invalid_experts",
+        )
+    if not experts:
+        raise InvalidInput(
+            f"Choose at least one expert (up to {MAX_EXPERTS}) from: {available}.",
+            "invalid_experts",
+        )
+    if len(experts) > MAX_EXPERTS:
+        raise InvalidInput(
+            f"Choose at most {MAX_EXPERTS} experts; {len(experts)} were sent.", "invalid_experts"
+        )
+    seen: set[str] = set()
+    for expert_id in experts:
+        if not isinstance(expert_id, str) or expert_by_id(expert_id) is None:
+            raise InvalidInput(
+                f"'{excerpt(expert_id)}' is not one of the experts: choose from {available}.",
+                "unknown_expert",
+            )
+        if expert_id in seen:
+            raise InvalidInput(
+                f"Expert '{expert_id}' was chosen twice: list each expert once.",
+                "duplicate_expert",
+            )
+        seen.add(expert_id)
+    return {"experts": list(experts)}
 
 
 PODCAST = JobKind(

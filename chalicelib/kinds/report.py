@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from chalicelib.banks.catalog import BankCatalog
 from chalicelib.clock import Clock
 from chalicelib.job_types import JobType
 from chalicelib.jobs.pipelines import Pipeline
-from chalicelib.kinds.kind import JobKind
+from chalicelib.kinds.kind import JobKind, reject_unknown_fields
 from chalicelib.reports.archive import ReportArchive
 from chalicelib.reports.pipeline import ReportPipeline
 from chalicelib.reports.sections import ReportWriter
-from chalicelib.validation import parse_report_params
 
 
 class _WorkerSide(Protocol):
@@ -36,6 +35,12 @@ class Wiring(Protocol):
 def pipeline(runtime: Wiring) -> Pipeline:
     worker = runtime.worker
     return ReportPipeline(worker.catalog, runtime.report_writer, worker.reports, runtime.clock)
+
+
+def parse_report_params(body: dict[str, Any]) -> dict[str, Any]:
+    """A report takes no options yet: any field is a mistake worth reporting."""
+    reject_unknown_fields(body, allowed=())
+    return {}
 
 
 REPORT = JobKind(JobType.REPORT, parse_params=parse_report_params, pipeline=pipeline)

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib import telemetry
-from chalicelib.aws_errors import TRANSIENT_CODES
+from chalicelib.aws.policy import TRANSIENT_CODES
+from chalicelib.aws.retries import with_retries
 from chalicelib.experts import Voice
 from chalicelib.podcasts.audio import Clip
 from chalicelib.podcasts.errors import (
@@ -22,7 +23,6 @@ from chalicelib.podcasts.errors import (
     VOICES_UNREACHABLE,
     SpeechError,
 )
-from chalicelib.retries import with_retries
 
 SAMPLE_RATE = 16000
 # Polly bills and caps a request at 3,000 characters of text; stay just under.

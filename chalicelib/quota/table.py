@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import error_code
+from chalicelib.aws.policy import error_code
 from chalicelib.clock import Clock
 from chalicelib.quota.bucket import Bucket, Priority, Quota, Take, estimate, plan_take
 

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from chalice import Blueprint, Response
 
 from chalicelib import runtime
-from chalicelib.auth import auth_mode, cognito_endpoint
+from chalicelib.api.auth import auth_mode, cognito_endpoint
 from chalicelib.jobs import failures
 from chalicelib.logs import log
 

@@ -1,5 +1,5 @@
 """API protection chosen by configuration: people sign in (Cognito) unless told otherwise;
-programs send their own API key (chalicelib/auth.py)."""
+programs send their own API key (chalicelib/api/auth.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from chalice import Chalice, CognitoUserPoolAuthorizer
 from chalice.deploy.swagger import CFNSwaggerGenerator
 
-from chalicelib.auth import route_auth
+from chalicelib.api.auth import route_auth
 from chalicelib.errors import ConfigError
 from tests.fresh_app import printed_by_app
 
@@ -126,7 +126,7 @@ def test_app_protects_every_api_route_but_the_public_ones(
     env: dict[str, str], expected: dict[str, Any]
 ) -> None:
     if "route_auth" not in (PROJECT / "app.py").read_text(encoding="utf-8"):
-        pytest.skip("app.py does not apply chalicelib.auth.route_auth() to its routes yet")
+        pytest.skip("app.py does not apply chalicelib.api.auth.route_auth() to its routes yet")
     routes = _routes_of_app(env)
     unprotected = {"key": None, "authorizer": None}
     for route, protection in routes.items():

@@ -41,6 +41,7 @@ def test_the_deployment_zip_holds_no_importer_code(packaged: Packaged) -> None:
         ours = [name for name in names if name == "app.py" or name.startswith("chalicelib/")]
         sources = {name: archive.read(name).decode() for name in ours if name.endswith(".py")}
     assert "chalicelib/banks/table.py" in names and "app.py" in names
+    assert "chalicelib/api/boundary.py" in names and "chalicelib/aws/policy.py" in names
     assert "chalicelib/jobs/failures.json" in names  # the failure words, read at import
     assert [name for name in names if name.split("/")[0] in NEVER_DEPLOYED] == []
     # The bank-data part holds its read side only (sources, and bytecode if any was built).

@@ -31,6 +31,7 @@ from moto import mock_aws
 
 from app import app
 from chalicelib import runtime
+from chalicelib.bootstrap import bootstrap
 from chalicelib.experts import Voice
 from chalicelib.jobs.invokers import LambdaInvoker
 from chalicelib.jobs.model import JobType, WorkerEvent
@@ -297,9 +298,7 @@ def recorded(aws_account: dict[str, Any]) -> Iterator[Recorded]:
     def run_worker(job_type: JobType, expected: str) -> None:
         """Runs the last event the API sent for ``job_type`` as its Lambda would."""
         payload = [event for event in invoked if event["type"] == str(job_type)][-1]
-        outcome = attribute(
-            WORKER_OF[job_type], lambda: built.runner.handle(payload, built.delivery(None))
-        )
+        outcome = attribute(WORKER_OF[job_type], lambda: bootstrap(built).work(payload, None))
         assert outcome.result == expected, outcome
 
     def start(job_type: JobType) -> None:

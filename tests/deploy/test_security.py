@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bank_research_cli.api import NO_ROUTE_CODES
-from chalicelib.auth import PUBLIC_ROUTES
+from chalicelib.api.auth import PUBLIC_ROUTES
 from deploy import package
 from tests.deploy.conftest import Packaged, build_template, packaging_env
 from tests.test_error_words import OPERATOR_TEXT

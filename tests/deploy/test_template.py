@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.auth import ADMIN_GROUP
+from chalicelib.api.auth import ADMIN_GROUP
 from chalicelib.config import Settings
 from chalicelib.jobs import rules
 from chalicelib.jobs.items import ARTIFACT_RETENTION_DAYS

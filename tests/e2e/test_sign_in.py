@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.auth import short_hash
+from chalicelib.api.auth import short_hash
 from tests.e2e.local_stack import ROOT, Stack, local_stack
 from tests.e2e.sign_in_support import (
     SIGN_IN_ENV,

@@ -33,7 +33,7 @@ from hypothesis.stateful import (
 )
 
 from chalicelib.artifacts import ArtifactBucket
-from chalicelib.aws_errors import is_transient
+from chalicelib.aws.policy import is_transient
 from chalicelib.jobs import items, rules
 from chalicelib.jobs.errors import ClaimRejected, JobLost, NoActiveJob, ProgressWentBackwards
 from chalicelib.jobs.model import ErrorCode, Job, JobType, Publication, Status, WorkerEvent

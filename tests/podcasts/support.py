@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.artifacts import ArtifactBucket
+from chalicelib.bootstrap import bootstrap
 from chalicelib.experts import Voice
 from chalicelib.jobs.items import history_item, latest_item
 from chalicelib.jobs.model import Job, JobType, Status
@@ -101,6 +102,6 @@ def run_job(api: Api, idrssd: str, job_type: str, body: dict[str, Any] | None = 
     started = api.post(path, json.dumps(body) if body is not None else "")
     assert started.status_code == 202, started.body
     event = api.invoker.events[-1]
-    api.runtime.runner.handle(event.to_payload(), api.runtime.delivery(None))
+    bootstrap(api.runtime).work(event.to_payload(), None)
     status = api.get(f"/api/research/{idrssd}/job-status?type={job_type}")
     return json.loads(status.body)["job"]

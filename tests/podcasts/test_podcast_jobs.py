@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from mutagen.mp3 import MP3
 
+from chalicelib.bootstrap import bootstrap
 from chalicelib.experts import HOST, expert_by_id
 from chalicelib.jobs.errors import Redeliver
 from chalicelib.jobs.items import latest_key
@@ -134,7 +135,7 @@ def test_a_report_that_vanished_before_the_worker_ran_fails_the_job(
         )
         assert started.status_code == 202
         sample.jobs_table.delete_item(Key=latest_key(STRONG, JobType.REPORT))
-        api.runtime.runner.handle(api.invoker.events[-1].to_payload(), api.runtime.delivery(None))
+        bootstrap(api.runtime).work(api.invoker.events[-1].to_payload(), None)
         job = body(api.get(f"/api/research/{STRONG}/job-status?type=podcast"))["job"]
         assert job["status"] == "failed" and job["error"] == REPORT_GONE
         assert job["errorCode"] == "report_required"

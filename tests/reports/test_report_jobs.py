@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.bootstrap import bootstrap
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.reports.bedrock_writer import BedrockWriter
@@ -57,7 +58,7 @@ def run_report(api: Api, idrssd: str) -> tuple[dict[str, Any], list[tuple[int, s
 
     store.report_progress = spy  # type: ignore[method-assign]
     event = api.invoker.events[-1]
-    api.runtime.runner.handle(event.to_payload(), api.runtime.delivery(None))
+    bootstrap(api.runtime).work(event.to_payload(), None)
     store.report_progress = original  # type: ignore[method-assign]
     status = json.loads(api.get(f"/api/research/{idrssd}/job-status?type=report").body)
     return status["job"], written

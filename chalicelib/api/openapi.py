@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from chalicelib.auth import API_KEY_HEADER, TOKEN_HEADER, auth_mode
+from chalicelib.api.auth import API_KEY_HEADER, TOKEN_HEADER, auth_mode
+from chalicelib.api.validation import DEFAULT_PAGE, MAX_PAGE, MAX_RSSD_DIGITS
 from chalicelib.banks.search import CONTROL_CHARACTER, MAX_AMOUNT_DIGITS, MAX_QUERY_LENGTH, SORTS
 from chalicelib.experts import MAX_EXPERTS, PANEL
 from chalicelib.jobs.cursor import MAX_CURSOR_CHARS
 from chalicelib.jobs.model import API_FIELDS, JobField, JobType
 from chalicelib.jobs.overview import STATE_FILTERS, STATES
 from chalicelib.podcasts.archive import AUDIO_URL_SECONDS
-from chalicelib.validation import DEFAULT_PAGE, MAX_PAGE, MAX_RSSD_DIGITS
 
 
 def _ref(name: str, kind: str = "schemas") -> dict[str, str]:

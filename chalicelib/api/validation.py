@@ -11,8 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from chalicelib.errors import InvalidInput
-from chalicelib.experts import MAX_EXPERTS, PANEL, expert_by_id
+from chalicelib.errors import InvalidInput, excerpt, json_kind
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.cursor import decode as decode_cursor
 from chalicelib.jobs.model import JobType
@@ -24,13 +23,6 @@ MAX_BODY_BYTES = 4096
 MAX_JSON_DEPTH = 32
 _RSSD = re.compile(r"[1-9][0-9]{0,9}")
 _JOB_TYPES = ", ".join(f"'{kind}'" for kind in JobType)
-
-
-def excerpt(value: object, limit: int = 40) -> str:
-    """A short printable rendering of user input for an error message."""
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    text = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def parse_idrssd(raw: str | None) -> str:
@@ -152,7 +144,7 @@ def parse_json_object(raw_body: bytes | None) -> dict[str, Any]:
         ) from exc
     if not isinstance(body, dict):
         raise InvalidInput(
-            f"The request body must be a JSON object (in braces), not {_json_kind(body)}.",
+            f"The request body must be a JSON object (in braces), not {json_kind(body)}.",
             "invalid_body",
         )
     return body
@@ -175,75 +167,3 @@ def json_depth(raw: bytes) -> int:
         elif byte in (0x5D, 0x7D):  # ] }
             depth -= 1
     return deepest
-
-
-def parse_report_params(body: dict[str, Any]) -> dict[str, Any]:
-    """A report takes no options yet: any field is a mistake worth reporting."""
-    _reject_unknown_fields(body, allowed=())
-    return {}
-
-
-def parse_podcast_params(body: dict[str, Any]) -> dict[str, Any]:
-    """``{"experts": [ids]}``: one to four distinct ids from the panel."""
-    _reject_unknown_fields(body, allowed=("experts",))
-    available = ", ".join(expert.id for expert in PANEL)
-    experts = body.get("experts")
-    if experts is None:
-        raise InvalidInput(
-            f'Choose the podcast\'s experts: send {{"experts": [...]}} with 1 to {MAX_EXPERTS} '
-            f"of: {available}.",
-            "invalid_experts",
-        )
-    if not isinstance(experts, list):
-        raise InvalidInput(
-            f'"experts" must be a list of expert ids, not {_json_kind(experts)}.',
-            "invalid_experts",
-        )
-    if not experts:
-        raise InvalidInput(
-            f"Choose at least one expert (up to {MAX_EXPERTS}) from: {available}.",
-            "invalid_experts",
-        )
-    if len(experts) > MAX_EXPERTS:
-        raise InvalidInput(
-            f"Choose at most {MAX_EXPERTS} experts; {len(experts)} were sent.", "invalid_experts"
-        )
-    seen: set[str] = set()
-    for expert_id in experts:
-        if not isinstance(expert_id, str) or expert_by_id(expert_id) is None:
-            raise InvalidInput(
-                f"'{excerpt(expert_id)}' is not one of the experts: choose from {available}.",
-                "unknown_expert",
-            )
-        if expert_id in seen:
-            raise InvalidInput(
-                f"Expert '{expert_id}' was chosen twice: list each expert once.",
-                "duplicate_expert",
-            )
-        seen.add(expert_id)
-    return {"experts": list(experts)}
-
-
-def _reject_unknown_fields(body: dict[str, Any], allowed: tuple[str, ...]) -> None:
-    unknown = sorted(set(body) - set(allowed))
-    if unknown:
-        accepted = ", ".join(f'"{name}"' for name in allowed) or "no fields"
-        raise InvalidInput(
-            f"Unknown field '{excerpt(unknown[0])}' in the request body: this request accepts "
-            f"{accepted}.",
-            "unknown_field",
-        )
-
-
-def _json_kind(value: object) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "true or false"
-    if isinstance(value, int | float):
-        return "a number"
-    if value is None:
-        return "null"
-    return "an object"

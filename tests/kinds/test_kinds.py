@@ -15,7 +15,7 @@ from chalicelib.kinds import KINDS
 from deploy import dashboard, observability
 from devstack.stage import STACK_OWNED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BASE = {"JOBS_TABLE": "j", "BANKS_TABLE": "b", "ARTIFACTS_BUCKET": "a"}
 
 

@@ -33,6 +33,7 @@ from typing import Any
 
 from chalice import CognitoUserPoolAuthorizer
 
+from chalicelib.config import ADMIN_GROUP, Settings
 from chalicelib.errors import ConfigError
 from chalicelib.jobs.model import Caller
 
@@ -41,7 +42,6 @@ DEFAULT_MODE = "cognito"
 API_KEY_HEADER = "x-api-key"
 TOKEN_HEADER = "Authorization"
 AUTHORIZER_NAME = "CognitoUsers"
-ADMIN_GROUP = "admins"  # the user pool group whose members may cancel anyone's job
 PUBLIC_ROUTES = frozenset(
     {"/api/openapi.json", "/api/health", "/api/podcast/experts", "/api/auth/config"}
 )
@@ -163,6 +163,11 @@ def caller_from_context(
         who, admin = LOCAL_IDENTITY, False
     request_id = str(context.get("requestId") or uuid.uuid4())
     return Caller(identity=short_hash(who), admin=admin, correlation_id=request_id)
+
+
+def request_caller(request_context: Mapping[str, Any], settings: Settings) -> Caller:
+    """Who sent this request, by what API Gateway vouched for and the settings' admins."""
+    return caller_from_context(request_context, settings.admin_api_key_ids, settings.admin_group)
 
 
 def _groups(raw: Any) -> set[str]:

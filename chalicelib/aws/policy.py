@@ -9,6 +9,8 @@ retry it (``retries``). See docs/ARCHITECTURE.md, "Faults".
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import (
     ClientError,
     ConnectionClosedError,
@@ -74,6 +76,24 @@ def error_code(exc: BaseException) -> str:
     return ""
 
 
+def cancellations(exc: BaseException) -> list[dict[str, Any]]:
+    """A cancelled transaction's reasons, one per write in order (``Code``, and ``Item``
+    when the write asked for the old item); ``[]`` for any other failure."""
+    if error_code(exc) != "TransactionCanceledException":
+        return []
+    assert isinstance(exc, ClientError)
+    return list(exc.response.get("CancellationReasons") or [])
+
+
+def describe(exc: BaseException) -> str:
+    """A failed call in a line for an operator: ``Code (Message)`` for an AWS error, else
+    the exception's own text (or its class, when it has none)."""
+    if isinstance(exc, ClientError):
+        message = str(exc.response.get("Error", {}).get("Message", ""))
+        return f"{error_code(exc) or 'error'} ({message})"
+    return str(exc) or type(exc).__name__
+
+
 def is_transient(exc: BaseException) -> bool:
     """True for throttling, server-side errors and network failures of an AWS call."""
     if isinstance(exc, NETWORK_ERRORS):
@@ -84,8 +104,7 @@ def is_transient(exc: BaseException) -> bool:
     if code in TRANSIENT_CODES:
         return True
     if code == "TransactionCanceledException":
-        reasons = exc.response.get("CancellationReasons") or []
-        return any(reason.get("Code") in TRANSIENT_CANCELLATIONS for reason in reasons)
+        return any(reason.get("Code") in TRANSIENT_CANCELLATIONS for reason in cancellations(exc))
     status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
     return isinstance(status, int) and status >= 500
 

@@ -8,26 +8,25 @@
 - **No CORS unless configured.** ``CORS_ORIGINS`` names the one other origin whose pages
   may call the API (read at import, as ``API_AUTH`` is: Chalice writes CORS into the API
   definition then). Unset or empty: no route answers cross-origin requests.
-- **One error shape.** Whatever Chalice answers by itself (a wrong method's 405, an
-  unhandled exception's 500) is rewritten as ``{"error", "code"}`` with a sentence.
+- **One error boundary.** Every route's failures are answered by ``boundary`` (a domain
+  error's status and sentence, 503 for a busy or missing resource, else 500), and whatever
+  Chalice answers by itself (a wrong method's 405) is rewritten as ``{"error", "code"}``.
 
 ``finish_routes(app)`` applies all three; ``app.py`` calls it after its last route.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from chalice import Chalice, CORSConfig, Response
-from chalice.app import Request
+from chalice import Chalice, CORSConfig
 
-from chalicelib.errors import INTERNAL_ERROR_MESSAGE, ConfigError, UnsupportedMediaType
-from chalicelib.logs import log
-from chalicelib.validation import excerpt, parse_json_object
+from chalicelib.api.boundary import guarded, one_error_shape
+from chalicelib.api.validation import parse_json_object
+from chalicelib.errors import ConfigError, UnsupportedMediaType, excerpt
 
 ANY_CONTENT_TYPE = ["*/*"]
 # Bodies read as JSON: JSON itself, and what clients label an unlabelled string or an empty
@@ -42,17 +41,21 @@ CORS_ALLOW_HEADERS = ("If-None-Match",)
 CORS_EXPOSE_HEADERS = ("ETag", "Retry-After", "Location")
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
 
-INTERNAL_ERROR = INTERNAL_ERROR_MESSAGE
-
 
 def finish_routes(app: Chalice, env: Mapping[str, str] | None = None) -> None:
     """Every route takes any content type and the configured CORS (or none); Chalice's own
     error answers are reshaped. Call it once, after the last route is declared."""
     cors = cors_config(env)
+
+    def path() -> str:
+        request = app.current_request
+        return request.context.get("path", "") if request is not None else ""
+
     for methods in app.routes.values():
         for entry in methods.values():
             entry.content_types = list(ANY_CONTENT_TYPE)
             entry.cors = cors  # type: ignore[assignment]  # None: no CORS
+            entry.view_function = guarded(entry.view_function, path)
     app.register_middleware(one_error_shape, "http")
 
 
@@ -127,65 +130,3 @@ def _no_parts(raw: bytes | None, boundary: str) -> bool:
     """Whether a multipart body holds no part: nothing, or only the closing delimiter."""
     body = (raw or b"").strip()
     return not body or (bool(boundary) and body == b"--" + boundary.encode() + b"--")
-
-
-# Chalice's own answers -----------------------------------------------------------------------
-
-
-def one_error_shape(request: Request, get_response: Callable[[Request], Response]) -> Response:
-    """HTTP middleware: Chalice's ``{"Code", "Message"}`` answers in the API's shape."""
-    try:
-        response = get_response(request)
-    except Exception:
-        log(logging.ERROR, "unhandled error outside a route", exc_info=True)
-        return _error(500, "internal_error", INTERNAL_ERROR, None, {})
-    body = response.body
-    if not (isinstance(body, dict) and set(body) == {"Code", "Message"}):
-        return response
-    headers = {
-        name: value
-        for name, value in response.headers.items()
-        if name.lower() not in {"content-type", "content-length"}
-    }
-    status = response.status_code
-    if status == 405:
-        allowed = str(headers.get("Allow", "")).replace(", ", " or ")
-        method = request.method if request is not None else "This method"
-        return _error(
-            405,
-            "method_not_allowed",
-            "This address does not take that kind of request.",
-            f"{method} is not allowed on this route; use {allowed or 'another method'}.",
-            headers,
-        )
-    if status >= 500:
-        return _error(status, "internal_error", INTERNAL_ERROR, None, headers)
-    return _error(
-        status,
-        _snake(str(body["Code"])),
-        "The request could not be handled as it was sent.",
-        "Check the address, the method and the headers.",
-        headers,
-    )
-
-
-def error_body(code: str, sentence: str, detail: str | None = None) -> dict[str, str]:
-    """The API's one error shape: ``{"error", "code"}`` always; ``detail`` (for API clients
-    and operators: a route to call, a command) only when there is one. The page shows
-    ``error`` and never ``detail``."""
-    return {"error": sentence, "code": code, **({"detail": detail} if detail else {})}
-
-
-def _error(
-    status: int, code: str, sentence: str, detail: str | None, headers: dict[str, Any]
-) -> Response:
-    body = error_body(code, sentence, detail)
-    return Response(
-        body=body, status_code=status, headers={**headers, "Content-Type": "application/json"}
-    )
-
-
-def _snake(name: str) -> str:
-    """``UnsupportedMediaType`` → ``unsupported_media_type`` (``…Error`` dropped)."""
-    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name.removesuffix("Error"))
-    return "_".join(word.lower() for word in words) or "bad_request"

@@ -15,15 +15,15 @@ import pytest
 from chalice import Chalice, Response
 
 from app import app
-from chalicelib.errors import ConfigError, UnsupportedMediaType
-from chalicelib.http_edge import (
+from chalicelib.api.boundary import one_error_shape
+from chalicelib.api.edge import (
     ANY_CONTENT_TYPE,
     cors_config,
     finish_routes,
     media_type,
-    one_error_shape,
     read_json_object,
 )
+from chalicelib.errors import ConfigError, UnsupportedMediaType
 from chalicelib.web.routes import security_headers
 from tests.api_support import Api, api_under_test
 from tests.conftest import NAMES

@@ -2,7 +2,7 @@
 
 botocore's own retries are turned off for these clients (see ``runtime``), so that the
 policy is in one place and a test with botocore's ``Stubber`` exercises it. What is worth
-another try and how long to wait are the project's one AWS error policy (``aws_errors``).
+another try and how long to wait are the project's one AWS error policy (``policy``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from botocore.exceptions import ClientError
 
-from chalicelib.aws_errors import (
+from chalicelib.aws.policy import (
     NETWORK_ERRORS,
     THROTTLING_CODES,
     TRANSIENT_CODES,

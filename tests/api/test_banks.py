@@ -16,7 +16,7 @@ from tests.api_support import Api, api_under_test
 from tests.fakes import counting_calls
 from tests.moto_account import Aws
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "sample" / "ffiec"
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
 STRONG, STRESSED = "9900001", "9900002"
 
 

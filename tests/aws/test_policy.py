@@ -13,8 +13,9 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 
-from chalicelib import aws_errors, bedrock, telemetry
-from chalicelib.aws_errors import (
+from chalicelib import bedrock, telemetry
+from chalicelib.aws import policy
+from chalicelib.aws.policy import (
     MAX_BACKOFF_SECONDS,
     NETWORK_ERRORS,
     SERVER_FAULT_CODES,
@@ -23,16 +24,16 @@ from chalicelib.aws_errors import (
     is_throttle,
     is_transient,
 )
+from chalicelib.aws.retries import with_retries
 from chalicelib.banks import table
 from chalicelib.experts import expert_by_id
 from chalicelib.jobs import worker
 from chalicelib.podcasts import polly
 from chalicelib.podcasts.errors import VOICES_BUSY
-from chalicelib.retries import with_retries
 from tests.fakes import converse_answer
 from tests.telemetry_support import emf_points, named
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def refused(code: str, operation: str = "Call") -> ClientError:
@@ -166,13 +167,30 @@ def test_one_backoff_formula_with_each_callers_first_wait_and_one_cap() -> None:
 
 def test_the_error_code_is_read_in_one_place() -> None:
     hand_written = re.compile(r"""response(\.get\(|\[)["']Error["']""")
-    policy = ROOT / "chalicelib" / "aws_errors.py"
-    sources = [*(ROOT / "chalicelib").rglob("*.py"), *(ROOT / "devstack").rglob("*.py")]
+    home = ROOT / "chalicelib" / "aws" / "policy.py"
+    sources = [ROOT / "app.py", *(ROOT / "chalicelib").rglob("*.py")]
+    sources += [path for folder in ("devstack", "ingest") for path in (ROOT / folder).rglob("*.py")]
     found = [
         str(path.relative_to(ROOT))
         for path in sources
-        if path != policy and hand_written.search(path.read_text(encoding="utf-8"))
+        if path != home and hand_written.search(path.read_text(encoding="utf-8"))
     ]
-    assert found == [], f"read the code with aws_errors.error_code: {found}"
-    assert aws_errors.error_code(refused("SlowDown")) == "SlowDown"
-    assert aws_errors.error_code(ValueError("not AWS")) == ""
+    assert found == [], f"read the code with aws.policy.error_code: {found}"
+    assert policy.error_code(refused("SlowDown")) == "SlowDown"
+    assert policy.error_code(ValueError("not AWS")) == ""
+
+
+def test_a_failed_call_is_described_and_a_cancellation_read_in_the_policy() -> None:
+    assert policy.describe(refused("SlowDown")) == "SlowDown (no)"
+    assert policy.describe(ValueError("bad row")) == "bad row"
+    assert policy.describe(ValueError()) == "ValueError"
+    cancelled = ClientError(
+        {
+            "Error": {"Code": "TransactionCanceledException", "Message": "no"},
+            "CancellationReasons": [{"Code": "ConditionalCheckFailed"}, {"Code": "None"}],
+        },
+        "TransactWriteItems",
+    )
+    codes = [reason["Code"] for reason in policy.cancellations(cancelled)]
+    assert codes == ["ConditionalCheckFailed", "None"]
+    assert policy.cancellations(refused("SlowDown")) == []

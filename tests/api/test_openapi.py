@@ -1,6 +1,6 @@
 """The OpenAPI document: data that follows the routes, the job's field table and the
 protection the app was imported with. (That every route is documented and every
-documented path is a route: tests/test_api_jobs.py.)"""
+documented path is a route: tests/api/test_jobs.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib import openapi
+from chalicelib.api import openapi
 from chalicelib.jobs.model import API_FIELDS, Job, JobType, Status
 from tests.fakes import T0
 from tests.fresh_app import printed_by_app

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.auth import caller_from_context, short_hash
+from chalicelib.api.auth import caller_from_context, short_hash
 from chalicelib.jobs.model import Caller
 from tests.api_support import Api, api_under_test
 from tests.fakes import put_bank
@@ -31,7 +31,7 @@ def api(aws: Aws) -> Iterator[tuple[Api, list[Caller]]]:
         acting = [ALICE]
         # What API Gateway would vouch for, as the test says (chalice's test client sends
         # no gateway identity).
-        under_test.runtime.caller = lambda request_context: acting[0]  # type: ignore[method-assign]
+        under_test.act_as(lambda request_context: acting[0])
         yield under_test, acting
 
 
@@ -79,7 +79,7 @@ def test_starts_are_limited_per_caller_and_minute(aws: Aws) -> None:
     for index in range(5):
         put_bank(aws.banks_table, str(9_900_100 + index))
     with api_under_test(aws, settings={"STARTS_PER_MINUTE": "3"}) as client:
-        client.runtime.caller = lambda request_context: ALICE  # type: ignore[method-assign]
+        client.act_as(lambda request_context: ALICE)
         client.clock.advance(60 - client.clock.now() % 60)  # at the start of a minute
         for index in range(3):
             assert (
@@ -90,9 +90,9 @@ def test_starts_are_limited_per_caller_and_minute(aws: Aws) -> None:
         assert refused.status_code == 429 and body(refused)["code"] == "rate_limited"
         assert refused.headers["Retry-After"] == "60"
         assert "wait 60 seconds" in body(refused)["error"]
-        client.runtime.caller = lambda request_context: BOB  # type: ignore[method-assign]
+        client.act_as(lambda request_context: BOB)
         assert client.post("/api/research/9900103/generate-background").status_code == 202
-        client.runtime.caller = lambda request_context: ALICE  # type: ignore[method-assign]
+        client.act_as(lambda request_context: ALICE)
         client.clock.advance(60)  # the next minute
         assert client.post("/api/research/9900104/generate-background").status_code == 202
 
