@@ -46,7 +46,7 @@ STATUS_BY_ERROR: dict[type[errors.DomainError], int] = {
     WorkerUnavailable: 503,
     batch_errors.BatchNotFound: 404,
     batch_errors.BatchRefused: 409,
-    batch_errors.NoBanksSelected: 422,
+    batch_errors.NoBanksSelected: 409,
     batch_errors.NotYourBatch: 403,
     batch_errors.AdminsOnly: 403,
 }

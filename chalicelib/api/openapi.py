@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chalicelib.api import openapi_batches
 from chalicelib.api.auth import API_KEY_HEADER, TOKEN_HEADER, auth_mode
 from chalicelib.api.validation import DEFAULT_PAGE, MAX_PAGE, MAX_RSSD_DIGITS
 from chalicelib.banks.search import CONTROL_CHARACTER, MAX_AMOUNT_DIGITS, MAX_QUERY_LENGTH, SORTS
@@ -911,6 +912,10 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
+
+PATHS |= openapi_batches.PATHS
+PARAMETERS |= openapi_batches.PARAMETERS
+SCHEMAS |= openapi_batches.SCHEMAS
 
 DOCUMENT: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -23,6 +23,10 @@ class BatchRefused(DomainError):
 
 
 class NoBanksSelected(DomainError):
+    """Well formed, but nothing to do with the data as it is: no bank matches, a named
+    bank has no figures for the quarter, the quarter is not the latest (a 409: the request
+    may succeed once the data changes)."""
+
     code = "no_banks_selected"
 
 

@@ -48,11 +48,6 @@ def parse_batch_request(body: dict[str, Any]) -> BatchRequest:
     chosen = chosen or {}
     _known(chosen, FILTER_FIELDS, '"filter"')
     low, high = _amount(chosen, "minAssets"), _amount(chosen, "maxAssets")
-    if low is not None and high is not None and low > high:
-        raise InvalidInput(
-            "minAssets is above maxAssets: no bank could match. Swap them or widen the range.",
-            "invalid_filter",
-        )
     return BatchRequest(
         type=_kind(body.get("type")), quarter=_quarter(body.get("quarter")),
         banks=_banks(body.get("banks")), state=_state(chosen.get("state")),

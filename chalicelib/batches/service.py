@@ -30,7 +30,6 @@ from chalicelib.batches.model import (
 from chalicelib.batches.queue import QueueUnavailable
 from chalicelib.batches.store import BatchStore
 from chalicelib.clock import Clock
-from chalicelib.errors import InvalidInput
 from chalicelib.job_types import JobType
 from chalicelib.jobs.errors import WorkerUnavailable
 from chalicelib.jobs.model import Caller
@@ -171,7 +170,7 @@ class BatchService:
             )
         if asked in (LATEST, latest):
             return latest
-        raise InvalidInput(
+        raise NoBanksSelected(
             f"Reports are written from each bank's latest quarter, now {_shown(latest)}; "
             f"{_shown(asked)} is not it. Ask for the latest quarter.",
             "unknown_quarter",
@@ -187,12 +186,18 @@ class BatchService:
             missing = [idrssd for idrssd in request.banks if idrssd not in current]
             if missing:
                 shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
-                raise InvalidInput(
+                raise NoBanksSelected(
                     f"{len(missing)} of the banks named have no figures for {_shown(quarter)} "
                     f"(or match no bank): {shown}. Leave them out or check their RSSD IDs.",
                     "banks_without_data",
                 )
             return sorted(set(request.banks))
+        low, high = request.min_assets, request.max_assets
+        if low is not None and high is not None and low > high:
+            raise NoBanksSelected(
+                "minAssets is above maxAssets, so no bank could match: swap them or widen "
+                "the range."
+            )
         if not current:
             raise NoBanksSelected(
                 f"No bank matches these filters with figures for {_shown(quarter)}: "
