@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from chalicelib import telemetry
 from chalicelib.artifacts import ArtifactBucket
 from chalicelib.auth import caller_from_context
 from chalicelib.banks.catalog import BankCatalog
@@ -101,7 +102,10 @@ class Side:
     def store(self) -> JobStore:
         runtime = self._runtime
         timing = runtime.settings.timing()
-        return self._once("store", lambda: JobStore(self.jobs_table, runtime.clock, timing))
+        return self._once(
+            "store",
+            lambda: JobStore(self.jobs_table, runtime.clock, timing, events=telemetry.EVENTS),
+        )
 
     @property
     def artifacts(self) -> ArtifactBucket:
@@ -203,6 +207,7 @@ class Runtime:
                 self.clock,
                 discard=self.worker.artifacts.delete,
                 sleep=self.sleep,
+                events=telemetry.EVENTS,
             ),
         )
 
@@ -290,6 +295,7 @@ class Runtime:
                     if kind.prerequisite is not None
                 },
                 starts_per_minute=self.settings.starts_per_minute or None,
+                events=telemetry.EVENTS,
             ),
         )
 
@@ -311,6 +317,7 @@ def _invoker_from_settings(runtime: Runtime) -> Invoker:
     return LambdaInvoker(
         lambda: runtime.client("lambda"),
         {job_type: functions[str(job_type)] for job_type in JobType},
+        stamp=telemetry.outgoing,
     )
 
 

@@ -363,3 +363,9 @@ def as_seen_at(job: Job | None, now: float, timing: Timing) -> Job | None:
         lease_until=None,
         delivery=None,
     )
+
+
+def stuck(stored: Job, shown: Job) -> bool:
+    """Whether a reader found an active job that nothing can claim any more: stored active,
+    shown failed because its lease or claim window ran out."""
+    return stored.active and not shown.active

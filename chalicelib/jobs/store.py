@@ -19,7 +19,6 @@ from typing import Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from chalicelib import telemetry
 from chalicelib.aws_errors import error_code
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs import items, rules
@@ -32,6 +31,7 @@ from chalicelib.jobs.errors import (
     ProgressWentBackwards,
     StartLimited,
 )
+from chalicelib.jobs.events import NO_EVENTS, JobEvents
 from chalicelib.jobs.model import (
     FIELDS,
     Caller,
@@ -73,12 +73,23 @@ class _ConditionFailed(Exception):
 
 
 class JobStore:
-    """Reads and guarded writes of the Jobs table over a boto3 DynamoDB ``Table``."""
+    """Reads and guarded writes of the Jobs table over a boto3 DynamoDB ``Table``.
 
-    def __init__(self, table: Any, clock: Clock, timing: Timing | None = None) -> None:
+    ``events`` hears what readers find (a job nothing can claim any more); the job service
+    and the runner report to it too unless given their own.
+    """
+
+    def __init__(
+        self,
+        table: Any,
+        clock: Clock,
+        timing: Timing | None = None,
+        events: JobEvents = NO_EVENTS,
+    ) -> None:
         self._table = table
         self._clock = clock
         self.timing = timing or Timing()
+        self.events = events
 
     # Reads -----------------------------------------------------------------------------
 
@@ -86,7 +97,10 @@ class JobStore:
         """The job as a reader should see it: one eventually consistent ``GetItem``."""
         item = self._table.get_item(Key=items.job_key(idrssd, job_type)).get("Item")
         job = items.job_from_item(item) if item else None
-        return telemetry.job_seen(job, rules.as_seen_at(job, self._clock.now(), self.timing))
+        shown = rules.as_seen_at(job, self._clock.now(), self.timing)
+        if job is not None and shown is not None and rules.stuck(job, shown):
+            self.events.stuck(job, shown)
+        return shown
 
     def get_fresh(self, idrssd: str, job_type: JobType) -> Job | None:
         """A strongly consistent read, for a run checking that it still owns its job."""
