@@ -25,6 +25,7 @@ from chalicelib.config import Settings
 from chalicelib.health import Health
 from chalicelib.health import check as check_health
 from chalicelib.jobs.invokers import Invoker, LambdaInvoker, ThreadInvoker
+from chalicelib.jobs.limiter import StartLimiter
 from chalicelib.jobs.model import Caller, JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.jobs.service import JobService
@@ -114,11 +115,13 @@ class Side:
 
     @property
     def reports(self) -> ReportArchive:
-        return self._once("reports", lambda: ReportArchive(self.artifacts, self.store))
+        return self._once("reports", lambda: ReportArchive(self.artifacts, self.store.publications))
 
     @property
     def podcasts(self) -> PodcastArchive:
-        return self._once("podcasts", lambda: PodcastArchive(self.artifacts, self.store))
+        return self._once(
+            "podcasts", lambda: PodcastArchive(self.artifacts, self.store.publications)
+        )
 
     @property
     def banks(self) -> BanksTable:
@@ -294,10 +297,15 @@ class Runtime:
                     for kind in KINDS.values()
                     if kind.prerequisite is not None
                 },
-                starts_per_minute=self.settings.starts_per_minute or None,
+                limiter=self._limiter(),
                 events=telemetry.EVENTS,
             ),
         )
+
+    def _limiter(self) -> StartLimiter | None:
+        """Fair limits on starts, unless turned off (0: the local stack)."""
+        per_minute = self.settings.starts_per_minute
+        return StartLimiter(self.jobs_table, self.clock, per_minute) if per_minute else None
 
 
 def shipped_pipelines(runtime: Runtime) -> PipelineRegistry:

@@ -15,6 +15,7 @@ from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.errors import JobLost, WorkerUnavailable
 from chalicelib.jobs.events import JobEvents
 from chalicelib.jobs.invokers import Invoker
+from chalicelib.jobs.limiter import StartLimiter
 from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, WorkerEvent
 from chalicelib.jobs.overview import Filters
 from chalicelib.jobs.store import JobStore
@@ -59,7 +60,7 @@ class JobService:
         banks: BankCheck,
         invoker: Invoker,
         prerequisites: Mapping[JobType, Prerequisite] | None = None,
-        starts_per_minute: int | None = None,
+        limiter: StartLimiter | None = None,
         events: JobEvents | None = None,
     ) -> None:
         self._store = store
@@ -67,7 +68,7 @@ class JobService:
         self._banks = banks
         self._invoker = invoker
         self._prerequisites = dict(prerequisites or {})
-        self._starts_per_minute = starts_per_minute
+        self._limiter = limiter
 
     def start(
         self, idrssd: str, job_type: JobType, params: dict[str, Any], caller: Caller = ANYONE
@@ -77,8 +78,8 @@ class JobService:
         prerequisite = self._prerequisites.get(job_type)
         if prerequisite is not None:
             prerequisite(idrssd)
-        if self._starts_per_minute is not None and not caller.admin:
-            self._store.count_start(caller, self._starts_per_minute)
+        if self._limiter is not None and not caller.admin:
+            self._limiter.count(caller)
         job, created = self._store.start(idrssd, job_type, params, caller, name)
         logs.remember_job(job.job_id, job.correlation_id)
         self._events.requested(job, created)
