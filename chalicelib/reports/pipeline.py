@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
+from chalicelib.banks.records import Profile
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs.errors import JobFailed
 from chalicelib.jobs.model import ErrorCode, Job
@@ -25,7 +26,9 @@ SECTIONS_START, SECTIONS_END = 30, 93
 
 
 class BankSource(Protocol):
-    def profile(self, idrssd: str) -> dict[str, Any]: ...
+    """Where the bank's profile is read (``BanksTable``): ``None`` for an unknown bank."""
+
+    def profile(self, idrssd: str) -> Profile | None: ...
 
 
 class ReportPipeline:
@@ -72,11 +75,10 @@ class ReportPipeline:
         return Completion(result, publication)
 
     def _facts(self, idrssd: str) -> ReportFacts:
-        try:
-            profile = self._banks.profile(idrssd)
-        except BankNotFound as exc:
-            raise JobFailed(exc.message, ErrorCode.BANK_NOT_FOUND) from exc
-        if profile.get("data") != "loaded" or not profile.get("latestQuarter"):
+        profile = self._banks.profile(idrssd)
+        if profile is None:
+            raise JobFailed(BankNotFound(idrssd).message, ErrorCode.BANK_NOT_FOUND)
+        if not profile.has_data:
             raise JobFailed(NO_DATA_MESSAGE, ErrorCode.NO_DATA)
         return ReportFacts.from_profile(profile)
 

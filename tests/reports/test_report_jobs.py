@@ -29,7 +29,7 @@ def with_writer(make_writer: Callable[[Runtime], ReportWriter]) -> PipelinesFact
     def build(runtime: Runtime) -> PipelineRegistry:
         return {
             JobType.REPORT: ReportPipeline(
-                runtime.catalog, make_writer(runtime), runtime.reports, runtime.clock
+                runtime.banks, make_writer(runtime), runtime.reports, runtime.clock
             )
         }
 
