@@ -10,6 +10,7 @@ import pytest
 
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
+from chalicelib.openapi import openapi_document
 from chalicelib.reports.bedrock_writer import BedrockWriter
 from chalicelib.reports.errors import WriterError
 from chalicelib.reports.pipeline import ReportPipeline
@@ -75,6 +76,7 @@ def test_a_report_job_runs_through_every_stage(api: Api) -> None:
     response = api.get(job["result"]["url"])
     assert response.status_code == 200
     report = json.loads(response.body)
+    assert set(report) == set(openapi_document()["components"]["schemas"]["Report"]["properties"])
     assert [s["id"] for s in report["sections"]] == [s.id for s in SECTIONS]
     assert all(s["markdown"].strip() and s["html"].strip() for s in report["sections"])
     assert report["jobId"] == job["jobId"] and report["writer"] == "template"
