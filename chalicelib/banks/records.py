@@ -11,7 +11,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class BankStatus:
-    """What a job start needs to know of a bank."""
+    """What a job start needs to know of a bank: its name, and ``Profile.has_data`` as the
+    profile item stores it (its ``data`` attribute, read without the figures)."""
 
     name: str
     has_data: bool
