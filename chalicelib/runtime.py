@@ -20,6 +20,7 @@ from chalicelib.auth import caller_from_context
 from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.lookup import BankLookup
 from chalicelib.banks.table import BanksTable
+from chalicelib.bedrock import Converse
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
 from chalicelib.health import Health
@@ -242,7 +243,7 @@ class Runtime:
     def _build_report_writer(self) -> ReportWriter:
         settings = self.settings
         writer: ReportWriter = (
-            BedrockWriter(lambda: self.worker.client("bedrock-runtime"), settings.bedrock_model_id)
+            BedrockWriter(self.converse)
             if settings.report_writer == "bedrock"
             else TemplateWriter()
         )
@@ -255,14 +256,21 @@ class Runtime:
         return self.api.podcasts
 
     @property
+    def converse(self) -> Converse:
+        """Bedrock's Converse for both writers: the worker's client, the configured model."""
+        model_id = self.settings.bedrock_model_id
+        worker = self.worker
+        return self._once(
+            "converse", lambda: Converse(lambda: worker.client("bedrock-runtime"), model_id)
+        )
+
+    @property
     def script_writer(self) -> ScriptWriter:
         return self._once("script_writer", self._build_script_writer)
 
     def _build_script_writer(self) -> ScriptWriter:
         if self.settings.podcast_writer == "bedrock":
-            return BedrockScriptWriter(
-                lambda: self.worker.client("bedrock-runtime"), self.settings.bedrock_model_id
-            )
+            return BedrockScriptWriter(self.converse)
         return TemplateScriptWriter()
 
     def voice_engine(self) -> VoiceEngine:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.bedrock import Converse
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.openapi import openapi_document
@@ -161,7 +162,9 @@ def test_an_s3_failure_fails_the_job_and_keeps_the_previous_report(
 
 def with_bedrock(client: Any) -> PipelinesFactory:
     """Report pipelines whose writer asks the stubbed Bedrock client, without waiting."""
-    return with_writer(lambda _: BedrockWriter(lambda: client, "model-x", sleep=lambda _: None))
+    return with_writer(
+        lambda _: BedrockWriter(Converse(lambda: client, "model-x", sleep=lambda _: None))
+    )
 
 
 def test_model_output_with_script_is_sanitized(sample: Aws) -> None:
