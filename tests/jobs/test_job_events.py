@@ -68,11 +68,6 @@ class Invoker:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
 def recorder() -> Recorder:
     return Recorder()
 

@@ -21,16 +21,6 @@ from tests.moto_account import Aws
 REPORT = JobType.REPORT
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(aws: Aws, clock: FakeClock) -> JobStore:
-    return JobStore(aws.jobs_table, clock)
-
-
 def stored(aws: Aws, idrssd: str = "1", job_type: JobType = REPORT) -> dict[str, Any]:
     return aws.jobs_table.get_item(Key=job_key(idrssd, job_type), ConsistentRead=True)["Item"]
 
