@@ -76,7 +76,7 @@ def bootstrap(wiring: Runtime) -> Services:
         reports=api.reports,
         podcasts=api.podcasts,
         catalog=api.catalog,
-        publications=api.store,
+        publications=api.store.publications,
         health=functools.partial(check_health, api.banks, wiring.settings),
         runner=wiring.runner,
         worker_store=wiring.worker.store,

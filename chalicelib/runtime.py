@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import boto3
 from botocore.config import Config
 
+from chalicelib import telemetry
 from chalicelib.artifacts import ArtifactBucket
 from chalicelib.banks.catalog import BankCatalog
 from chalicelib.banks.lookup import BankLookup
@@ -24,9 +25,11 @@ from chalicelib.banks.table import BanksTable
 from chalicelib.batches.queue import ItemQueue
 from chalicelib.batches.store import BatchStore
 from chalicelib.batches.worker import BatchWorker
+from chalicelib.bedrock import Converse
 from chalicelib.clock import Clock, SystemClock
 from chalicelib.config import Settings
 from chalicelib.jobs.invokers import Invoker, LambdaInvoker, ThreadInvoker
+from chalicelib.jobs.limiter import StartLimiter
 from chalicelib.jobs.model import JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
 from chalicelib.jobs.service import JobService
@@ -135,7 +138,10 @@ class Side:
     def store(self) -> JobStore:
         runtime = self._runtime
         timing = runtime.settings.timing()
-        return self._once("store", lambda: JobStore(self.jobs_table, runtime.clock, timing))
+        return self._once(
+            "store",
+            lambda: JobStore(self.jobs_table, runtime.clock, timing, events=telemetry.EVENTS),
+        )
 
     @property
     def artifacts(self) -> ArtifactBucket:
@@ -144,11 +150,13 @@ class Side:
 
     @property
     def reports(self) -> ReportArchive:
-        return self._once("reports", lambda: ReportArchive(self.artifacts, self.store))
+        return self._once("reports", lambda: ReportArchive(self.artifacts, self.store.publications))
 
     @property
     def podcasts(self) -> PodcastArchive:
-        return self._once("podcasts", lambda: PodcastArchive(self.artifacts, self.store))
+        return self._once(
+            "podcasts", lambda: PodcastArchive(self.artifacts, self.store.publications)
+        )
 
     @property
     def banks(self) -> BanksTable:
@@ -243,6 +251,7 @@ class Runtime:
                 self.clock,
                 discard=self.worker.artifacts.delete,
                 sleep=self.sleep,
+                events=telemetry.EVENTS,
             ),
         )
 
@@ -261,11 +270,7 @@ class Runtime:
     def _build_report_writer(self) -> ReportWriter:
         settings = self.settings
         writer: ReportWriter = (
-            BedrockWriter(
-                lambda: self.worker.client("bedrock-runtime"),
-                settings.bedrock_model_id,
-                quota=self.model_quota,
-            )
+            BedrockWriter(self.converse)
             if settings.report_writer == "bedrock"
             else TemplateWriter()
         )
@@ -289,16 +294,25 @@ class Runtime:
         return self.api.podcasts
 
     @property
+    def converse(self) -> Converse:
+        """Bedrock's Converse for both writers: the worker's client, the configured model,
+        the model's quota shared by every worker."""
+        model_id = self.settings.bedrock_model_id
+        worker = self.worker
+        return self._once(
+            "converse",
+            lambda: Converse(
+                lambda: worker.client("bedrock-runtime"), model_id, quota=self.model_quota
+            ),
+        )
+
+    @property
     def script_writer(self) -> ScriptWriter:
         return self._once("script_writer", self._build_script_writer)
 
     def _build_script_writer(self) -> ScriptWriter:
         if self.settings.podcast_writer == "bedrock":
-            return BedrockScriptWriter(
-                lambda: self.worker.client("bedrock-runtime"),
-                self.settings.bedrock_model_id,
-                quota=self.model_quota,
-            )
+            return BedrockScriptWriter(self.converse)
         return TemplateScriptWriter()
 
     def voice_engine(self) -> VoiceEngine:
@@ -329,7 +343,8 @@ class Runtime:
                     for kind in KINDS.values()
                     if kind.prerequisite is not None
                 },
-                starts_per_minute=self.settings.starts_per_minute or None,
+                limiter=self._limiter(),
+                events=telemetry.EVENTS,
             ),
         )
 
@@ -351,10 +366,15 @@ class Runtime:
         return self._once(
             "batch_worker",
             lambda: BatchWorker(
-                self.batch_store, self.jobs, self.runner, worker.store,
+                self.batch_store, self.jobs, self.runner, worker.store.publications,
                 lambda: self.report_writer.name, self.clock, self.sleep,
             ),
         )  # fmt: skip
+
+    def _limiter(self) -> StartLimiter | None:
+        """Fair limits on starts, unless turned off (0: the local stack)."""
+        per_minute = self.settings.starts_per_minute
+        return StartLimiter(self.jobs_table, self.clock, per_minute) if per_minute else None
 
 
 def shipped_pipelines(runtime: Runtime) -> PipelineRegistry:
@@ -374,6 +394,7 @@ def _invoker_from_settings(runtime: Runtime) -> Invoker:
     return LambdaInvoker(
         lambda: runtime.client("lambda"),
         {job_type: functions[str(job_type)] for job_type in JobType},
+        stamp=telemetry.outgoing,
     )
 
 

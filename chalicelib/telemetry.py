@@ -1,7 +1,9 @@
 """What the service tells its operators: metrics (CloudWatch EMF), traces (X-Ray), log context.
 
 Every metric's name, unit and dimensions are defined here, beside the one function that
-emits it; the job core calls one function per event (docs/OPERATIONS.md, "Metrics").
+emits it. The job core knows none of this: it reports its events to a ``JobEvents``
+(``chalicelib/jobs/events.py``) handed to it by the wiring, and ``Telemetry`` here is that
+observer (docs/OPERATIONS.md, "Metrics"); it keeps no state of a run.
 ``infra/observability.json`` (alarms, dashboard) and docs/OPERATIONS.md read the same names:
 a test holds them together.
 
@@ -31,9 +33,8 @@ import sys
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar, cast
 
@@ -42,11 +43,13 @@ from aws_lambda_powertools.metrics.functions import is_metrics_disabled
 from aws_lambda_powertools.metrics.provider.cloudwatch_emf.cloudwatch import (
     AmazonCloudWatchEMFProvider,
 )
-from chalice.app import LambdaFunctionEvent, Request, SQSEvent
+from chalice.app import LambdaFunctionEvent, Request
 
 from chalicelib import logs
 from chalicelib.aws.policy import is_throttle
+from chalicelib.jobs.events import RunTimes, milliseconds
 from chalicelib.jobs.model import Job, JobType, WorkerEvent
+from chalicelib.jobs.rules import Refusal
 
 T = TypeVar("T")
 
@@ -187,175 +190,101 @@ def flush() -> None:
     _pending.flush()
 
 
-# The API's events ------------------------------------------------------------------------
+# The job core's events ------------------------------------------------------------------
 
 
-def job_requested(job: Job, created: bool) -> None:
-    """A start: it created ``job`` or joined it."""
-    logs.remember_job(job.job_id, job.correlation_id)
-    metric = Metric.JOBS_STARTED if created else Metric.JOBS_JOINED
-    properties = {"jobId": job.job_id, "correlation_id": job.correlation_id}
-    _emit(_document(_job(job.type), [(metric, COUNT, 1)], properties))
-    annotate(jobId=job.job_id, jobType=str(job.type))
-    what = "job started" if created else "job joined"
-    logs.log(logging.INFO, what, jobId=job.job_id, type=str(job.type))
+class Telemetry:
+    """The job core's observer (``chalicelib.jobs.events.JobEvents``): each event as EMF
+    metrics and X-Ray annotations. It keeps nothing between calls: what a run measured
+    comes with its end (``RunTimes``)."""
 
+    def requested(self, job: Job, created: bool) -> None:
+        metric = Metric.JOBS_STARTED if created else Metric.JOBS_JOINED
+        properties = {"jobId": job.job_id, "correlation_id": job.correlation_id}
+        _emit(_document(_job(job.type), [(metric, COUNT, 1)], properties))
+        annotate(jobId=job.job_id, jobType=str(job.type))
 
-def job_cancelled(job: Job) -> Job:
-    """A cancellation went through; returns ``job``, so the call site stays one line."""
-    properties = {"jobId": job.job_id, "correlation_id": job.correlation_id, "idrssd": job.idrssd}
-    _emit(_document(_job(job.type), [(Metric.JOBS_CANCELLED, COUNT, 1)], properties))
-    logs.log(logging.INFO, "job cancelled", jobId=job.job_id, type=str(job.type))
-    return job
+    def cancelled(self, job: Job) -> None:
+        properties = {
+            "jobId": job.job_id, "correlation_id": job.correlation_id, "idrssd": job.idrssd,
+        }  # fmt: skip
+        _emit(_document(_job(job.type), [(Metric.JOBS_CANCELLED, COUNT, 1)], properties))
 
+    def abandoned(self, event: WorkerEvent, reason: str) -> None:
+        properties = {
+            "jobId": event.job_id, "correlation_id": event.correlation_id,
+            "idrssd": event.idrssd, "outcome": "failed", "reason": str(reason),
+        }  # fmt: skip
+        failed = [(Metric.JOBS_FAILED, COUNT, 1.0)]
+        _emit(_document(_job(event.type), failed, properties, _by_reason(event.type, reason)))
 
-def job_abandoned(event: WorkerEvent, reason: str) -> None:
-    """A job failed without a run: its hand-over failed, or Lambda gave up on its event,
-    or a retry found its attempts used up. ``reason`` is the job's ``errorCode``."""
-    properties = {
-        "jobId": event.job_id, "correlation_id": logs.correlation_of(event.job_id),
-        "idrssd": event.idrssd,
-    }  # fmt: skip
-    document = _document(
-        _job(event.type),
-        [(Metric.JOBS_FAILED, COUNT, 1)],
-        properties | {"outcome": "failed", "reason": str(reason)},
-        also_by=_by_reason(event.type, str(reason)),
-    )
-    _emit(document)
-
-
-def job_seen(stored: Job | None, shown: Job | None) -> Job | None:
-    """A reader's view of a job; counts an active one that nothing can claim any more
-    (its lease or claim window ran out). Returns ``shown`` for a one-line call site."""
-    if stored is not None and shown is not None and stored.active and not shown.active:
+    def stuck(self, stored: Job, shown: Job) -> None:
         properties = {"jobId": stored.job_id, "reason": shown.error_code}
         _emit(_document(_job(stored.type), [(Metric.STUCK_JOBS_SEEN, COUNT, 1)], properties))
-    return shown
+
+    def skipped(self, event: WorkerEvent, refusal: Refusal) -> None:
+        """``Reason``: ``mine``, ``contended``, ``exhausted`` or ``gone``."""
+        reason = refusal.name.lower()
+        _emit(
+            _document(
+                _job(event.type),
+                [(Metric.DELIVERIES_SKIPPED, COUNT, 1)],
+                {"jobId": event.job_id, "reason": reason},
+                also_by=_by_reason(event.type, reason),
+            )
+        )
+
+    def claimed(self, job: Job, now: float) -> None:
+        """A redelivery counts; a first claim measures its delay from the start."""
+        values: list[tuple[Metric, str, float]] = []
+        if job.attempt > 1:
+            values.append((Metric.JOBS_REDELIVERED, COUNT, 1))
+        else:
+            values.append((Metric.START_TO_CLAIM, MILLISECONDS, _ms(now - job.created_at)))
+        properties = {"jobId": job.job_id, "attempt": job.attempt}
+        _emit(_document(_job(job.type), values, properties))
+        annotate(jobId=job.job_id, jobType=str(job.type), attempt=job.attempt)
+
+    def stage_ended(self, job: Job, stage: str, spent_ms: int) -> None:
+        dimensions = _job(job.type) | {Dimension.STAGE: stage}
+        values = [(Metric.STAGE_DURATION, MILLISECONDS, float(spent_ms))]
+        _emit(_document(dimensions, values, {"jobId": job.job_id}))
+
+    def finished(self, job: Job, now: float, times: RunTimes, code: str | None) -> None:
+        """One summary document (duration, writes, each stage's milliseconds); a failure
+        also counts by type and by its code. Sends what is waiting: the run is over."""
+        values: list[tuple[Metric, str, float]] = [
+            (Metric.JOB_DURATION, MILLISECONDS, _ms(now - job.created_at)),
+            (Metric.PROGRESS_WRITES, COUNT, float(times.writes)),
+        ]
+        if code is None:
+            values.append((Metric.JOBS_COMPLETED, COUNT, 1))
+        summary = {
+            "jobId": job.job_id, "correlation_id": job.correlation_id, "idrssd": job.idrssd,
+            "attempt": job.attempt, "outcome": "completed" if code is None else "failed",
+            "reason": code, "stageMs": dict(times.spent),
+        }  # fmt: skip
+        _emit(_document(_job(job.type), values, summary))
+        if code is not None:
+            failed = [(Metric.JOBS_FAILED, COUNT, 1.0)]
+            properties = {"jobId": job.job_id, "reason": code}
+            _emit(_document(_job(job.type), failed, properties, _by_reason(job.type, code)))
+        flush()
+
+
+EVENTS = Telemetry()
+"""The one observer the wiring hands to the job core."""
 
 
 def outgoing(payload: dict[str, Any]) -> dict[str, Any]:
     """The worker event, with the request's correlation id and trace header when known."""
     extra = {"correlationId": logs.current_correlation_id()}
     extra["traceHeader"] = os.environ.get(TRACE_HEADER_ENV) if not tracer.disabled else None
-    return payload | {key: value for key, value in extra.items() if value}
-
-
-# A worker's run ----------------------------------------------------------------------------
-
-
-@dataclass
-class _RunMetrics:
-    """What telemetry measures of one run while it lasts: its stage, since when, its
-    progress writes and each finished stage's milliseconds."""
-
-    job: Job
-    stage: str
-    since: float
-    writes: int = 0
-    stages: dict[str, int] = field(default_factory=dict)
-
-
-_runs: OrderedDict[str, _RunMetrics] = OrderedDict()
-_runs_lock = threading.Lock()
-_MAX_RUNS = 256  # runs that ended without an outcome (lost, handed back) are dropped
-
-
-def _key(job: Job) -> str:
-    return job.delivery or job.job_id
-
-
-def delivery_skipped(event: WorkerEvent, refusal: object) -> None:
-    """A delivery claimed nothing; ``refusal`` (``rules.Refusal``) names why, as the
-    ``Reason``: ``mine``, ``contended``, ``exhausted`` or ``gone``."""
-    reason = str(getattr(refusal, "name", refusal)).lower()
-    _emit(
-        _document(
-            _job(event.type),
-            [(Metric.DELIVERIES_SKIPPED, COUNT, 1)],
-            {"jobId": event.job_id, "reason": reason},
-            also_by=_by_reason(event.type, reason),
-        )
-    )
-
-
-def run_claimed(job: Job, now: float) -> None:
-    """A run claimed ``job``: its clock starts; a redelivery and the claim delay count."""
-    logs.remember_job(job.job_id, job.correlation_id)
-    with _runs_lock:
-        _runs[_key(job)] = _RunMetrics(job, job.stage, now)
-        while len(_runs) > _MAX_RUNS:
-            _runs.popitem(last=False)
-    values: list[tuple[Metric, str, float]] = []
-    if job.attempt > 1:
-        values.append((Metric.JOBS_REDELIVERED, COUNT, 1))
-    else:
-        values.append((Metric.START_TO_CLAIM, MILLISECONDS, _ms(now - job.created_at)))
-    properties = {"jobId": job.job_id, "attempt": job.attempt}
-    _emit(_document(_job(job.type), values, properties))
-    annotate(jobId=job.job_id, jobType=str(job.type), attempt=job.attempt)
-
-
-def progress_written(job: Job, stage: str, now: float) -> None:
-    """A progress write went through; a new stage ends the one before."""
-    with _runs_lock:
-        run = _runs.get(_key(job))
-        if run is None:
-            return
-        run.writes += 1
-        ended = _end_stage(run, stage, now)
-    if ended is not None:
-        _emit_stage(run.job, *ended)
-
-
-def _end_stage(run: _RunMetrics, stage: str, now: float) -> tuple[str, int] | None:
-    if stage == run.stage:
-        return None
-    ended = (run.stage, int(_ms(now - run.since)))
-    run.stages[run.stage] = run.stages.get(run.stage, 0) + ended[1]
-    run.stage, run.since = stage, now
-    return ended
-
-
-def _emit_stage(job: Job, stage: str, milliseconds: int) -> None:
-    dimensions = _job(job.type) | {Dimension.STAGE: stage}
-    values = [(Metric.STAGE_DURATION, MILLISECONDS, float(milliseconds))]
-    _emit(_document(dimensions, values, {"jobId": job.job_id}))
-
-
-def run_finished(job: Job, now: float, code: str | None = None) -> None:
-    """The run recorded its outcome: completed (``code`` None) or failed with ``code``."""
-    with _runs_lock:
-        run = _runs.pop(_key(job), None)
-        ended = _end_stage(run, "done", now) if run is not None else None
-    if ended is not None:
-        _emit_stage(job, *ended)
-    outcome = "completed" if code is None else "failed"
-    values: list[tuple[Metric, str, float]] = [
-        (Metric.JOB_DURATION, MILLISECONDS, _ms(now - job.created_at)),
-        (Metric.PROGRESS_WRITES, COUNT, float(run.writes if run else 0)),
-    ]
-    if code is None:
-        values.append((Metric.JOBS_COMPLETED, COUNT, 1))
-    summary = {
-        "jobId": job.job_id,
-        "correlation_id": job.correlation_id,
-        "idrssd": job.idrssd,
-        "attempt": job.attempt,
-        "outcome": outcome,
-        "reason": code,
-        "stageMs": dict(run.stages) if run else None,
-    }
-    _emit(_document(_job(job.type), values, summary))
-    if code is not None:
-        failed = [(Metric.JOBS_FAILED, COUNT, 1.0)]
-        properties = {"jobId": job.job_id, "reason": code}
-        _emit(_document(_job(job.type), failed, properties, _by_reason(job.type, code)))
-    flush()
+    return {key: value for key, value in extra.items() if value} | payload
 
 
 def _ms(seconds: float) -> float:
-    return float(round(max(seconds, 0.0) * 1000))
+    return float(milliseconds(seconds))
 
 
 # Calls to Bedrock and Polly -------------------------------------------------------------
@@ -462,29 +391,10 @@ def _describe(event: Any) -> _Invocation:
     if isinstance(event, LambdaFunctionEvent):
         payload = event.event if isinstance(event.event, dict) else {}
         job_id, correlation = _str(payload.get("jobId")), _str(payload.get("correlationId"))
-        logs.remember_job(job_id or "", correlation)
         name = f"## {getattr(event.context, 'function_name', 'worker')}"
         upstream = trace_root(_str(payload.get("traceHeader")))
         return _Invocation(name, event.context, correlation, job_id, upstream)
-    if isinstance(event, SQSEvent):
-        # The raw records: a malformed one is the handler's to reject, never ours.
-        for record in event.to_dict().get("Records") or []:
-            if isinstance(record, dict) and isinstance(record.get("body"), str):
-                _remember_failure_record(record["body"])
     return _Invocation("## event", getattr(event, "context", None))
-
-
-def _remember_failure_record(body: str) -> None:
-    """A Lambda destination record names the worker event, which carries its job's
-    correlation id: the consumer's lines about that job then carry it too."""
-    try:
-        record = json.loads(body)
-    except ValueError:
-        return
-    payload = record.get("requestPayload") if isinstance(record, dict) else None
-    if isinstance(payload, dict):
-        job_id, correlation = _str(payload.get("jobId")), _str(payload.get("correlationId"))
-        logs.remember_job(job_id or "", correlation)
 
 
 def _str(value: Any) -> str | None:

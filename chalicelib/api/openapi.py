@@ -2,7 +2,8 @@
 
 Module-level data: reusable parameters and responses under ``components``, the schemas
 (the Job schema generated from the job's one field table, ``chalicelib/jobs/model.py``
-``FIELDS``), and the paths. Security follows the mode the app was imported with
+``FIELDS``; the Report and Podcast schemas from their documents' dataclasses), and the
+paths. Security follows the mode the app was imported with
 (``API_AUTH``, read once as the routes read it): every ``/api`` operation needs a Cognito
 token or a program's API key unless it says ``"security": []`` (the public routes and the
 page).
@@ -10,8 +11,10 @@ page).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from chalicelib import documents
 from chalicelib.api import openapi_batches
 from chalicelib.api.auth import API_KEY_HEADER, TOKEN_HEADER, auth_mode
 from chalicelib.api.validation import DEFAULT_PAGE, MAX_PAGE, MAX_RSSD_DIGITS
@@ -21,6 +24,8 @@ from chalicelib.jobs.cursor import MAX_CURSOR_CHARS
 from chalicelib.jobs.model import API_FIELDS, JobField, JobType
 from chalicelib.jobs.overview import STATE_FILTERS, STATES
 from chalicelib.podcasts.archive import AUDIO_URL_SECONDS
+from chalicelib.podcasts.document import PodcastDocument
+from chalicelib.reports.document import ReportDocument
 
 
 def _ref(name: str, kind: str = "schemas") -> dict[str, str]:
@@ -69,6 +74,19 @@ def job_schema() -> dict[str, Any]:
     """The Job schema: every field the API shows (``FIELDS`` with an API name)."""
     properties = {str(spec.api): field_schema(spec) for spec in API_FIELDS}
     return {"type": "object", "required": list(properties), "properties": properties}
+
+
+def document_schema(
+    document_type: type[Any],
+    served: Mapping[str, dict[str, Any]] | None = None,
+    served_required: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A stored document's schema, from its keys (``chalicelib/documents.py``), with what
+    the API adds when it serves it (``served``)."""
+    described = documents.keys(document_type)
+    properties = {key.api: key.schema for _, key in described} | dict(served or {})
+    required = [key.api for _, key in described if key.required] + list(served_required)
+    return {"type": "object", "required": required, "properties": properties}
 
 
 def _counts(keys: tuple[str, ...]) -> dict[str, Any]:
@@ -630,36 +648,7 @@ SCHEMAS: dict[str, Any] = {
             "html": {"type": "string", "description": "Sanitized HTML."},
         },
     },
-    "Report": {
-        "type": "object",
-        "required": [
-            "idrssd",
-            "bank",
-            "asOf",
-            "generatedAt",
-            "jobId",
-            "writer",
-            "synthetic",
-            "sections",
-            "series",
-        ],
-        "properties": {
-            "idrssd": {"type": "string"},
-            "bank": {"type": "object"},
-            "asOf": {"type": "string", "description": "Quarter end, yyyymmdd."},
-            "generatedAt": {"type": "string", "format": "date-time"},
-            "jobId": {"type": "string"},
-            "writer": {"enum": ["template", "bedrock"]},
-            "model": {"type": ["string", "null"]},
-            "synthetic": {"type": "boolean"},
-            "sections": {"type": "array", "items": _ref("ReportSection")},
-            "keyFigures": {"type": "object"},
-            "keyMetrics": {"type": "object"},
-            "peers": {"type": "object"},
-            "series": {"type": "array", "items": {"type": "object"}},
-            "notes": {"type": "array", "items": {"type": "string"}},
-        },
-    },
+    "Report": document_schema(ReportDocument),
     "BankSummary": {
         "type": "object",
         "required": ["idrssd", "name", "city", "state", "synthetic", "hasData"],
@@ -828,42 +817,10 @@ SCHEMAS: dict[str, Any] = {
             },
         },
     },
-    "Podcast": {
-        "type": "object",
-        "required": [
-            "idrssd",
-            "jobId",
-            "asOf",
-            "generatedAt",
-            "host",
-            "experts",
-            "script",
-            "durationSeconds",
-            "engine",
-            "audioUrl",
-        ],
-        "properties": {
-            "idrssd": {"type": "string"},
-            "bank": {"type": "object"},
-            "jobId": {"type": "string"},
-            "asOf": {"type": "string", "description": "Report quarter, yyyymmdd."},
-            "generatedAt": {"type": "string", "format": "date-time"},
-            "synthetic": {"type": "boolean"},
-            "sourceReport": {"type": "object"},
-            "host": _ref("Expert"),
-            "experts": {"type": "array", "items": _ref("Expert")},
-            "script": {"type": "array", "items": _ref("PodcastLine")},
-            "words": {"type": "integer"},
-            "writer": {"enum": ["template", "bedrock"]},
-            "model": {"type": ["string", "null"]},
-            "engine": {
-                "type": "string",
-                "description": "polly, espeak-ng-library or espeak-ng-program.",
-            },
-            "durationSeconds": {"type": "number"},
-            "sampleRate": {"type": "integer"},
-            "bitRateKbps": {"type": "integer"},
-            "audioBytes": {"type": "integer"},
+    "Podcast": document_schema(
+        PodcastDocument,
+        # What the archive adds when it serves a podcast: the audio's links.
+        served={
             "audioUrl": {"type": "string"},
             "audioSrc": {
                 "type": "string",
@@ -875,7 +832,8 @@ SCHEMAS: dict[str, Any] = {
                 ' attachment; filename="<bank>-podcast.mp3"), valid for minutes.',
             },
         },
-    },
+        served_required=("audioUrl",),
+    ),
     "AuthConfig": {
         "type": "object",
         "required": ["mode"],

@@ -64,9 +64,9 @@ class BankCatalog:
             "successor": _link(profile.successor) if profile.successor else None,
             "predecessors": [_link(link) for link in profile.predecessors],
         }
-        if profile.view is None or not profile.has_data:
+        view = profile.loaded
+        if view is None:
             return {**base, **_without_figures(profile)}
-        view = profile.view
         result = {
             **base,
             "data": "loaded",

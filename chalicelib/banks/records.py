@@ -11,7 +11,8 @@ from typing import Any
 
 @dataclass(frozen=True)
 class BankStatus:
-    """What a job start needs to know of a bank."""
+    """What a job start needs to know of a bank: its name, and ``Profile.has_data`` as the
+    profile item stores it (its ``data`` attribute, read without the figures)."""
 
     name: str
     has_data: bool
@@ -66,7 +67,15 @@ class Profile:
 
     @property
     def has_data(self) -> bool:
+        """The one decision whether a bank has data: figures in the current layout for a
+        latest quarter (a bank known by name only, or stored before the layout changed,
+        has none)."""
         return self.view is not None and self.latest_quarter is not None
+
+    @property
+    def loaded(self) -> ProfileView | None:
+        """Its figures when it has data (``has_data``), else None."""
+        return self.view if self.has_data else None
 
     @property
     def total_assets(self) -> Any:

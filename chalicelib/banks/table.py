@@ -453,6 +453,8 @@ class BanksTable:
         ).get("Item")
         if item is None:
             return None
+        # ``data`` is Profile.has_data as written (``_profile_item``); an item of an older
+        # layout has no figures this code reads, as ``_profile_from`` finds too.
         loaded = item.get("data") == "loaded" and plain(item.get("layout")) == PROFILE_LAYOUT
         return BankStatus(str(item.get("name") or f"RSSD {idrssd}"), loaded)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from chalicelib.errors import DomainError
 from chalicelib.jobs.model import Job
+from chalicelib.jobs.rules import Refusal
 
 
 class JobFailed(DomainError):
@@ -55,10 +56,10 @@ class JobLost(Exception):
 
 
 class ClaimRejected(Exception):
-    """A delivery that may not claim its job; ``refusal`` (``rules.Refusal``) says why and
-    so what the delivery does next."""
+    """A delivery that may not claim its job; ``refusal`` says why and so what the delivery
+    does next."""
 
-    def __init__(self, job_id: str, refusal: object) -> None:
+    def __init__(self, job_id: str, refusal: Refusal) -> None:
         super().__init__(f"job {job_id} cannot be claimed: {refusal}")
         self.job_id = job_id
         self.refusal = refusal

@@ -9,7 +9,6 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
-from chalicelib import telemetry
 from chalicelib.jobs.model import JobType, WorkerEvent
 from chalicelib.logs import log
 
@@ -20,18 +19,32 @@ class Invoker(Protocol):
         ...
 
 
+Stamp = Callable[[dict[str, Any]], dict[str, Any]]
+"""What the hand-over adds to an event's payload (``telemetry.outgoing``: its trace header)."""
+
+
+def _as_is(payload: dict[str, Any]) -> dict[str, Any]:
+    return payload
+
+
 class LambdaInvoker:
     """``Invoke`` with ``InvocationType="Event"``: Lambda queues it and retries on errors."""
 
-    def __init__(self, client_factory: Callable[[], Any], functions: Mapping[JobType, str]) -> None:
+    def __init__(
+        self,
+        client_factory: Callable[[], Any],
+        functions: Mapping[JobType, str],
+        stamp: Stamp = _as_is,
+    ) -> None:
         self._client_factory = client_factory
         self._functions = dict(functions)
+        self._stamp = stamp
 
     def invoke(self, event: WorkerEvent) -> None:
         response = self._client_factory().invoke(
             FunctionName=self._functions[event.type],
             InvocationType="Event",
-            Payload=json.dumps(telemetry.outgoing(event.to_payload())).encode("utf-8"),
+            Payload=json.dumps(self._stamp(event.to_payload())).encode("utf-8"),
         )
         if response.get("StatusCode") != 202:
             raise RuntimeError(f"Lambda did not accept the event: {response.get('StatusCode')}")

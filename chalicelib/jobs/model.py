@@ -196,24 +196,28 @@ class Caller:
 
 @dataclass(frozen=True)
 class WorkerEvent:
-    """The payload a worker receives: small, well under Lambda's async limit."""
+    """The payload a worker receives: small, well under Lambda's async limit. It carries
+    its job's ``correlation_id`` (the request that started it), so that a worker's lines
+    about the job carry it before the claim, and a failure record names it."""
 
     job_id: str
     idrssd: str
     type: JobType
     params: dict[str, Any]
+    correlation_id: str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        return {
+        payload = {
             "jobId": self.job_id,
             "idrssd": self.idrssd,
             "type": str(self.type),
             "params": self.params,
         }
+        return payload | ({"correlationId": self.correlation_id} if self.correlation_id else {})
 
     @classmethod
     def for_job(cls, job: Job) -> WorkerEvent:
-        return cls(job_id=job.job_id, idrssd=job.idrssd, type=job.type, params=job.params)
+        return cls(job.job_id, job.idrssd, job.type, job.params, job.correlation_id)
 
     @classmethod
     def from_payload(cls, payload: Any) -> WorkerEvent | None:
@@ -226,7 +230,9 @@ class WorkerEvent:
             return None
         if kind not in {str(known) for known in JobType} or not isinstance(params, dict):
             return None
-        return cls(job_id=job_id, idrssd=idrssd, type=JobType(kind), params=params)
+        correlation = payload.get("correlationId")
+        correlation = correlation if isinstance(correlation, str) and correlation else None
+        return cls(job_id, idrssd, JobType(kind), params, correlation)
 
 
 @dataclass(frozen=True)

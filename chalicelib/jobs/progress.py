@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from chalicelib import telemetry
 from chalicelib.aws.policy import is_transient
 from chalicelib.clock import Clock
 from chalicelib.jobs.errors import JobLost, ProgressWentBackwards
+from chalicelib.jobs.events import NO_EVENTS, RunTimes
 from chalicelib.jobs.lease import LeaseKeeper
 from chalicelib.jobs.model import Job
 from chalicelib.jobs.store import JobStore
@@ -29,6 +29,9 @@ class ProgressReporter:
     Within a stage, writes are coalesced to one per ``min_interval`` seconds. A write that
     is throttled or meets a server error is skipped and tried again at the next report:
     progress is best effort and never fails a job; only ``JobLost`` is final.
+
+    Each write that goes through is counted in the run's ``times`` (which tells the stage
+    it ends).
     """
 
     def __init__(
@@ -38,6 +41,7 @@ class ProgressReporter:
         clock: Clock,
         keeper: LeaseKeeper,
         min_interval: float = MIN_WRITE_INTERVAL_SECONDS,
+        times: RunTimes | None = None,
     ) -> None:
         self._store = store
         self._job = job
@@ -47,8 +51,12 @@ class ProgressReporter:
         self._progress = job.progress
         self._stage = job.stage
         self._last_contact = clock.now()
-        self.writes = 0
+        self.times = times or RunTimes(job, NO_EVENTS, job.stage, self._last_contact)
         self.skipped = 0
+
+    @property
+    def writes(self) -> int:
+        return self.times.writes
 
     @property
     def job(self) -> Job:
@@ -73,8 +81,7 @@ class ProgressReporter:
             return
         self._progress, self._stage, self._last_contact = progress, stage, now
         self._keeper.touched()
-        self.writes += 1
-        telemetry.progress_written(self._job, stage, now)
+        self.times.wrote(stage, now)
 
     def check_cancelled(self) -> None:
         """Raise ``JobLost`` if the job was cancelled or replaced; reads at most once a second.

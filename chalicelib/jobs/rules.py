@@ -35,7 +35,7 @@ from enum import Enum
 from typing import Any, TypeGuard
 
 from chalicelib.jobs import failures
-from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, Status
+from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, Publication, Status
 
 JOB_TTL_SECONDS = 24 * 60 * 60
 """Records expire 24 h after the job finished (or was created, while it is active)."""
@@ -293,6 +293,18 @@ def may_be_cancelled_by(job: Job, caller: Caller) -> bool:
     return caller.admin or job.started_by is None or job.started_by == caller.identity
 
 
+# Publishing: a completion publishes its artifact as the bank's latest only over an older
+# job's (or none): a slow run that finishes after a newer job never replaces it.
+NOT_NEWER = "attribute_not_exists(#pk) OR #jobCreatedAt <= :jobCreatedAt"
+
+
+def publishes_over(latest: Publication | None, candidate: Publication) -> bool:
+    """Whether ``candidate`` may become the latest where ``latest`` is (``NOT_NEWER``)."""
+    if latest is None:
+        return True
+    return epoch_ms(latest.job_created_at) <= epoch_ms(candidate.job_created_at)
+
+
 # Fair limits: a caller may send at most ``limit`` starts in each clock minute (joins
 # count too: they cost a write and an answer all the same). One counter item per caller
 # and minute, expiring soon after.
@@ -363,3 +375,9 @@ def as_seen_at(job: Job | None, now: float, timing: Timing) -> Job | None:
         lease_until=None,
         delivery=None,
     )
+
+
+def stuck(stored: Job, shown: Job) -> bool:
+    """Whether a reader found an active job that nothing can claim any more: stored active,
+    shown failed because its lease or claim window ran out."""
+    return stored.active and not shown.active

@@ -9,11 +9,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from chalicelib import telemetry
+from chalicelib import logs
 from chalicelib.jobs import overview, rules
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.errors import JobLost, WorkerUnavailable
+from chalicelib.jobs.events import JobEvents
 from chalicelib.jobs.invokers import Invoker
+from chalicelib.jobs.limiter import StartLimiter
 from chalicelib.jobs.model import Caller, ErrorCode, Job, JobType, WorkerEvent
 from chalicelib.jobs.overview import Filters
 from chalicelib.jobs.store import JobStore
@@ -58,13 +60,15 @@ class JobService:
         banks: BankCheck,
         invoker: Invoker,
         prerequisites: Mapping[JobType, Prerequisite] | None = None,
-        starts_per_minute: int | None = None,
+        limiter: StartLimiter | None = None,
+        events: JobEvents | None = None,
     ) -> None:
         self._store = store
+        self._events = events if events is not None else store.events
         self._banks = banks
         self._invoker = invoker
         self._prerequisites = dict(prerequisites or {})
-        self._starts_per_minute = starts_per_minute
+        self._limiter = limiter
 
     def start(
         self, idrssd: str, job_type: JobType, params: dict[str, Any], caller: Caller = ANYONE
@@ -79,7 +83,7 @@ class JobService:
             self._invoker.invoke(event)
         except Exception as exc:
             log(logging.ERROR, "invoke failed", exc_info=True, jobId=job.job_id)
-            telemetry.job_abandoned(event, ErrorCode.NOT_STARTED)
+            self._events.abandoned(event, ErrorCode.NOT_STARTED)
             # Without a run the job would wait out its claim window: fail it now, so that
             # the user can retry at once.
             with contextlib.suppress(Exception):
@@ -96,10 +100,13 @@ class JobService:
         prerequisite = self._prerequisites.get(job_type)
         if prerequisite is not None:
             prerequisite(idrssd)
-        if self._starts_per_minute is not None and not caller.admin:
-            self._store.count_start(caller, self._starts_per_minute)
+        if self._limiter is not None and not caller.admin:
+            self._limiter.count(caller)
         job, created = self._store.start(idrssd, job_type, params, caller, name)
-        telemetry.job_requested(job, created)
+        logs.remember_job(job.job_id, job.correlation_id)
+        self._events.requested(job, created)
+        what = "job started" if created else "job joined"
+        log(logging.INFO, what, jobId=job.job_id, type=str(job.type))
         return StartOutcome(job, created)
 
     def current(self, idrssd: str, job_type: JobType) -> Job | None:
@@ -125,7 +132,10 @@ class JobService:
 
     def cancel(self, idrssd: str, job_type: JobType, caller: Caller = ANYONE) -> Job:
         """Cancel the bank's active job, if ``caller`` started it (or is an admin)."""
-        return telemetry.job_cancelled(self._store.cancel(idrssd, job_type, caller))
+        job = self._store.cancel(idrssd, job_type, caller)
+        self._events.cancelled(job)
+        log(logging.INFO, "job cancelled", jobId=job.job_id, type=str(job.type))
+        return job
 
 
 # Lambda's on-failure destination ------------------------------------------------------------
@@ -138,7 +148,8 @@ GAVE_UP = {
 
 
 def record_failed_delivery(store: JobStore, record: Any) -> str:
-    """Fail the job of an event Lambda gave up on, unless a live run still holds it.
+    """Fail the job of an event Lambda gave up on, unless a live run still holds it; the
+    store's ``events`` hear of it.
 
     ``record`` is Lambda's destination record (``requestContext``, ``requestPayload``…).
     Returns what was done: ``failed``, ``ignored`` (the job finished, was replaced, or is
@@ -149,6 +160,7 @@ def record_failed_delivery(store: JobStore, record: Any) -> str:
     if event is None:
         log(logging.ERROR, "failure record rejected", record=str(record)[:500])
         return "malformed"
+    logs.remember_job(event.job_id, event.correlation_id)  # the consumer's lines carry it
     context = record.get("requestContext") or {}
     condition = str(context.get("condition", ""))
     sentences, code = GAVE_UP.get(condition, GAVE_UP["RetriesExhausted"])
@@ -158,5 +170,5 @@ def record_failed_delivery(store: JobStore, record: Any) -> str:
         log(logging.INFO, "failure record ignored", jobId=event.job_id, reason=lost.reason)
         return "ignored"
     log(logging.WARNING, "job failed: Lambda gave up", jobId=event.job_id, condition=condition)
-    telemetry.job_abandoned(event, code)
+    store.events.abandoned(event, code)
     return "failed"

@@ -5,24 +5,23 @@ Each write sends its rule's condition with ``ExpressionAttributeNames`` and
 item says why without a second read — and whether the write had in fact already been
 applied by this same run (botocore retries a write whose response was lost; its retry
 then fails the condition), in which case the write counts as done. ``ClientError`` is
-looked inside in one place, ``_conditional``. See docs/ARCHITECTURE.md, "Faults".
+looked inside in ``jobs/conditions.py`` and, for the completion's transaction, in
+``_transact``. See docs/ARCHITECTURE.md, "Faults".
 """
 
 from __future__ import annotations
 
-import re
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
-from chalicelib import telemetry
 from chalicelib.aws.policy import error_code
 from chalicelib.clock import Clock, iso
 from chalicelib.jobs import items, rules
+from chalicelib.jobs.conditions import ConditionFailed, conditional, expression
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.errors import (
     ClaimRejected,
@@ -30,10 +29,9 @@ from chalicelib.jobs.errors import (
     NoActiveJob,
     NotYourJob,
     ProgressWentBackwards,
-    StartLimited,
 )
+from chalicelib.jobs.events import NO_EVENTS, JobEvents
 from chalicelib.jobs.model import (
-    FIELDS,
     Caller,
     ErrorCode,
     Job,
@@ -42,21 +40,8 @@ from chalicelib.jobs.model import (
     Status,
     WorkerEvent,
 )
+from chalicelib.jobs.publications import PublicationStore
 from chalicelib.jobs.rules import Refusal, Timing
-
-NAMES = {f"#{spec.item}": spec.item for spec in FIELDS} | {
-    "#pk": "pk",
-    "#jobCreatedAt": "jobCreatedAt",
-    "#starts": "starts",
-    "#feed": "feed",
-    "#feedAt": "feedAt",
-}
-COUNTER_SLACK_SECONDS = 120  # a start counter outlives its minute by this much (TTL)
-_NAME = re.compile(r"#\w+")
-_VALUE = re.compile(r":\w+")
-
-# The completion's second condition: never replace a newer job's artifact as "latest".
-NOT_NEWER = "attribute_not_exists(#pk) OR #jobCreatedAt <= :jobCreatedAt"
 
 TERMINAL_SET = (
     "SET #status = :failed, #error = :error, #errorCode = :errorCode, #message = :error,"
@@ -66,19 +51,27 @@ TERMINAL_SET = (
 TERMINAL = TERMINAL_SET + " REMOVE #leaseUntil"
 
 
-@dataclass
-class _ConditionFailed(Exception):
-    old: Job | None
-    reasons: tuple[str | None, ...] = ()
-
-
 class JobStore:
-    """Reads and guarded writes of the Jobs table over a boto3 DynamoDB ``Table``."""
+    """Reads and guarded writes of the jobs in the Jobs table over a boto3 DynamoDB
+    ``Table``; the published versions are ``publications``' (``jobs/publications.py``), the
+    start counters the limiter's (``jobs/limiter.py``).
 
-    def __init__(self, table: Any, clock: Clock, timing: Timing | None = None) -> None:
+    ``events`` hears what readers find (a job nothing can claim any more); the job service
+    and the runner report to it too unless given their own.
+    """
+
+    def __init__(
+        self,
+        table: Any,
+        clock: Clock,
+        timing: Timing | None = None,
+        events: JobEvents = NO_EVENTS,
+    ) -> None:
         self._table = table
         self._clock = clock
         self.timing = timing or Timing()
+        self.events = events
+        self.publications = PublicationStore(table, clock)
 
     # Reads -----------------------------------------------------------------------------
 
@@ -86,44 +79,16 @@ class JobStore:
         """The job as a reader should see it: one eventually consistent ``GetItem``."""
         item = self._table.get_item(Key=items.job_key(idrssd, job_type)).get("Item")
         job = items.job_from_item(item) if item else None
-        return telemetry.job_seen(job, rules.as_seen_at(job, self._clock.now(), self.timing))
+        shown = rules.as_seen_at(job, self._clock.now(), self.timing)
+        if job is not None and shown is not None and rules.stuck(job, shown):
+            self.events.stuck(job, shown)
+        return shown
 
     def get_fresh(self, idrssd: str, job_type: JobType) -> Job | None:
         """A strongly consistent read, for a run checking that it still owns its job."""
         key = items.job_key(idrssd, job_type)
         item = self._table.get_item(Key=key, ConsistentRead=True).get("Item")
         return items.job_from_item(item) if item else None
-
-    def latest(self, idrssd: str, job_type: JobType) -> Publication | None:
-        """What the API serves as the bank's latest artifact of a type: one ``GetItem``."""
-        item = self._table.get_item(Key=items.latest_key(idrssd, job_type)).get("Item")
-        return items.publication_from_item(item) if item else None
-
-    def latest_of_each(self, idrssd: str) -> dict[JobType, Publication]:
-        """The latest artifact of every type, in one ``BatchGetItem``."""
-        keys = [items.latest_key(idrssd, job_type) for job_type in JobType]
-        client = self._table.meta.client
-        # Through the resource's own client, values are plain Python (boto3 converts them).
-        request = {self._table.name: {"Keys": keys}}
-        found: list[dict[str, Any]] = []
-        while request:
-            response = client.batch_get_item(RequestItems=request)
-            found += response.get("Responses", {}).get(self._table.name, [])
-            request = response.get("UnprocessedKeys") or {}
-        publications = (items.publication_from_item(item) for item in found)
-        return {publication.type: publication for publication in publications}
-
-    def history(self, idrssd: str, job_type: JobType, limit: int = 50) -> list[Publication]:
-        """The bank's published artifacts of a type, newest first: one ``Query``."""
-        response = self._table.query(
-            KeyConditionExpression=Key("pk").eq(items.bank_pk(idrssd))
-            & Key("sk").begins_with(items.history_prefix(job_type)),
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        now = self._clock.now()
-        live = (item for item in response.get("Items", []) if items.history_item_is_live(item, now))
-        return [items.publication_from_item(item) for item in live]
 
     def recent(self, limit: int, cursor: Cursor | None = None) -> tuple[list[Job], Cursor | None]:
         """The latest jobs across banks, active first (newest started), then finished ones
@@ -155,13 +120,21 @@ class JobStore:
         shown = (rules.as_seen_at(job, now, self.timing) for job in found)
         return [job for job in shown if job is not None]
 
+    # The published versions, read through ``publications``. Transitional: app.py's bank
+    # overview hands the job store to what reads publications; once the wiring hands it
+    # ``publications`` itself, these four go.
+
+    def latest(self, idrssd: str, job_type: JobType) -> Publication | None:
+        return self.publications.latest(idrssd, job_type)
+
+    def latest_of_each(self, idrssd: str) -> dict[JobType, Publication]:
+        return self.publications.latest_of_each(idrssd)
+
+    def history(self, idrssd: str, job_type: JobType, limit: int = 50) -> list[Publication]:
+        return self.publications.history(idrssd, job_type, limit)
+
     def version(self, idrssd: str, job_type: JobType, job_id: str) -> Publication | None:
-        """One published artifact by its job id: one ``GetItem``."""
-        key = items.history_key(idrssd, job_type, job_id)
-        item = self._table.get_item(Key=key).get("Item")
-        if not item or not items.history_item_is_live(item, self._clock.now()):
-            return None
-        return items.publication_from_item(item)
+        return self.publications.version(idrssd, job_type, job_id)
 
     # Writes from the API ---------------------------------------------------------------
 
@@ -177,48 +150,17 @@ class JobStore:
         now = self._clock.now()
         job = rules.new_job(idrssd, job_type, params, now, self.timing, caller, bank_name)
         try:
-            self._conditional(
+            conditional(
                 lambda **kw: self._table.put_item(Item=items.job_to_item(job), **kw),
                 rules.START,
                 self._values(now),
             )
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             assert failed.old is not None  # the condition can only fail on an existing item
             if failed.old.job_id == job.job_id:
                 return failed.old, True  # our own put, retried after its response was lost
             return failed.old, False
         return job, True
-
-    def count_start(self, caller: Caller, limit: int) -> None:
-        """``rules.UNDER_LIMIT``: count one start of ``caller`` in this minute, or raise
-        ``StartLimited`` once it has sent ``limit`` already."""
-        now = self._clock.now()
-        window = rules.start_window(now)
-        values = {
-            ":one": 1,
-            ":limit": limit,
-            ":expiresAt": window + rules.START_WINDOW_SECONDS + COUNTER_SLACK_SECONDS,
-        }
-        update = "ADD #starts :one SET #expiresAt = :expiresAt"
-        try:
-            self._conditional(
-                lambda **kw: self._table.update_item(
-                    Key=items.start_counter_key(caller.identity, window),
-                    UpdateExpression=update,
-                    **kw,
-                ),
-                rules.UNDER_LIMIT,
-                values,
-                update,
-                mapped=False,
-            )
-        except _ConditionFailed as failed:
-            wait = rules.seconds_to_next_window(now)
-            raise StartLimited(
-                f"You have started {limit} jobs in the last minute, the most allowed. "
-                f"Please wait {wait} seconds and try again.",
-                wait,
-            ) from failed
 
     def cancel(self, idrssd: str, job_type: JobType, caller: Caller | None = None) -> Job:
         """``rules.CANCEL``: the job fails with ``cancelled``; its run stops at its next write.
@@ -247,7 +189,7 @@ class JobStore:
                 idrssd, job_type, TERMINAL_SET + ", #cancelToken = :cancelToken REMOVE #leaseUntil",
                 rules.CANCEL, values,
             )  # fmt: skip
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             old = failed.old
             if old is not None and old.cancel_token == token:
                 return old  # applied; its response was lost
@@ -271,7 +213,7 @@ class JobStore:
         values |= {":jobId": event.job_id, ":errorCode": str(code), ":requestId": request_id or "-"}
         try:
             return self._update(event.idrssd, event.type, TERMINAL, rules.ABANDON, values)
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             old = failed.old
             if old is not None and old.job_id == event.job_id and old.error_code == code:
                 return old  # applied; its response was lost
@@ -299,7 +241,7 @@ class JobStore:
         )
         try:
             return self._update(event.idrssd, event.type, update, rules.CLAIM, values)
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             refusal = rules.claim_refusal(failed.old, event.job_id, token, now, self.timing)
             if refusal is Refusal.MINE and failed.old is not None:
                 return failed.old
@@ -319,7 +261,7 @@ class JobStore:
         )
         try:
             self._update(job.idrssd, job.type, update, rules.PROGRESS, values)
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             if rules.owns(failed.old, job.job_id, _token(job), now, self.timing):
                 raise ProgressWentBackwards(
                     f"progress {progress} is below the stored one"
@@ -336,7 +278,7 @@ class JobStore:
                 rules.OWNED,
                 self._owned_values(job, now),
             )  # fmt: skip
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             raise JobLost(job.job_id, _why_not(failed.old, job.job_id), failed.old) from failed
 
     def release(self, job: Job) -> None:
@@ -348,7 +290,7 @@ class JobStore:
                 job.idrssd, job.type, "SET #leaseUntil = :lease REMOVE #delivery", rules.OWNED,
                 self._owned_values(job, now),
             )  # fmt: skip
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             old = failed.old
             if old is not None and old.job_id == job.job_id and old.delivery is None:
                 return  # applied; its response was lost
@@ -361,7 +303,7 @@ class JobStore:
         values[":errorCode"] = code
         try:
             return self._update(job.idrssd, job.type, TERMINAL, rules.OWNED, values)
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             old = failed.old
             if old is not None and old.delivery == job.delivery and old.error_code == code:
                 return old  # applied; its response was lost
@@ -378,7 +320,7 @@ class JobStore:
         update = TERMINAL.replace("#finishedAt = :nowIso", "#finishedAt = :endedIso")
         try:
             return self._update(job.idrssd, job.type, update, rules.STALLED, values)
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             old = failed.old
             if (
                 old is not None
@@ -395,13 +337,13 @@ class JobStore:
         message: str,
         publication: Publication | None = None,
     ) -> Job:
-        """``rules.OWNED`` and ``NOT_NEWER``: the completion and its publication as one
+        """``rules.OWNED`` and ``rules.NOT_NEWER``: the completion and its publication as one
         ``TransactWriteItems``, so only a completed job's artifact is ever served."""
         now = self._clock.now()
         done = self._completed(job, result, message, now)
         try:
             self._transact(self._completion_writes(job, done, publication, now), job)
-        except _ConditionFailed as failed:
+        except ConditionFailed as failed:
             old = failed.old
             if old is not None and old.status is Status.COMPLETED and old.delivery == job.delivery:
                 return old  # applied; its response was lost
@@ -438,14 +380,10 @@ class JobStore:
         }
         table = self._table.name
         update_op = {"TableName": table, "Key": items.job_key(job.idrssd, job.type)}
-        update_op |= {"UpdateExpression": update} | self._expression(update, rules.OWNED, values)
+        update_op |= {"UpdateExpression": update} | expression(update, rules.OWNED, values)
         writes: list[dict[str, Any]] = [{"Update": update_op}]
         if publication is not None:
-            created = {":jobCreatedAt": int(publication.job_created_at * 1000)}
-            latest = {"TableName": table, "Item": items.latest_item(publication)}
-            writes.append({"Put": latest | self._expression("", NOT_NEWER, created)})
-            history = {"TableName": table, "Item": items.history_item(publication, now)}
-            writes.append({"Put": history})
+            writes += self.publications.publishing(publication, now)
         return writes
 
     def _transact(self, writes: list[dict[str, Any]], job: Job) -> None:
@@ -464,12 +402,12 @@ class JobStore:
                 raise
             first = reasons[0].get("Item") if reasons else None
             old = items.job_from_low_level(first) if first else None
-            raise _ConditionFailed(old, codes) from exc
+            raise ConditionFailed(old, codes) from exc
 
     def _update(
         self, idrssd: str, job_type: JobType, update: str, condition: str, values: dict[str, Any]
     ) -> Job:
-        response = self._conditional(
+        response = conditional(
             lambda **kw: self._table.update_item(
                 Key=items.job_key(idrssd, job_type),
                 UpdateExpression=update,
@@ -481,40 +419,6 @@ class JobStore:
             update,
         )
         return items.job_from_item(response["Attributes"])
-
-    def _conditional(
-        self,
-        call: Callable[..., dict[str, Any]],
-        condition: str,
-        values: dict[str, Any],
-        update: str = "",
-        mapped: bool = True,
-    ) -> dict[str, Any]:
-        """Run one conditional write; the only place that looks inside its ``ClientError``.
-        ``mapped``: the old item is a job's (a counter's is not read back)."""
-        try:
-            return call(**self._expression(update, condition, values))
-        except ClientError as exc:
-            if error_code(exc) != "ConditionalCheckFailedException":
-                raise
-            old = exc.response.get("Item")
-            job = items.job_from_low_level(old) if old and mapped else None
-            raise _ConditionFailed(job) from exc
-
-    @staticmethod
-    def _expression(update: str, condition: str, values: Mapping[str, Any]) -> dict[str, Any]:
-        text = f"{update} {condition}"
-        used = set(_VALUE.findall(text))
-        # DynamoDB rejects unused placeholders, so send only those the expressions use.
-        sent = {name: value for name, value in values.items() if name in used}
-        expression: dict[str, Any] = {
-            "ConditionExpression": condition,
-            "ExpressionAttributeNames": {name: NAMES[name] for name in set(_NAME.findall(text))},
-            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-        }
-        if sent:
-            expression["ExpressionAttributeValues"] = sent
-        return expression
 
     def _values(self, now: float) -> dict[str, Any]:
         return {

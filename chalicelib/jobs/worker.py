@@ -19,11 +19,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from chalicelib import telemetry
+from chalicelib import logs
 from chalicelib.aws.policy import backoff, is_transient
 from chalicelib.clock import Clock
 from chalicelib.jobs import failures, rules
 from chalicelib.jobs.errors import ClaimRejected, JobFailed, JobLost, Redeliver
+from chalicelib.jobs.events import JobEvents, RunTimes
 from chalicelib.jobs.lease import TICK_SECONDS, LeaseKeeper
 from chalicelib.jobs.model import ErrorCode, Job, WorkerEvent
 from chalicelib.jobs.pipelines import DONE_MESSAGE, NOT_AVAILABLE, Completion, PipelineRegistry
@@ -62,11 +63,13 @@ class Delivery:
 
 
 @dataclass(frozen=True)
-class _Run:
-    """What the steps of one claimed run share: its lease keeper and its deadline."""
+class ClaimedRun:
+    """One run of a job this delivery claimed: what its steps share (the lease keeper, the
+    delivery's deadline) and what it measures of itself (its stages and writes)."""
 
     keeper: LeaseKeeper
     delivery: Delivery
+    times: RunTimes
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,10 @@ class JobRunner:
         progress_interval: float = MIN_WRITE_INTERVAL_SECONDS,
         heartbeat_tick: float = TICK_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
+        events: JobEvents | None = None,
     ) -> None:
         self._store = store
+        self._events = events if events is not None else store.events
         self._pipelines = pipelines
         self._clock = clock
         self._discard = discard
@@ -104,18 +109,21 @@ class JobRunner:
         if event is None:
             log(logging.ERROR, "worker event rejected", payload=str(payload)[:500])
             return Outcome(job_id="", result="rejected", detail="malformed event")
+        logs.remember_job(event.job_id, event.correlation_id)
         token = rules.new_delivery_token(delivery.request_id)
         job = self._claim(event, token, delivery)
         if isinstance(job, Outcome):
             return job
-        telemetry.run_claimed(job, self._clock.now())
+        logs.remember_job(job.job_id, job.correlation_id)
+        times = RunTimes.claimed(job, self._events, self._clock.now())
         log(logging.INFO, "job claimed", jobId=job.job_id, type=str(job.type), attempt=job.attempt)
         keeper = LeaseKeeper(
             self._store, job, self._clock, self._store.timing.heartbeat_seconds,
             self._heartbeat_tick, deadline=delivery.deadline,
         )  # fmt: skip
         with keeper:
-            outcome = self._run(job, _Run(keeper, delivery))
+            run = ClaimedRun(keeper, delivery, times)
+            outcome = self._execute(job, run)
         if keeper.handed_back and outcome.result == "lost":
             # It released its claim before the timeout: Lambda's retry must take over.
             raise Redeliver(job.job_id, "the run reached its time limit")
@@ -127,7 +135,7 @@ class JobRunner:
         except ClaimRejected as rejected:
             refusal = rejected.refusal
             log(logging.INFO, "delivery not claimed", jobId=event.job_id, reason=str(refusal))
-            telemetry.delivery_skipped(event, refusal)
+            self._events.skipped(event, refusal)
             if refusal is Refusal.CONTENDED:
                 raise Redeliver(event.job_id, "another run holds a live lease") from rejected
             if refusal is Refusal.EXHAUSTED:
@@ -142,12 +150,17 @@ class JobRunner:
         sentence = rules.RETRIES_EXHAUSTED[event.type]
         with contextlib.suppress(JobLost):  # someone else finished it meanwhile
             self._store.abandon(event, sentence, ErrorCode.RETRIES_EXHAUSTED)
-            telemetry.job_abandoned(event, ErrorCode.RETRIES_EXHAUSTED)
+            self._events.abandoned(event, ErrorCode.RETRIES_EXHAUSTED)
 
-    def _run(self, job: Job, run: _Run) -> Outcome:
+    def _execute(self, job: Job, run: ClaimedRun) -> Outcome:
         pipeline = self._pipelines.get(job.type)
         reporter = ProgressReporter(
-            self._store, job, self._clock, run.keeper, self._progress_interval
+            self._store,
+            job,
+            self._clock,
+            run.keeper,
+            self._progress_interval,
+            run.times,
         )
         try:
             if pipeline is None:
@@ -169,7 +182,7 @@ class JobRunner:
         return self._complete(job, completion, reporter, run)
 
     def _complete(
-        self, job: Job, completion: Completion, reporter: ProgressReporter, run: _Run
+        self, job: Job, completion: Completion, reporter: ProgressReporter, run: ClaimedRun
     ) -> Outcome:
         message, publication = DONE_MESSAGE[job.type], completion.publication
         try:
@@ -185,10 +198,10 @@ class JobRunner:
             log(logging.INFO, "job lost at completion", jobId=job.job_id, reason=lost.reason)
             return self._lost(job, lost, run)
         log(logging.INFO, "job completed", jobId=job.job_id, writes=reporter.writes)
-        telemetry.run_finished(job, self._clock.now())
+        run.times.end(self._clock.now(), None)
         return Outcome(job.job_id, "completed")
 
-    def _unexpected(self, job: Job, exc: Exception, run: _Run) -> Outcome:
+    def _unexpected(self, job: Job, exc: Exception, run: ClaimedRun) -> Outcome:
         if is_transient(exc):
             if job.attempt < self._store.timing.max_attempts:
                 log(logging.WARNING, "transient failure; handing back", jobId=job.job_id)
@@ -200,24 +213,24 @@ class JobRunner:
         )  # fmt: skip
         return self._fail(job, UNEXPECTED[job.type], ErrorCode.INTERNAL_ERROR, run)
 
-    def _lost(self, job: Job, lost: JobLost, run: _Run) -> Outcome:
+    def _lost(self, job: Job, lost: JobLost, run: ClaimedRun) -> Outcome:
         """The run lost its job: it stops, and says why; a job that died of a datastore
         stall while this run held it is recorded failed ``busy`` (``LeaseKeeper.settle``)."""
         settled = run.keeper.settle(lost)
         if not run.keeper.stalled:
             return Outcome(job.job_id, "lost", settled.reason)
-        telemetry.run_finished(job, self._clock.now(), ErrorCode.BUSY)
+        run.times.end(self._clock.now(), ErrorCode.BUSY)
         return Outcome(job.job_id, "failed", rules.BUSY[job.type])
 
-    def _fail(self, job: Job, sentence: str, code: str, run: _Run) -> Outcome:
+    def _fail(self, job: Job, sentence: str, code: str, run: ClaimedRun) -> Outcome:
         try:
             self._record(job, run, lambda: self._store.fail(job, sentence, code))
         except JobLost as lost:
             return self._lost(job, lost, run)
-        telemetry.run_finished(job, self._clock.now(), code)
+        run.times.end(self._clock.now(), code)
         return Outcome(job.job_id, "failed", sentence)
 
-    def _record(self, job: Job, run: _Run, write: Callable[[], T]) -> T:
+    def _record(self, job: Job, run: ClaimedRun, write: Callable[[], T]) -> T:
         """A terminal write, retried with backoff while transient errors last and time
         remains; past that the run hands the job back to Lambda (``Redeliver``). The lease
         is kept alive meanwhile."""

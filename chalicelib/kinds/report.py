@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from chalicelib.banks.catalog import BankCatalog
+from chalicelib.banks.table import BanksTable
 from chalicelib.clock import Clock
 from chalicelib.job_types import JobType
 from chalicelib.jobs.pipelines import Pipeline
@@ -16,7 +16,7 @@ from chalicelib.reports.sections import ReportWriter
 
 class _WorkerSide(Protocol):
     @property
-    def catalog(self) -> BankCatalog: ...
+    def banks(self) -> BanksTable: ...
     @property
     def reports(self) -> ReportArchive: ...
 
@@ -34,7 +34,7 @@ class Wiring(Protocol):
 
 def pipeline(runtime: Wiring) -> Pipeline:
     worker = runtime.worker
-    return ReportPipeline(worker.catalog, runtime.report_writer, worker.reports, runtime.clock)
+    return ReportPipeline(worker.banks, runtime.report_writer, worker.reports, runtime.clock)
 
 
 def parse_report_params(body: dict[str, Any]) -> dict[str, Any]:

@@ -9,11 +9,10 @@ line, the host first and last, every expert heard, a length that fits the show.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from chalicelib.bedrock import MAX_ATTEMPTS, RETRYABLE, Converse
+from chalicelib.bedrock import RETRYABLE, Converse
 from chalicelib.experts import HOST, Expert
 from chalicelib.podcasts.brief import PodcastBrief
 from chalicelib.podcasts.errors import ScriptError
@@ -26,7 +25,6 @@ from chalicelib.podcasts.script import (
     check_panel,
 )
 from chalicelib.podcasts.template_writer import spoken_name
-from chalicelib.quota.table import ModelQuota
 from chalicelib.reports.bedrock_writer import BLANKS_RULE
 from chalicelib.reports.template_writer import data_notes
 
@@ -54,15 +52,8 @@ SYSTEM_PROMPT = (
 class BedrockScriptWriter:
     name = "bedrock"
 
-    def __init__(
-        self,
-        client_factory: Callable[[], Any],
-        model_id: str,
-        sleep: Callable[[float], None] = time.sleep,
-        max_attempts: int = MAX_ATTEMPTS,
-        quota: ModelQuota | None = None,
-    ) -> None:
-        self._converse_call = Converse(client_factory, model_id, sleep, max_attempts, quota)
+    def __init__(self, converse: Converse) -> None:
+        self._converse_call = converse
 
     @property
     def model(self) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from chalicelib.clock import Clock, iso
+from chalicelib.documents import to_api
 from chalicelib.experts import HOST, Expert, expert_by_id
 from chalicelib.jobs.errors import JobFailed
 from chalicelib.jobs.model import ErrorCode, Job
@@ -24,6 +25,7 @@ from chalicelib.podcasts.audio import (
     rms,
 )
 from chalicelib.podcasts.brief import PodcastBrief
+from chalicelib.podcasts.document import PodcastDocument
 from chalicelib.podcasts.errors import VOICES_SILENT, SpeechError
 from chalicelib.podcasts.pronounce import speakable
 from chalicelib.podcasts.script import Script, ScriptWriter, speaker_by_id, split_at_sentences
@@ -88,11 +90,12 @@ class PodcastPipeline:
             )
         mp3 = self._encode(audio)
         progress.report(96, "save", "Saving the podcast")
-        podcast = self._document(job, brief, experts, script, engine, audio, mp3)
         # Where each line begins in the audio: the page's transcript follows it.
-        for line, first in zip(podcast["script"], first_turns, strict=True):
+        lines: list[dict[str, Any]] = [dict(line) for line in script.to_api()]
+        for line, first in zip(lines, first_turns, strict=True):
             line["start"] = starts[first] if first < len(starts) else None
-        publication = self._archive.store(job, podcast, mp3)
+        podcast = self._document(job, brief, experts, script, lines, engine, audio, mp3)
+        publication = self._archive.store(job, to_api(podcast), mp3)
         result = {
             "url": podcast_url(job.idrssd),
             "audioUrl": audio_url(job.idrssd),
@@ -138,32 +141,33 @@ class PodcastPipeline:
         brief: PodcastBrief,
         experts: Sequence[Expert],
         script: Script,
+        lines: list[dict[str, Any]],
         engine: VoiceEngine,
         audio: Clip,
         mp3: bytes,
-    ) -> dict[str, Any]:
+    ) -> PodcastDocument:
         facts = brief.facts
-        return {
-            "idrssd": job.idrssd,
+        return PodcastDocument(
+            idrssd=job.idrssd,
             # The name as filed (as the report keeps it); city and state as spoken.
-            "bank": {"name": facts.legal_name, "city": facts.city, "state": facts.state},
-            "jobId": job.job_id,
-            "generatedAt": iso(self._clock.now()),
-            "asOf": brief.as_of,
-            "synthetic": facts.synthetic,
-            "sourceReport": {"jobId": brief.report_job_id, "asOf": brief.as_of},
-            "host": HOST.to_api(),
-            "experts": [expert.to_api() for expert in experts],
-            "script": script.to_api(),
-            "words": script.words,
-            "writer": script.writer,
-            "model": script.model,
-            "engine": engine.name,
-            "durationSeconds": round(audio.seconds, 1),
-            "sampleRate": audio.sample_rate,
-            "bitRateKbps": BIT_RATE_KBPS,
-            "audioBytes": len(mp3),
-        }
+            bank={"name": facts.legal_name, "city": facts.city, "state": facts.state},
+            job_id=job.job_id,
+            generated_at=iso(self._clock.now()),
+            as_of=brief.as_of,
+            synthetic=facts.synthetic,
+            source_report={"jobId": brief.report_job_id, "asOf": brief.as_of},
+            host=HOST.to_api(),
+            experts=[expert.to_api() for expert in experts],
+            script=lines,
+            words=script.words,
+            writer=script.writer,
+            model=script.model,
+            engine=engine.name,
+            duration_seconds=round(audio.seconds, 1),
+            sample_rate=audio.sample_rate,
+            bit_rate_kbps=BIT_RATE_KBPS,
+            audio_bytes=len(mp3),
+        )
 
 
 def _experts(params: dict[str, Any]) -> list[Expert]:

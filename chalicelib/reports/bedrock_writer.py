@@ -8,12 +8,9 @@ policy is explicit and testable.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable
 from typing import Any
 
-from chalicelib.bedrock import MAX_ATTEMPTS, RETRYABLE, Converse
-from chalicelib.quota.table import ModelQuota
+from chalicelib.bedrock import RETRYABLE, Converse
 from chalicelib.reports import rules
 from chalicelib.reports.errors import WriterError
 from chalicelib.reports.facts import ReportFacts
@@ -53,15 +50,8 @@ class BedrockWriter:
 
     name = "bedrock"
 
-    def __init__(
-        self,
-        client_factory: Callable[[], Any],
-        model_id: str,
-        sleep: Callable[[float], None] = time.sleep,
-        max_attempts: int = MAX_ATTEMPTS,
-        quota: ModelQuota | None = None,
-    ) -> None:
-        self._converse_call = Converse(client_factory, model_id, sleep, max_attempts, quota)
+    def __init__(self, converse: Converse) -> None:
+        self._converse_call = converse
 
     @property
     def model(self) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 
 from chalicelib.banks import names
 from chalicelib.banks.quarters import year_ago
+from chalicelib.banks.records import Profile
 from chalicelib.reports.findings import Findings, judge
 from chalicelib.reports.gaps import Coverage, Missing
 from chalicelib.reports.numbers import growth_words, pct
@@ -38,24 +39,28 @@ class ReportFacts:
     filing_type: str = ""  # FFIEC 031, 041 or 051
 
     @classmethod
-    def from_profile(cls, profile: dict[str, Any]) -> ReportFacts:
-        peers = profile.get("peers") or {}
+    def from_profile(cls, profile: Profile) -> ReportFacts:
+        """The facts of a bank that has data (``Profile.has_data``)."""
+        view, quarter = profile.loaded, profile.latest_quarter
+        if view is None or quarter is None:
+            raise ValueError(f"bank {profile.idrssd} has no data to report on")
+        peers = profile.peers or {}
         return cls(
-            idrssd=str(profile["idrssd"]),
-            name=str(profile["name"]),
-            city=str(profile.get("city") or ""),
-            state=str(profile.get("state") or ""),
-            quarter=str(profile["latestQuarter"]),
-            synthetic=bool(profile.get("synthetic")),
-            figures=dict(profile.get("figures") or {}),
-            metrics=dict(profile.get("metrics") or {}),
-            series=list(profile.get("series") or []),
+            idrssd=profile.idrssd,
+            name=profile.name,
+            city=profile.city,
+            state=profile.state,
+            quarter=quarter,
+            synthetic=profile.synthetic,
+            figures=dict(view.figures),
+            metrics=dict(view.metrics),
+            series=list(view.series),
             peer_label=peers.get("label"),
             peer_count=int(peers.get("banks") or 0),
             peer_medians=dict(peers.get("medians") or {}),
-            notes=list(profile.get("notes") or []),
-            legal_name=str(profile["name"]),
-            filing_type=str(profile.get("filingType") or ""),
+            notes=list(view.notes),
+            legal_name=profile.name,
+            filing_type=profile.filing_type,
         )
 
     def in_prose(self, escape: Callable[[str], str] = str) -> ReportFacts:

@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from chalicelib.banks.errors import NO_DATA_MESSAGE, BankNotFound
+from chalicelib.banks.records import Profile
 from chalicelib.clock import Clock, iso
+from chalicelib.documents import to_api
 from chalicelib.jobs.errors import JobFailed
 from chalicelib.jobs.model import ErrorCode, Job
 from chalicelib.jobs.pipelines import Completion
 from chalicelib.jobs.progress import ProgressReporter
 from chalicelib.reports.archive import ReportArchive, report_url
+from chalicelib.reports.document import ReportDocument
 from chalicelib.reports.facts import ReportFacts
 from chalicelib.reports.render import md_text, to_safe_html
 from chalicelib.reports.sections import SECTIONS, ReportWriter
@@ -25,7 +28,9 @@ SECTIONS_START, SECTIONS_END = 30, 93
 
 
 class BankSource(Protocol):
-    def profile(self, idrssd: str) -> dict[str, Any]: ...
+    """Where the bank's profile is read (``BanksTable``): ``None`` for an unknown bank."""
+
+    def profile(self, idrssd: str) -> Profile | None: ...
 
 
 class ReportPipeline:
@@ -72,11 +77,10 @@ class ReportPipeline:
         return Completion(result, publication)
 
     def _facts(self, idrssd: str) -> ReportFacts:
-        try:
-            profile = self._banks.profile(idrssd)
-        except BankNotFound as exc:
-            raise JobFailed(exc.message, ErrorCode.BANK_NOT_FOUND) from exc
-        if profile.get("data") != "loaded" or not profile.get("latestQuarter"):
+        profile = self._banks.profile(idrssd)
+        if profile is None:
+            raise JobFailed(BankNotFound(idrssd).message, ErrorCode.BANK_NOT_FOUND)
+        if not profile.has_data:
             raise JobFailed(NO_DATA_MESSAGE, ErrorCode.NO_DATA)
         return ReportFacts.from_profile(profile)
 
@@ -89,28 +93,30 @@ class ReportPipeline:
     def _artifact(
         self, job: Job, facts: ReportFacts, sections: list[dict[str, str]]
     ) -> dict[str, Any]:
-        return {
-            "idrssd": facts.idrssd,
-            "bank": {
-                "name": facts.name,
-                "city": facts.city,
-                "state": facts.state,
-                "filingType": facts.filing_type or None,
-            },
-            "asOf": facts.quarter,
-            "generatedAt": iso(self._clock.now()),
-            "jobId": job.job_id,
-            "writer": self._writer.name,
-            "model": self._writer.model,
-            "synthetic": facts.synthetic,
-            "sections": sections,
-            "keyFigures": {name: facts.figures.get(name) for name in KEY_FIGURES},
-            "keyMetrics": {name: facts.metrics.get(name) for name in KEY_METRICS},
-            "peers": {
-                "label": facts.peer_label,
-                "banks": facts.peer_count,
-                "medians": facts.peer_medians,
-            },
-            "series": facts.series,
-            "notes": facts.notes,
-        }
+        return to_api(
+            ReportDocument(
+                idrssd=facts.idrssd,
+                bank={
+                    "name": facts.name,
+                    "city": facts.city,
+                    "state": facts.state,
+                    "filingType": facts.filing_type or None,
+                },
+                as_of=facts.quarter,
+                generated_at=iso(self._clock.now()),
+                job_id=job.job_id,
+                writer=self._writer.name,
+                model=self._writer.model,
+                synthetic=facts.synthetic,
+                sections=sections,
+                key_figures={name: facts.figures.get(name) for name in KEY_FIGURES},
+                key_metrics={name: facts.metrics.get(name) for name in KEY_METRICS},
+                peers={
+                    "label": facts.peer_label,
+                    "banks": facts.peer_count,
+                    "medians": facts.peer_medians,
+                },
+                series=facts.series,
+                notes=facts.notes,
+            )
+        )

@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib import documents
 from chalicelib.api import openapi
 from chalicelib.jobs.model import API_FIELDS, Job, JobType, Status
+from chalicelib.podcasts.document import PodcastDocument
+from chalicelib.reports.document import ReportDocument
 from tests.fakes import T0
 from tests.fresh_app import printed_by_app
 
@@ -61,6 +64,29 @@ def test_the_job_schema_is_the_field_table() -> None:
             assert field["enum"] == [str(value) for value in spec.enum]
     assert schema["properties"]["status"]["enum"] == [str(status) for status in Status]
     assert schema["properties"]["progress"]["maximum"] == 100
+
+
+def test_the_report_and_podcast_schemas_are_their_documents_keys() -> None:
+    schemas = DOCUMENT["components"]["schemas"]
+    for name, document, served in (
+        ("Report", ReportDocument, []),
+        ("Podcast", PodcastDocument, ["audioUrl", "audioSrc"]),
+    ):
+        described = documents.keys(document)
+        assert list(schemas[name]["properties"]) == [key.api for _, key in described] + served
+        for _, key in described:
+            assert schemas[name]["properties"][key.api] == key.schema
+            assert (key.api in schemas[name]["required"]) is key.required, key.api
+
+
+def test_a_document_is_stored_under_its_api_names() -> None:
+    report = ReportDocument(
+        "9900001", {}, "20241231", "2025-01-01T00:00:00Z", "j", "template", None, True,
+        [], {}, {}, {}, [], [],
+    )  # fmt: skip
+    stored = documents.to_api(report)
+    assert list(stored) == list(DOCUMENT["components"]["schemas"]["Report"]["properties"])
+    assert stored["asOf"] == "20241231" and stored["model"] is None
 
 
 def test_a_job_as_the_api_shows_it_has_exactly_the_schemas_fields() -> None:

@@ -18,6 +18,7 @@ from chalice.test import Client
 
 from app import app
 from chalicelib import telemetry
+from chalicelib.jobs.events import RunTimes
 from chalicelib.jobs.model import Job, JobType, Status, WorkerEvent
 from devstack.lambda_local.worker import ROOT
 from devstack.metrics_local import LocalMetrics, MetricsServer, emf_document, summary_line
@@ -42,11 +43,10 @@ def run_documents(capsys: pytest.CaptureFixture[str], seconds: list[float]) -> l
     """A report run through two stages, claimed 0.5 s after its start, fed to a collector
     as the stack's relay feeds it; returns the summary lines it printed."""
     metrics = LocalMetrics()
-    claimed = job()
-    telemetry.run_claimed(claimed, 1000.5)
-    telemetry.progress_written(claimed, "load", 1000.5)
-    telemetry.progress_written(claimed, "write", 1000.5 + seconds[0])
-    telemetry.run_finished(claimed, 1000.5 + seconds[0] + seconds[1])
+    run = RunTimes.claimed(job(), telemetry.EVENTS, 1000.5)
+    run.wrote("load", 1000.5)
+    run.wrote("write", 1000.5 + seconds[0])
+    run.end(1000.5 + seconds[0] + seconds[1], None)
     summaries = [metrics.feed(document) for document in emitted(capsys)]
     return [line for line in summaries if line]
 
@@ -63,7 +63,7 @@ def test_a_job_is_one_summary_line(capsys: pytest.CaptureFixture[str]) -> None:
 def test_series_keep_counts_and_percentiles(capsys: pytest.CaptureFixture[str]) -> None:
     metrics = LocalMetrics()
     for index in range(100):
-        telemetry.run_claimed(job(delivery=f"d-{index}"), 1000 + index / 100)
+        telemetry.EVENTS.claimed(job(delivery=f"d-{index}"), 1000 + index / 100)
     for document in emitted(capsys):
         metrics.feed(document)
     shown = {item["name"]: item for item in metrics.snapshot()["metrics"]}
@@ -78,10 +78,9 @@ def test_series_keep_counts_and_percentiles(capsys: pytest.CaptureFixture[str]) 
 def test_failed_and_cancelled_jobs_are_summarised(capsys: pytest.CaptureFixture[str]) -> None:
     metrics = LocalMetrics()
     claimed = job()
-    telemetry.run_claimed(claimed, 1001)
-    telemetry.run_finished(claimed, 1004, "no_data")
-    telemetry.job_cancelled(job())
-    telemetry.job_abandoned(WorkerEvent(claimed.job_id, "9900001", JobType.REPORT, {}), "busy")
+    RunTimes.claimed(claimed, telemetry.EVENTS, 1001).end(1004, "no_data")
+    telemetry.EVENTS.cancelled(job())
+    telemetry.EVENTS.abandoned(WorkerEvent(claimed.job_id, "9900001", JobType.REPORT, {}), "busy")
     lines = [metrics.feed(document) for document in emitted(capsys)]
     shown = [line for line in lines if line]
     assert shown[0].endswith("failed (no_data) in 4.0 s (attempt 1, claimed after 1.0 s; "
@@ -110,9 +109,9 @@ RELAYED = textwrap.dedent(
     telemetry = LocalTelemetry("127.0.0.1").start()
     print("the stack's own line", flush=True)
     child = (
-        "from chalicelib import telemetry; from tests.devstack.test_metrics_local import job;"
-        "print('a worker line', flush=True); c = job(); telemetry.run_claimed(c, 1000.5);"
-        "telemetry.run_finished(c, 1002.0)"
+        "from chalicelib import telemetry; from chalicelib.jobs.events import RunTimes;"
+        "from tests.devstack.test_metrics_local import job; print('a worker line', flush=True);"
+        "RunTimes.claimed(job(), telemetry.EVENTS, 1000.5).end(1002.0, None)"
     )
     subprocess.run([sys.executable, "-c", child], check=True, env=telemetry.env() | {
         "PATH": "", "PYTHONPATH": "."})
@@ -215,7 +214,7 @@ def test_the_metrics_page_answers_in_the_local_stage_only(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     metrics = LocalMetrics()
-    telemetry.run_claimed(job(), 1000.5)
+    telemetry.EVENTS.claimed(job(), 1000.5)
     for document in emitted(capsys):
         metrics.feed(document)
     collector = MetricsServer(metrics).start()

@@ -254,7 +254,7 @@ class JobMachine(RuleBasedStateMachine):
             self.terminal[job.job_id] = str(job.status)
 
     def _only_the_newest_completed_job_is_published(self, bank: str) -> None:
-        latest = self.checker.latest(bank, REPORT)
+        latest = self.checker.publications.latest(bank, REPORT)
         created = [at for job_bank, at in self.completed.values() if job_bank == bank]
         if latest is None:
             assert not created, "a completed job was not published"

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import replace
 
 from chalicelib.jobs import rules
-from chalicelib.jobs.model import ErrorCode, Job, JobType, Status
+from chalicelib.jobs.model import ErrorCode, Job, JobType, Publication, Status
 from chalicelib.jobs.rules import Refusal, Timing
 from tests.fakes import T0
 
@@ -181,3 +181,13 @@ def test_a_job_keeps_the_timing_it_was_started_under() -> None:
     job = rules.new_job("1", JobType.REPORT, {}, 1_000.0, short)
     assert (job.max_attempts, job.heartbeat_seconds, job.lease_seconds) == (3, 2, 6)
     assert job.last_beat_at is None
+
+
+def test_an_artifact_is_published_over_an_older_or_equal_one_only() -> None:
+    def made_at(created: float) -> Publication:
+        return Publication("1", JobType.REPORT, f"job-{created}", created, {}, {})
+
+    assert rules.publishes_over(None, made_at(T0))
+    assert rules.publishes_over(made_at(T0), made_at(T0))  # a retried completion
+    assert rules.publishes_over(made_at(T0), made_at(T0 + 0.001))
+    assert not rules.publishes_over(made_at(T0 + 60), made_at(T0))

@@ -21,16 +21,6 @@ from tests.moto_account import Aws
 REPORT = JobType.REPORT
 
 
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(aws: Aws, clock: FakeClock) -> JobStore:
-    return JobStore(aws.jobs_table, clock)
-
-
 def stored(aws: Aws, idrssd: str = "1", job_type: JobType = REPORT) -> dict[str, Any]:
     return aws.jobs_table.get_item(Key=job_key(idrssd, job_type), ConsistentRead=True)["Item"]
 
@@ -125,7 +115,7 @@ def test_a_superseded_run_cannot_write(store: JobStore, clock: FakeClock) -> Non
             write()
     seen = store.get("1", REPORT)
     assert seen is not None and seen.job_id == new.job_id and seen.status is Status.PENDING
-    assert store.latest("1", REPORT) is None
+    assert store.publications.latest("1", REPORT) is None
 
 
 def test_a_cancelled_run_stops_at_its_next_write(store: JobStore, aws: Aws) -> None:
@@ -140,7 +130,7 @@ def test_a_cancelled_run_stops_at_its_next_write(store: JobStore, aws: Aws) -> N
     item = stored(aws)
     assert item["status"] == "failed" and item["errorCode"] == "cancelled"
     assert item["progress"] == 0
-    assert store.latest("1", REPORT) is None
+    assert store.publications.latest("1", REPORT) is None
 
 
 def test_another_delivery_cannot_write_for_the_owner(store: JobStore) -> None:
@@ -392,9 +382,9 @@ def test_a_completion_publishes_in_the_same_transaction(store: JobStore, aws: Aw
     items = calls.calls[0].params["TransactItems"]
     assert [next(iter(item)) for item in items] == ["Update", "Put", "Put"]
     assert all("ConditionExpression" in next(iter(item.values())) for item in items[:2])
-    latest = store.latest("1", REPORT)
+    latest = store.publications.latest("1", REPORT)
     assert latest is not None and latest.job_id == running.job_id
-    assert [p.job_id for p in store.history("1", REPORT)] == [running.job_id]
+    assert [p.job_id for p in store.publications.history("1", REPORT)] == [running.job_id]
 
 
 def test_an_older_job_never_replaces_a_newer_artifact(
@@ -407,9 +397,10 @@ def test_an_older_job_never_replaces_a_newer_artifact(
               "type": "report", "jobCreatedAt": int(newer.job_created_at * 1000),
               "keys": newer.keys, "summary": {}}
     )  # fmt: skip
+    assert not rules.publishes_over(newer, publication(running))  # the rule the write enforces
     with pytest.raises(JobLost, match="newer job's artifact"):
         store.complete(running, {}, "done", publication(running))
-    assert store.latest("1", REPORT).job_id == "newer-job"  # type: ignore[union-attr]
+    assert store.publications.latest("1", REPORT).job_id == "newer-job"  # type: ignore[union-attr]
     assert store.get("1", REPORT).status is Status.RUNNING  # type: ignore[union-attr]
 
 
@@ -420,19 +411,22 @@ def test_the_library_lists_newest_first_and_finds_one(store: JobStore, clock: Fa
         store.complete(running, {}, "done", publication(running))
         ids.append(running.job_id)
         clock.advance(10)
-    assert [p.job_id for p in store.history("1", REPORT)] == ids[::-1]
-    assert store.version("1", REPORT, ids[0]) is not None
-    assert store.version("1", REPORT, "no-such-job") is None
-    assert store.latest("1", REPORT).job_id == ids[-1]  # type: ignore[union-attr]
+    assert [p.job_id for p in store.publications.history("1", REPORT)] == ids[::-1]
+    assert store.publications.version("1", REPORT, ids[0]) is not None
+    assert store.publications.version("1", REPORT, "no-such-job") is None
+    assert store.publications.latest("1", REPORT).job_id == ids[-1]  # type: ignore[union-attr]
     clock.advance(366 * 86_400)
-    assert store.history("1", REPORT) == [] and store.version("1", REPORT, ids[0]) is None
+    assert (
+        store.publications.history("1", REPORT) == []
+        and store.publications.version("1", REPORT, ids[0]) is None
+    )
 
 
 def test_the_latest_of_each_type_is_one_batch_read(store: JobStore, aws: Aws) -> None:
     running = started_and_claimed(store)
     store.complete(running, {}, "done", publication(running))
     with counting_client_calls(aws.jobs_table.meta.client) as calls:
-        latest = store.latest_of_each("1")
+        latest = store.publications.latest_of_each("1")
     assert calls.operations() == ["BatchGetItem"]
     assert set(latest) == {REPORT} and latest[REPORT].job_id == running.job_id
 

@@ -25,16 +25,6 @@ REPORT = JobType.REPORT
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def store(aws: Aws, clock: FakeClock) -> JobStore:
-    return JobStore(aws.jobs_table, clock)
-
-
-@pytest.fixture
 def logs() -> Iterator[io.StringIO]:
     """The structured log lines written while the test runs."""
     stream = io.StringIO()

@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.reports.conftest import catalog, sample, stressed, strong  # noqa: F401
+from tests.reports.conftest import banks, catalog, sample, stressed, strong  # noqa: F401

@@ -34,7 +34,7 @@ def put_report(aws: Aws, idrssd: str, job_id: str | None = None) -> str:
     job_id = job_id or new_job_id(T0)
     job = Job(job_id, idrssd, JobType.REPORT, Status.RUNNING, 90, "save", "", 1, T0, T0, 0)
     archive = ReportArchive(
-        ArtifactBucket(aws.s3, aws.bucket), JobStore(aws.jobs_table, FakeClock())
+        ArtifactBucket(aws.s3, aws.bucket), JobStore(aws.jobs_table, FakeClock()).publications
     )
     document = {"idrssd": idrssd, "jobId": job_id, "asOf": "20241231", "sections": []}
     publication = archive.store(job, document)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.bedrock import THROTTLE_PATIENCE_SECONDS
+from chalicelib.bedrock import THROTTLE_PATIENCE_SECONDS, Converse
 from chalicelib.experts import expert_by_id
 from chalicelib.podcasts.bedrock_writer import BedrockScriptWriter
 from chalicelib.podcasts.brief import PodcastBrief
@@ -40,7 +40,7 @@ def bedrock() -> Any:
 
 def writer_for(client: Any, sleeps: list[float] | None = None) -> BedrockScriptWriter:
     record = sleeps if sleeps is not None else []
-    return BedrockScriptWriter(lambda: client, MODEL, sleep=record.append)
+    return BedrockScriptWriter(Converse(lambda: client, MODEL, sleep=record.append))
 
 
 def test_a_good_answer_becomes_the_script(bedrock: Any, brief: PodcastBrief) -> None:

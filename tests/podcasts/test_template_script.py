@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.banks.table import BanksTable
 from chalicelib.experts import HOST, PANEL, Expert, expert_by_id
 from chalicelib.podcasts.brief import PodcastBrief
 from chalicelib.podcasts.script import (
@@ -20,7 +21,7 @@ from chalicelib.podcasts.template_writer import TemplateScriptWriter, first_name
 from chalicelib.reports.facts import ReportFacts
 from chalicelib.reports.numbers import pct
 from chalicelib.reports.pipeline import KEY_FIGURES, KEY_METRICS
-from tests.reports.conftest import STRESSED, STRONG
+from tests.reports.conftest import STRESSED, STRONG, facts_of
 
 PANELS = [combo for size in range(1, 5) for combo in combinations(PANEL, size)]
 
@@ -46,9 +47,9 @@ def report_from(facts: ReportFacts) -> dict[str, Any]:
 
 
 @pytest.fixture
-def briefs(catalog: Any) -> dict[str, PodcastBrief]:
+def briefs(banks: BanksTable) -> dict[str, PodcastBrief]:
     return {
-        bank: PodcastBrief.from_report(report_from(ReportFacts.from_profile(catalog.profile(bank))))
+        bank: PodcastBrief.from_report(report_from(facts_of(banks, bank)))
         for bank in (STRONG, STRESSED)
     }
 

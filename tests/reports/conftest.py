@@ -30,10 +30,22 @@ def catalog(sample: Aws) -> BankCatalog:
 
 
 @pytest.fixture
-def strong(catalog: BankCatalog) -> ReportFacts:
-    return ReportFacts.from_profile(catalog.profile(STRONG))
+def banks(sample: Aws) -> BanksTable:
+    return BanksTable(sample.banks_table)
+
+
+def facts_of(banks: BanksTable, idrssd: str) -> ReportFacts:
+    """The report's facts of a sample bank, from its profile record."""
+    profile = banks.profile(idrssd)
+    assert profile is not None, idrssd
+    return ReportFacts.from_profile(profile)
 
 
 @pytest.fixture
-def stressed(catalog: BankCatalog) -> ReportFacts:
-    return ReportFacts.from_profile(catalog.profile(STRESSED))
+def strong(banks: BanksTable) -> ReportFacts:
+    return facts_of(banks, STRONG)
+
+
+@pytest.fixture
+def stressed(banks: BanksTable) -> ReportFacts:
+    return facts_of(banks, STRESSED)

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from botocore.stub import ANY
 
-from chalicelib.bedrock import THROTTLE_PATIENCE_SECONDS
+from chalicelib.bedrock import THROTTLE_PATIENCE_SECONDS, Converse
 from chalicelib.reports.bedrock_writer import MAX_SECTION_CHARS, BedrockWriter
 from chalicelib.reports.errors import WriterError
 from chalicelib.reports.facts import ReportFacts
@@ -27,7 +27,7 @@ def bedrock() -> Any:
 
 def writer_for(client: Any, sleeps: list[float] | None = None) -> BedrockWriter:
     record = sleeps if sleeps is not None else []
-    return BedrockWriter(lambda: client, MODEL, sleep=record.append)
+    return BedrockWriter(Converse(lambda: client, MODEL, sleep=record.append))
 
 
 def test_the_request_carries_the_model_and_the_figures(bedrock: Any, strong: ReportFacts) -> None:

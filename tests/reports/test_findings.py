@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from chalicelib.banks.names import short_name
+from chalicelib.banks.table import BanksTable
 from chalicelib.experts import PANEL
 from chalicelib.podcasts import bedrock_writer as podcast_prompts
 from chalicelib.podcasts.brief import PodcastBrief
@@ -20,6 +21,7 @@ from chalicelib.reports.findings import RiskKind, Verdict, judge
 from chalicelib.reports.sections import SECTIONS
 from chalicelib.reports.template_writer import TemplateWriter
 from tests.podcasts.test_template_script import report_from
+from tests.reports.conftest import facts_of
 
 SAMPLE_BANKS = [str(idrssd) for idrssd in range(9_900_001, 9_900_026)]
 STRONG_VALUES = {"roa": 1.5, "nim": 4.0, "efficiencyRatio": 50.0, "nonaccrualRatio": 0.2,
@@ -111,8 +113,8 @@ def test_the_facts_are_judged_once(strong: ReportFacts) -> None:
 
 
 @pytest.fixture
-def sample_facts(catalog: Any) -> dict[str, ReportFacts]:
-    return {bank: ReportFacts.from_profile(catalog.profile(bank)) for bank in SAMPLE_BANKS}
+def sample_facts(banks: BanksTable) -> dict[str, ReportFacts]:
+    return {bank: facts_of(banks, bank) for bank in SAMPLE_BANKS}
 
 
 def test_report_and_podcast_agree_on_the_verdict_for_every_sample_bank(

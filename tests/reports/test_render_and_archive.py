@@ -57,7 +57,7 @@ def published(aws: Aws, archive: ReportArchive, job_id: str) -> Publication:
 
 def test_a_stored_report_is_served_only_once_published(aws: Aws) -> None:
     archive = ReportArchive(
-        ArtifactBucket(aws.s3, aws.bucket), JobStore(aws.jobs_table, FakeClock())
+        ArtifactBucket(aws.s3, aws.bucket), JobStore(aws.jobs_table, FakeClock()).publications
     )
     with pytest.raises(NoReport, match="no finished research report"):
         archive.latest("1")

@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from chalicelib.openapi import openapi_document
 
+from chalicelib.bedrock import Converse
 from chalicelib.bootstrap import bootstrap
 from chalicelib.jobs.model import Job, JobType
 from chalicelib.jobs.pipelines import PipelineRegistry
@@ -30,7 +32,7 @@ def with_writer(make_writer: Callable[[Runtime], ReportWriter]) -> PipelinesFact
     def build(runtime: Runtime) -> PipelineRegistry:
         return {
             JobType.REPORT: ReportPipeline(
-                runtime.catalog, make_writer(runtime), runtime.reports, runtime.clock
+                runtime.banks, make_writer(runtime), runtime.reports, runtime.clock
             )
         }
 
@@ -76,6 +78,7 @@ def test_a_report_job_runs_through_every_stage(api: Api) -> None:
     response = api.get(job["result"]["url"])
     assert response.status_code == 200
     report = json.loads(response.body)
+    assert set(report) == set(openapi_document()["components"]["schemas"]["Report"]["properties"])
     assert [s["id"] for s in report["sections"]] == [s.id for s in SECTIONS]
     assert all(s["markdown"].strip() and s["html"].strip() for s in report["sections"])
     assert report["jobId"] == job["jobId"] and report["writer"] == "template"
@@ -160,7 +163,9 @@ def test_an_s3_failure_fails_the_job_and_keeps_the_previous_report(
 
 def with_bedrock(client: Any) -> PipelinesFactory:
     """Report pipelines whose writer asks the stubbed Bedrock client, without waiting."""
-    return with_writer(lambda _: BedrockWriter(lambda: client, "model-x", sleep=lambda _: None))
+    return with_writer(
+        lambda _: BedrockWriter(Converse(lambda: client, "model-x", sleep=lambda _: None))
+    )
 
 
 def test_model_output_with_script_is_sanitized(sample: Aws) -> None:
