@@ -1,7 +1,7 @@
 """The job record as the domain sees it, and its fields defined once. Imports no AWS library.
 
 ``FIELDS`` is the one table of the job's fields: ``Job.to_api`` (the HTTP shape), the item
-mapping (``chalicelib/jobs/items.py``) and the OpenAPI schema (``chalicelib/openapi.py``)
+mapping (``chalicelib/jobs/items.py``) and the OpenAPI schema (``chalicelib/api/openapi.py``)
 are all read from it, so a field added here appears in all three.
 """
 

@@ -100,7 +100,7 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-# Read at import, as the routes' protection is (chalicelib/auth.py): a test client's stage
+# Read at import, as the routes' protection is (chalicelib/api/auth.py): a test client's stage
 # variables do not change it.
 SIGN_IN_ORIGIN = sign_in_origin(os.environ)
 

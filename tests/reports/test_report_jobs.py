@@ -7,8 +7,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from chalicelib.openapi import openapi_document
 
+from chalicelib.api.openapi import openapi_document
 from chalicelib.bedrock import Converse
 from chalicelib.bootstrap import bootstrap
 from chalicelib.jobs.model import Job, JobType
