@@ -70,7 +70,7 @@ def test_the_report_and_podcast_schemas_are_their_documents_keys() -> None:
     schemas = DOCUMENT["components"]["schemas"]
     for name, document, served in (
         ("Report", ReportDocument, []),
-        ("Podcast", PodcastDocument, ["audioUrl", "audioSrc"]),
+        ("Podcast", PodcastDocument, ["audioUrl", "audioSrc", "downloadSrc"]),
     ):
         described = documents.keys(document)
         assert list(schemas[name]["properties"]) == [key.api for _, key in described] + served
