@@ -284,6 +284,13 @@ def batch_status(batch_id: str) -> Response:
     return json_response({"batch": batch.to_api()})
 
 
+@app.route("/api/batches/{batch_id}/failures", methods=["GET"], **AUTH)
+@api
+def batch_failures(batch_id: str) -> Response:
+    failed = runtime.current().batches.failures(parse_batch_id(batch_id))
+    return json_response({"failures": [item.failure_to_api() for item in failed]})
+
+
 @app.route("/api/batches/{batch_id}", methods=["DELETE"], **AUTH)
 @api
 def cancel_batch(batch_id: str) -> Response:
