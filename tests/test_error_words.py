@@ -37,7 +37,7 @@ OPERATOR_TEXT = re.compile(
 )
 BANK, NO_DATA, UNKNOWN = "9900001", "9900002", "9900099"
 JOB_ID = "01a0c450-6c00-7000-8000-000000000000"
-ARGUMENTS = {"idrssd": BANK, "name": "Test Bank (SYNTHETIC)", "job_id": JOB_ID}
+ARGUMENTS = {"idrssd": BANK, "name": "Test Bank (SYNTHETIC)", "job_id": JOB_ID, "batch_id": JOB_ID}
 
 
 def for_people(sentence: str) -> bool:
