@@ -436,13 +436,13 @@ PATHS: dict[str, Any] = {
             },
         }
     },
-    "/api/batches/{batchId}/failures": {
+    "/api/batches/{batch_id}/failures": {
         "get": {
             "summary": "The banks of a batch whose work failed, each with its sentence (a "
             "retry of the batch replays them).",
             "parameters": [
                 {
-                    "name": "batchId",
+                    "name": "batch_id",
                     "in": "path",
                     "required": True,
                     "description": "The batch, as its start answered.",

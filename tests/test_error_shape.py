@@ -44,6 +44,7 @@ NO_AWS_ROUTES = {"/api/podcast/experts", "/api/openapi.json", "/api/auth/config"
 def concrete(path: str) -> str:
     """A path of the route with its parameters filled in, and a job type where one is read."""
     filled = path.replace("{idrssd}", BANK).replace("{jobId}", JOB_ID).replace("{name}", "app.js")
+    filled = filled.replace("{batch_id}", JOB_ID)
     return filled + ("?type=report" if "{idrssd}" in path else "")
 
 
