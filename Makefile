@@ -25,10 +25,11 @@ install: $(VENV)/.installed
 run: install
 	$(PY) -m devstack.run --port $(PORT) --emulator-port $(EMULATOR_PORT) --lambda-port $(LAMBDA_PORT)
 
-# make import FFIEC=<zip-or-folder> [AWS=1 BANKS_TABLE=name]: load FFIEC call-report bulk files
+# make import FFIEC=<zip-or-folder> [AWS=1 BANKS_TABLE=name] [REFRESH=1]: load FFIEC call-report
+# bulk files; REFRESH=1 then starts a batch of reports for the newest quarter imported (local)
 import: install
 	@test -n "$(FFIEC)" || { echo "Say which files to import: make import FFIEC=<zip-or-folder>"; exit 2; }
-	$(PY) -m devstack.import_ffiec "$(FFIEC)" --emulator-port $(EMULATOR_PORT) $(if $(AWS),--aws,)
+	$(PY) -m devstack.import_ffiec "$(FFIEC)" --emulator-port $(EMULATOR_PORT) --api-port $(PORT) $(if $(AWS),--aws,) $(if $(REFRESH),--refresh,)
 
 # make package [COGNITO_USER_POOL_ARN=... | API_AUTH=api_key|none]: out/sam.json, linted
 # (the default: people sign in to the stack's own user pool, programs send their own key)

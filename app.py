@@ -225,6 +225,12 @@ def batch_status(batchId: str) -> Response:
     return json_response({"batch": batch.to_api()})
 
 
+@app.route("/api/batches/{batchId}/failures", methods=["GET"], **AUTH)
+def batch_failures(batchId: str) -> Response:
+    failed = services().batches.failures(parse_batch_id(batchId))
+    return json_response({"failures": [item.failure_to_api() for item in failed]})
+
+
 @app.route("/api/batches/{batchId}", methods=["DELETE"], **AUTH)
 def cancel_batch(batchId: str) -> Response:
     wired = services()

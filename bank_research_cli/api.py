@@ -200,6 +200,32 @@ class Api:
             )
         return Audio(response.body, response.header("content-type"))
 
+    def start_batch(self, request: dict[str, Any]) -> dict[str, Any]:
+        """``POST /api/batches``: the batch as it was started."""
+        return self.expect(self.send_json("POST", "/api/batches", request), "batch")["batch"]
+
+    def batch(self, batch_id: str, attempts: int | None = None) -> dict[str, Any]:
+        path = f"/api/batches/{_segment(batch_id)}"
+        answer = self.parse_json(self.send("GET", path, attempts=attempts))
+        return self.expect(answer, "batch")["batch"]
+
+    def batches(self, limit: int = 20) -> dict[str, Any]:
+        """The newest batches first: ``{"batches": [...], "nextCursor"}``."""
+        return self.expect(self.get_json(f"/api/batches?limit={limit}"), "batches")
+
+    def batch_failures(self, batch_id: str) -> list[dict[str, Any]]:
+        answer = self.get_json(f"/api/batches/{_segment(batch_id)}/failures")
+        failures: list[dict[str, Any]] = self.expect(answer, "failures")["failures"]
+        return failures
+
+    def cancel_batch(self, batch_id: str) -> dict[str, Any]:
+        path = f"/api/batches/{_segment(batch_id)}"
+        return self.expect(self.send_json("DELETE", path), "batch")["batch"]
+
+    def retry_batch(self, batch_id: str) -> dict[str, Any]:
+        path = f"/api/batches/{_segment(batch_id)}/retry"
+        return self.expect(self.send_json("POST", path, {}), "batch")["batch"]
+
     # -- plumbing ----------------------------------------------------------------------
 
     def url(self, path: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from bank_research_cli import jobs, render
+from bank_research_cli import batches, jobs, render
 from bank_research_cli.admin import (
     DEFAULT_BURST,
     DEFAULT_PER_DAY,
@@ -156,6 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, help=text, description=text, parents=[common])
 
     _job_commands(command)
+    batches.add_commands(command, common)
     get = command("get", "Fetch a finished report or podcast.")
     _get_commands(get, common)
     admin = command("admin", "Administer the service: programs' API keys.")

@@ -177,6 +177,11 @@ def _when(iso: str) -> str:
     return iso or "an unknown time"
 
 
+def epoch(iso: Any) -> float | None:
+    """``2026-12-01T07:07:53.319Z`` → epoch seconds; None when absent or unreadable."""
+    return _epoch(iso)
+
+
 def _epoch(iso: Any) -> float | None:
     """``2026-12-01T07:07:53.319Z`` → epoch seconds; None when absent or unreadable."""
     if not isinstance(iso, str) or not iso:

@@ -2,6 +2,8 @@
 
 Locally it writes to the running ``make run`` emulator; with ``--aws`` it uses boto3's
 usual credentials and region, and the table named by ``--table`` or ``BANKS_TABLE``.
+``--refresh`` (``make import ... REFRESH=1``) then starts a batch of reports for the newest
+quarter imported, on the local stack's API (``devstack.refresh``).
 """
 
 from __future__ import annotations
@@ -9,9 +11,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from typing import TYPE_CHECKING
 
+from devstack import refresh
 from devstack.run import HOST, emulator_env, local_stage_env, port_is_free
 from ingest import cli as import_cli
+
+if TYPE_CHECKING:
+    from ingest.importer import ImportSummary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +29,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--emulator-port", type=int, default=int(os.environ.get("EMULATOR_PORT", 5000))
     )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="then start a batch of reports for the newest quarter imported (local stack)",
+    )
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("PORT", 8000)))
     args = parser.parse_args(argv)
+    if args.refresh and args.aws:
+        print(
+            "--refresh starts the batch on the local stack; for AWS, import without it, then "
+            "run: bank-research batch start --base-url URL",
+            file=sys.stderr,
+        )
+        return 2
     table = args.table or os.environ.get("BANKS_TABLE")
     if not args.aws:
         if port_is_free(args.emulator_port):
@@ -37,7 +57,14 @@ def main(argv: list[str] | None = None) -> int:
     if not table:
         print("Name the Banks table: --table NAME or BANKS_TABLE=NAME.", file=sys.stderr)
         return 2
-    return import_cli.main([args.path, "--table", table])
+
+    def started(summary: ImportSummary) -> int:
+        if not summary.quarters:
+            print("No quarter was imported, so no batch was started.", file=sys.stderr)
+            return 1
+        return refresh.start_batch(max(summary.quarters), args.api_port)
+
+    return import_cli.main([args.path, "--table", table], started if args.refresh else None)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, TextIO
 
 from botocore.config import Config
 
 from chalicelib.banks.errors import BankDataError
+
+if TYPE_CHECKING:
+    from ingest.importer import ImportSummary
 
 # The importer's DynamoDB client: it sends items it built itself, so botocore's parameter
 # validation (a tenth of an import's time) is skipped; throttling is retried patiently.
@@ -54,7 +57,11 @@ class ProgressBar:
         self._stream.flush()
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    on_imported: Callable[[ImportSummary], int] | None = None,
+) -> int:
+    """Import; then ``on_imported`` (e.g. start a refresh batch) gives the exit status."""
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
         description="Import FFIEC CDR call-report bulk files into the Banks table.",
@@ -83,4 +90,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(summary.sentence(), file=sys.stderr)
     if references:
         print(f"Loaded {references} real banks by identifier only (no figures).", file=sys.stderr)
-    return 0
+    return 0 if on_imported is None else on_imported(summary)

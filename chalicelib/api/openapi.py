@@ -455,6 +455,19 @@ PATHS: dict[str, Any] = {
             },
         }
     },
+    "/api/batches/{batchId}/failures": {
+        "get": {
+            "summary": "The banks of a batch whose work failed, each with its sentence (a "
+            "retry of the batch replays them).",
+            "parameters": [_parameter("batchId")],
+            "responses": {
+                "200": _json(_ref("BatchFailures"), "The failed banks (none: an empty list)."),
+                "400": BAD_INPUT,
+                "404": _error("No such batch (code batch_not_found)."),
+                **GUARDED,
+            },
+        }
+    },
     "/api/banks": {
         "get": {
             "summary": "Find banks by name (or a former name), city, state, the start of an "
@@ -858,6 +871,25 @@ SCHEMAS: dict[str, Any] = {
                     for name in ("header", "restApiId", "stage", "region", "awsEndpoint")
                 },
             },
+        },
+    },
+    "BatchFailures": {
+        "type": "object",
+        "required": ["failures"],
+        "properties": {
+            "failures": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["idrssd", "errorCode", "message", "jobId"],
+                    "properties": {
+                        "idrssd": {"type": "string"},
+                        "errorCode": {"type": ["string", "null"]},
+                        "message": {"type": ["string", "null"]},
+                        "jobId": {"type": ["string", "null"]},
+                    },
+                },
+            }
         },
     },
     "ExpertPanel": {

@@ -74,6 +74,11 @@ class Item:
     attempts: int = 0
     finished_at: float | None = None
 
+    def failure_to_api(self) -> dict[str, Any]:
+        """A failed bank as ``GET /api/batches/{id}/failures`` lists it."""
+        return {"idrssd": self.idrssd, "errorCode": self.error_code, "message": self.message,
+                "jobId": self.job_id}  # fmt: skip
+
 
 @dataclass(frozen=True)
 class Batch:

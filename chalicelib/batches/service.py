@@ -109,6 +109,12 @@ class BatchService:
             raise BatchNotFound(batch_id)
         return self._as_it_stands(batch)
 
+    def failures(self, batch_id: str) -> list[Item]:
+        """The batch's failed items, each with its job's sentence (a retry replays them)."""
+        if self._store.get(batch_id) is None:
+            raise BatchNotFound(batch_id)
+        return self._store.items(batch_id, ItemState.FAILED)
+
     def newest(self, limit: int, after: str | None) -> tuple[list[Batch], str | None]:
         batches, following = self._store.newest(limit, after)
         return [self._as_it_stands(batch) for batch in batches], following

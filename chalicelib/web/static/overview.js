@@ -6,6 +6,7 @@
 // every few seconds, whatever the number of rows, and times count up in between.
 
 import { api, ApiError, serverNow } from "./api.js";
+import { loadBatches } from "./batches.js";
 import { $, element, setMessage, setText, show } from "./dom.js";
 import { remember } from "./notices.js";
 import {
@@ -104,6 +105,8 @@ async function load({ more = false } = {}) {
   show($("recent-more"), Boolean(view.cursor));
   show($("overview-empty"), !$("recent").children.length);
   if (!view.ticker) view.ticker = setInterval(tick, 1000);
+  await loadBatches(view.you, serverNow());
+  if (generation !== view.generation) return;
   schedule(generation);
 }
 
@@ -135,8 +138,7 @@ function renderCounts(counts, partial) {
 }
 
 // Rows are kept by job and updated in place, so that a bar moves without a redraw and a
-// focused button keeps its focus. Batches (a later issue) will add rows of their own here,
-// one per batch with its counts, above the jobs they run.
+// focused button keeps its focus. Batches are listed above the table (batches.js).
 function render(jobs, more) {
   const body = $("recent");
   const rows = jobs.map((job) => {
