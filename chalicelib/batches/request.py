@@ -42,15 +42,15 @@ def parse_batch_request(body: dict[str, Any]) -> BatchRequest:
         raise InvalidInput(
             'Name the banks ("banks") or filter them ("filter"), not both.', "invalid_batch"
         )
-    chosen = body.get("filter")
-    if chosen is not None and not isinstance(chosen, dict):
+    chosen = body.get("filter", {})
+    if not isinstance(chosen, dict):
         raise InvalidInput('"filter" must be an object such as {"state": "OH"}.', "invalid_filter")
     chosen = chosen or {}
     _known(chosen, FILTER_FIELDS, '"filter"')
     low, high = _amount(chosen, "minAssets"), _amount(chosen, "maxAssets")
     return BatchRequest(
-        type=_kind(body.get("type")), quarter=_quarter(body.get("quarter")),
-        banks=_banks(body.get("banks")), state=_state(chosen.get("state")),
+        type=_kind(body.get("type")), quarter=_quarter(body.get("quarter", LATEST)),
+        banks=_banks(body.get("banks", ())), state=_state(chosen.get("state")),
         min_assets=low, max_assets=high,
     )  # fmt: skip
 
@@ -71,7 +71,7 @@ def _kind(raw: Any) -> JobType:
 
 
 def _quarter(raw: Any) -> str:
-    if raw is None or raw == LATEST:
+    if raw == LATEST:
         return LATEST
     if not isinstance(raw, str) or not _QUARTER.fullmatch(raw):
         raise InvalidInput(
@@ -83,8 +83,8 @@ def _quarter(raw: Any) -> str:
 
 
 def _banks(raw: Any) -> tuple[str, ...]:
-    if raw is None:
-        return ()
+    if raw == ():
+        return ()  # not given
     if not isinstance(raw, list) or not raw:
         raise InvalidInput(
             '"banks" must be a list of RSSD IDs such as ["852218"] (leave it out for every bank).',

@@ -8,6 +8,7 @@ from functools import cached_property
 from typing import Any
 
 from chalicelib.banks import names
+from chalicelib.banks.context import series_with_medians
 from chalicelib.banks.quarters import year_ago
 from chalicelib.banks.records import Profile
 from chalicelib.reports.findings import Findings, judge
@@ -54,7 +55,9 @@ class ReportFacts:
             synthetic=profile.synthetic,
             figures=dict(view.figures),
             metrics=dict(view.metrics),
-            series=list(view.series),
+            # With each quarter's peer medians, as the API's profile gives them: the
+            # report's charts draw the median quarter by quarter.
+            series=series_with_medians(view.series, profile.peers),
             peer_label=peers.get("label"),
             peer_count=int(peers.get("banks") or 0),
             peer_medians=dict(peers.get("medians") or {}),
