@@ -120,6 +120,8 @@ def _amount(chosen: dict[str, Any], name: str) -> int | None:
     raw = chosen.get(name)
     if raw is None:
         return None
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)  # 250428.0 is a whole number, as JSON Schema's integer has it
     if isinstance(raw, bool) or not isinstance(raw, int) or not 0 <= raw < MAX_AMOUNT:
         raise InvalidInput(
             f"{name} must be a whole number of thousands of dollars, 0 or more (for example "

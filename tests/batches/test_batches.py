@@ -184,6 +184,7 @@ def test_batches_are_listed_newest_first(api: Api) -> None:
         ({"type": "report", "filter": {"state": "Alaska"}}, 400, "invalid_filter"),
         ({"type": "report", "filter": {"minAssets": 10, "maxAssets": 5}}, 409, "no_banks_selected"),
         ({"type": "report", "filter": {"minAssets": "big"}}, 400, "invalid_filter"),
+        ({"type": "report", "filter": {"minAssets": 2.5}}, 400, "invalid_filter"),
         ({"type": "report", "filter": "AK"}, 400, "invalid_filter"),
         ({"type": "report", "filter": None}, 400, "invalid_filter"),
         ({"type": "report", "banks": None}, 400, "invalid_banks"),

@@ -586,7 +586,8 @@ def test_start_a_podcast_the_dialog_closes_and_its_status_shows(
     page.reload()
     page.wait_for_selector("#podcast-history:not([hidden])")
     assert page.inner_text("#podcast-history summary") == "All versions (2)"
-    assert "Raj Mehta" in page.inner_text("#podcast-meta")  # the latest is shown
+    # The latest is shown (the player and the library load side by side: wait for both).
+    page.wait_for_selector("#podcast-meta:has-text('Raj Mehta')")
     page.click("#podcast-history summary")
     versions = page.locator("#podcast-versions li")
     assert (
