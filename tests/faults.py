@@ -6,6 +6,8 @@ parameters, can:
 
 - ``throttle`` / ``server_error``: answer with a throttling or 5xx error *as if botocore's
   own retries were used up* (the call never reaches the emulator, nothing is applied);
+- ``conflict``: cancel a ``TransactWriteItems`` as DynamoDB does when another transaction
+  was writing one of its items (``TransactionConflict``; nothing is applied);
 - ``lose_response``: apply the call, then lose its response, so that botocore retries it
   (the retry meets the state the first attempt left: a conditional write then fails);
 - ``leave_unprocessed``: a ``BatchWriteItem`` or ``BatchGetItem`` that applies (reads) only
@@ -43,6 +45,7 @@ class Rule:
     code: str = ""
     keep: int | None = None  # requests a batch call processes ("unprocessed"; None: half)
     action: Callable[[], None] | None = None
+    reasons: list[dict[str, str]] | None = None  # a cancelled transaction's, one per write
     fired: int = 0
 
 
@@ -85,6 +88,13 @@ class FaultInjector:
     ) -> Rule:
         """A permanent refusal (403 ``AccessDenied`` and the like): not worth retrying."""
         return self._add(Rule(operation, "error", times, when or _always, 403, code))
+
+    def conflict(self, times: int = 1, when: Predicate | None = None) -> Rule:
+        """The first write of a two-write transaction met another transaction."""
+        rule = Rule("TransactWriteItems", "error", times, when or _always, 400,
+                    "TransactionCanceledException")  # fmt: skip
+        rule.reasons = [{"Code": "TransactionConflict"}, {"Code": "None"}]
+        return self._add(rule)
 
     def lose_response(self, operation: str, times: int = 1, when: Predicate | None = None) -> Rule:
         return self._add(Rule(operation, "lose", times, when or _always))
@@ -140,10 +150,12 @@ class FaultInjector:
         if rule.kind != "error":
             return None
         context.pop("fault")
-        parsed = {
+        parsed: dict[str, Any] = {
             "Error": {"Code": rule.code, "Message": f"injected {rule.code}"},
             "ResponseMetadata": {"HTTPStatusCode": rule.status, "HTTPHeaders": {}},
         }
+        if rule.reasons is not None:
+            parsed["CancellationReasons"] = rule.reasons
         return AWSResponse("https://fault.invalid", rule.status, {}, None), parsed
 
     def _after_call(
