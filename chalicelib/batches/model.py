@@ -1,10 +1,13 @@
 """A batch and its items, free of AWS: the record, each item's states and the one rule of
-each transition (the store's conditions stand beside them), and the counts derived from the
-items, so that no single item takes a write per bank and a redelivery never counts twice.
+each transition (the store's conditions stand beside them), and the counts, kept on a few
+counters (shards) that each item's moves write with the move itself, so that no single item
+takes a write per bank, a read costs a few items however large the batch, and a redelivery,
+refused by the item's rule, never counts twice.
 """
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -38,11 +41,30 @@ COUNTED = tuple(ItemState)
 #            which the bank's single-flight job makes safe);
 # - finish:  running → completed | failed | skipped, by the run that began it;
 # - cancel:  queued → cancelled (a cancelled batch's item that had not started);
-# - requeue: failed → queued (a retry of the batch's failures).
+# - requeue: failed → queued (a retry of the batch's failures);
+# - abandon: running or queued → failed (the last delivery of an item could not be worked:
+#            the batch must still end).
 BEGIN_FROM = (ItemState.QUEUED, ItemState.RUNNING)
 FINISH_FROM = ItemState.RUNNING
 CANCEL_FROM = ItemState.QUEUED
 REQUEUE_FROM = ItemState.FAILED
+ABANDON_FROM = (ItemState.RUNNING, ItemState.QUEUED)
+
+SHARDS = 16
+"""The counters of a batch. Each takes the moves of about 1/16 of the banks: with ten
+workers finishing a few banks a second, two moves rarely meet on one counter (a meeting
+is a transaction conflict, tried again), and a read is one query of 16 small items."""
+
+
+def shard_of(idrssd: str) -> int:
+    """The counter that counts a bank's item: fixed by its id, so every move of the item
+    lands on the same counter."""
+    return zlib.crc32(idrssd.encode()) % SHARDS
+
+
+def per_shard(banks: Iterable[str]) -> dict[int, int]:
+    """How many of ``banks`` each counter starts with (all queued)."""
+    return dict(Counter(shard_of(idrssd) for idrssd in banks))
 
 
 @dataclass(frozen=True)
@@ -94,19 +116,18 @@ class Batch:
     finished_at: float | None = None
     counts: dict[str, int] = field(default_factory=dict)
 
-    def with_items(self, items: Iterable[Item]) -> Batch:
-        """The batch as its items tell it: counts of each state, and done once none is
-        waiting or running (its end is the last item's)."""
-        held = list(items)
-        counts = counted(held)
+    def with_counts(self, counts: dict[str, int], last_end: float | None) -> Batch:
+        """The batch as its counters tell it: done once none of its items is waiting or
+        running (its end is the last item's, ``last_end``)."""
         status, finished = self.status, self.finished_at
-        if status is BatchStatus.RUNNING and not any(i.state in UNFINISHED for i in held):
+        waiting = sum(counts.get(str(state), 0) for state in UNFINISHED)
+        if status is BatchStatus.RUNNING and not waiting:
             status = BatchStatus.COMPLETED
-            ends = [i.finished_at for i in held if i.finished_at is not None]
-            finished = max(ends, default=self.updated_at)
+            finished = last_end if last_end is not None else self.updated_at
         elif status is BatchStatus.RUNNING:
             finished = None
-        return replace(self, status=status, finished_at=finished, counts=counts)
+        tally = {str(state): counts.get(str(state), 0) for state in COUNTED}
+        return replace(self, status=status, finished_at=finished, counts=tally)
 
     def to_api(self) -> dict[str, Any]:
         counts = {str(state): self.counts.get(str(state), 0) for state in COUNTED}

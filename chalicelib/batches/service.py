@@ -146,10 +146,10 @@ class BatchService:
     # ---------------------------------------------------------------------------------
 
     def _as_it_stands(self, batch: Batch) -> Batch:
-        """Counts from the items; a batch they show finished is recorded so (once)."""
+        """Counts from the counters; a batch they show finished is recorded so (once)."""
         if batch.status is BatchStatus.COMPLETED:
             return batch
-        now = batch.with_items(self._store.items(batch.batch_id))
+        now = batch.with_counts(*self._store.counts(batch.batch_id))
         if now.status is not batch.status:
             self._store.set_status(replace(now, status=batch.status), now.status)
         if now.status is BatchStatus.CANCELLED:

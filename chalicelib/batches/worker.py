@@ -170,8 +170,8 @@ class BatchWorker:
         log(logging.ERROR, "batch item failed", exc_info=True, batchId=message.batch_id,
             idrssd=message.idrssd)  # fmt: skip
         try:
-            self._store.finish(message.batch_id, Item(message.idrssd, ItemState.FAILED,
-                                                      error_code=code))  # fmt: skip
+            self._store.abandon(message.batch_id, Item(message.idrssd, ItemState.FAILED,
+                                                       error_code=code))  # fmt: skip
         except Exception:  # the item stays running: the batch shows it, a retry replays it
             log(logging.ERROR, "batch item not recorded", exc_info=True, idrssd=message.idrssd)
 

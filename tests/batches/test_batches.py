@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from chalicelib.batches.errors import AdminsOnly
-from chalicelib.batches.model import ItemState
+from chalicelib.batches.model import SHARDS, ItemState
 from chalicelib.batches.service import BatchRequest, BatchService
 from chalicelib.batches.store import BatchStore
 from chalicelib.batches.worker import BatchWorker
@@ -241,3 +241,22 @@ class RefusedBanks:
 class RefusedQueue:
     def send(self, messages: Any) -> None:
         raise AssertionError("nothing is queued for a caller who may not start a batch")
+
+
+def test_reading_a_batch_is_two_calls_and_at_most_sixteen_counters(api: Api) -> None:
+    """Its record and its counters (16 at most), whatever its number of banks."""
+    begun = started(api, {"type": "report", "filter": {"state": "AK"}})
+    calls: list[tuple[str, int]] = []
+
+    def seen(model: Any, parsed: dict[str, Any], **_: Any) -> None:
+        calls.append((model.name, len(parsed.get("Items", []))))
+
+    events = api.runtime.worker.jobs_table.meta.client.meta.events
+    events.register("after-call.dynamodb", seen)
+    try:
+        response = api.get(f"/api/batches/{begun['batchId']}")
+    finally:
+        events.unregister("after-call.dynamodb", seen)
+    assert response.status_code == 200
+    assert [name for name, _ in calls] == ["GetItem", "Query"]
+    assert calls[1][1] <= SHARDS
