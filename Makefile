@@ -64,10 +64,11 @@ TEST_WORKERS ?= 2
 test: lint typecheck browser
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
-# The job state machine's property test with many more examples than `make test` runs
-# (5 000 of 60 steps; `make soak SOAK_EXAMPLES=1000` for fewer).
+# The state machines' property tests (a job's, a batch item's) with many more examples than
+# `make test` runs (5 000 of 60 steps; `make soak SOAK_EXAMPLES=1000` for fewer).
 soak: install
-	HYPOTHESIS_PROFILE=soak $(PY) -m pytest -p no:cacheprovider tests/jobs/test_job_machine.py
+	HYPOTHESIS_PROFILE=soak $(PY) -m pytest -p no:cacheprovider tests/jobs/test_job_machine.py \
+	  tests/batches/test_item_machine.py
 
 bench: install
 	$(PY) -m bench.poll
