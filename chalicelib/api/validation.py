@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.errors import InvalidInput, excerpt, json_kind
+from chalicelib.ids import parse_uuid
 from chalicelib.jobs.cursor import Cursor
 from chalicelib.jobs.cursor import decode as decode_cursor
 from chalicelib.jobs.model import JobType
@@ -38,20 +39,13 @@ def parse_idrssd(raw: str | None) -> str:
     return raw
 
 
-_JOB_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MAX_PAGE = 200  # the overview reads its window of the latest jobs in one page
 DEFAULT_PAGE = 20
 
 
 def parse_job_id(raw: str | None) -> str:
     """A job's id as the API gives it out: a lower-case UUID."""
-    if raw is None or not _JOB_ID.fullmatch(raw):
-        raise InvalidInput(
-            f"'{excerpt(raw or '')}' is not a job id: use the jobId a job or a listing gave "
-            "(a UUID such as 0193a1b2-…).",
-            "invalid_job_id",
-        )
-    return raw
+    return parse_uuid(raw, "job", "jobId", "invalid_job_id")
 
 
 def parse_limit(raw: str | None) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 
 from chalicelib.batches.service import LATEST, BatchRequest
 from chalicelib.errors import InvalidInput, excerpt
+from chalicelib.ids import parse_uuid
 from chalicelib.job_types import JobType
 
 MAX_NAMED_BANKS = 250  # what fits the API's 4 KB body; a filter chooses more
@@ -16,18 +17,11 @@ BATCH_KINDS = (JobType.REPORT,)  # a podcast needs a person to choose its expert
 _QUARTER = re.compile(r"[0-9]{4}(0331|0630|0930|1231)")
 _RSSD = re.compile(r"[1-9][0-9]{0,9}")
 _STATE = re.compile(r"[A-Za-z]{2}")
-_BATCH_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 MAX_AMOUNT = 10**13  # thousands of dollars, as the bank search takes them
 
 
 def parse_batch_id(raw: str | None) -> str:
-    if raw is None or not _BATCH_ID.fullmatch(raw):
-        raise InvalidInput(
-            f"'{excerpt(raw or '')}' is not a batch id: use the batchId a batch or the list of "
-            "batches gave (a UUID such as 0193a1b2-…).",
-            "invalid_batch_id",
-        )
-    return raw
+    return parse_uuid(raw, "batch", "batchId", "invalid_batch_id")
 
 
 def parse_no_fields(body: dict[str, Any]) -> None:
