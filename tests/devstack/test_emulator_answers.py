@@ -3,13 +3,9 @@ moto's own serializer writes, for every kind of attribute value."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from typing import Any
 
-from tests.e2e.local_stack import ROOT
+from tests.devstack.patched import run_program
 
 ITEMS: list[dict[str, Any]] = [
     {"pk": {"S": "BANK#1"}, "sk": {"S": "PROFILE"}, "n": {"N": "12.5"}, "t": {"BOOL": True},
@@ -48,11 +44,7 @@ print(json.dumps({"before": before, "after": answers()}))
 
 
 def test_items_are_answered_as_moto_would_answer_them() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM], input=json.dumps(ITEMS), cwd=ROOT,
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    answers = json.loads(done.stdout)
+    answers = run_program(PROGRAM, ITEMS)
     assert answers["after"] == answers["before"]
     assert answers["after"][2]["Item"] == ITEMS[0]  # an item's own JSON, as held
 
@@ -105,10 +97,6 @@ print(json.dumps({"before": before, "after": after}, default=str))
 
 
 def test_a_query_reads_its_partition_and_answers_as_moto_would() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", QUERIES], cwd=ROOT, capture_output=True, text=True, check=True,
-        env={**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"},
-    )  # fmt: skip
-    answers = json.loads(done.stdout)
+    answers = run_program(QUERIES)
     assert answers["after"] == answers["before"]
     assert sum(len(page) for page in answers["after"][0]) == 10  # the partition, in pages

@@ -3,12 +3,7 @@ messages received, as moto's own."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
-from tests.e2e.local_stack import ROOT
+from tests.devstack.patched import run_program
 
 PROGRAM = """
 import json
@@ -40,11 +35,7 @@ print(json.dumps({"before": before, "after": after}))
 
 
 def test_a_queue_counts_and_answers_as_moto_would() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM], cwd=ROOT, capture_output=True, text=True, check=True,
-        env={**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"},
-    )  # fmt: skip
-    answers = json.loads(done.stdout)
+    answers = run_program(PROGRAM)
     assert answers["after"] == answers["before"]
     assert answers["after"]["counts"] == {
         "ApproximateNumberOfMessages": "3",

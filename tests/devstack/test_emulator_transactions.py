@@ -3,12 +3,7 @@ same writes, the same refusals and the same tables afterwards as moto's own."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
-from tests.e2e.local_stack import ROOT
+from tests.devstack.patched import run_program
 
 # In a process of its own: the patch is process-wide, and the comparison needs moto's own
 # transactions first.
@@ -101,11 +96,7 @@ print(json.dumps({"before": before, "after": after}))
 
 
 def test_transactions_answer_and_leave_the_tables_as_moto_would() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM], cwd=ROOT, capture_output=True, text=True, check=True,
-        env={**os.environ, "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x"},
-    )  # fmt: skip
-    answers = json.loads(done.stdout)
+    answers = run_program(PROGRAM)
     assert answers["before"].pop("kept") is False  # moto put a copy of the table back
     assert answers["after"].pop("kept") is True  # the table itself, its items put back
     assert answers["after"] == answers["before"]
