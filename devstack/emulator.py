@@ -18,7 +18,8 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterable
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 _WRITE_METHODS = ("put_item", "update_item", "delete_item", "transact_write_items")
@@ -223,6 +224,55 @@ def _put_back(saved: list[tuple[Any, ...]]) -> None:
             table.items[hash_key][range_key] = item
 
 
+class _WeakInstances:
+    """moto's per-model list of instances, holding them weakly (by identity: many of moto's
+    models define ``__eq__`` and so are not hashable)."""
+
+    def __init__(self, instances: Iterable[Any] = ()) -> None:
+        self._held: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+        for instance in instances:
+            self.append(instance)
+
+    def append(self, instance: Any) -> None:
+        self._held[id(instance)] = instance
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(list(self._held.values()))
+
+    def __len__(self) -> int:
+        return len(self._held)
+
+
+def models_tracked_weakly() -> None:
+    """Let moto's record of every model instance it ever made stop keeping them alive.
+
+    moto appends each instance of each model (``BaseModel.__new__``) to a list on its class,
+    for its dashboard and to close S3 bodies on a reset, and never takes one out. Every
+    DynamoDB write deep-copies the item it changes (twice for an update, once more for a
+    transaction's undo) and every query its results, so each copy of each item stayed in
+    memory: the stack grew about 180 KB per report job (traced during a batch of 120),
+    most of it copies of job and batch items. Here the record holds them weakly: what moto
+    still holds (its tables, buckets, queues) is listed as before, and a copy is freed
+    when its request ends. A reset's fresh lists become weak at their next instance.
+    """
+    from moto.core.common_models import BaseModel
+
+    if getattr(BaseModel, "_tracked_weakly", False):
+        return
+
+    def new_tracked_weakly(cls: type, *args: Any, **kwargs: Any) -> Any:
+        instance: Any = object.__new__(cls)
+        tracked = cls.__dict__.get("instances_tracked")
+        if not isinstance(tracked, _WeakInstances):
+            tracked = _WeakInstances(tracked or ())
+            cls.instances_tracked = tracked  # type: ignore[attr-defined]
+        tracked.append(instance)
+        return instance
+
+    BaseModel.__new__ = new_tracked_weakly  # type: ignore[method-assign,assignment]
+    BaseModel._tracked_weakly = True  # type: ignore[attr-defined]
+
+
 _queues_in_one_pass = False
 
 
@@ -345,6 +395,7 @@ class Emulator:
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
         make_dynamodb_writes_atomic()
+        models_tracked_weakly()
         answer_items_as_stored()
         query_one_partition()
         transactions_undo_their_items()

@@ -13,6 +13,7 @@ from moto import mock_aws
 from devstack.emulator import (
     answer_items_as_stored,
     make_dynamodb_writes_atomic,
+    models_tracked_weakly,
     query_one_partition,
     queues_count_in_one_pass,
     transactions_undo_their_items,
@@ -67,6 +68,7 @@ def aws() -> Iterator[Aws]:
     """A fresh moto account holding the project's tables and bucket, answering as the local
     stack's emulator does."""
     make_dynamodb_writes_atomic()
+    models_tracked_weakly()
     answer_items_as_stored()
     query_one_partition()
     transactions_undo_their_items()
