@@ -76,11 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     offline_aws()
     os.environ.update(NAMES.as_env())
-    emulator.make_dynamodb_writes_atomic()
-    emulator.answer_items_as_stored()
-    emulator.query_one_partition()
-    if not args.moto_copies:
-        emulator.transactions_undo_their_items()
+    emulator.patch_moto(undo_per_item=not args.moto_copies)
     sizes = [int(size) for size in args.sizes.split(",")]
     how = "moto's table copies" if args.moto_copies else "per-item undo"
     print(f"one completion (3 writes in a transaction), {how}, {args.jobs} jobs per size:")

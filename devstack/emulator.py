@@ -388,18 +388,26 @@ class Stalls:
         return self._app(environ, start_response)
 
 
+def patch_moto(undo_per_item: bool = True) -> None:
+    """Everything the emulator changes in moto's backends, for the in-process tests and
+    benches as for the server (``undo_per_item=False`` keeps moto's table copies, to
+    measure them)."""
+    make_dynamodb_writes_atomic()
+    models_tracked_weakly()
+    answer_items_as_stored()
+    query_one_partition()
+    if undo_per_item:
+        transactions_undo_their_items()
+    queues_count_in_one_pass()
+
+
 class Emulator:
     """moto's threaded server on 127.0.0.1, started and stopped by its owner."""
 
     def __init__(self, port: int) -> None:
         from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-        make_dynamodb_writes_atomic()
-        models_tracked_weakly()
-        answer_items_as_stored()
-        query_one_partition()
-        transactions_undo_their_items()
-        queues_count_in_one_pass()
+        patch_moto()
         keep_connections_alive()
         add_token_revocation()
         logging.getLogger("werkzeug").setLevel(logging.ERROR)

@@ -10,14 +10,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from moto import mock_aws
 
-from devstack.emulator import (
-    answer_items_as_stored,
-    make_dynamodb_writes_atomic,
-    models_tracked_weakly,
-    query_one_partition,
-    queues_count_in_one_pass,
-    transactions_undo_their_items,
-)
+from devstack.emulator import patch_moto
 from devstack.resources import ResourceNames, create_all
 from tests.moto_account import Aws
 
@@ -67,12 +60,7 @@ def _metrics_sent_by_their_test() -> Iterator[None]:
 def aws() -> Iterator[Aws]:
     """A fresh moto account holding the project's tables and bucket, answering as the local
     stack's emulator does."""
-    make_dynamodb_writes_atomic()
-    models_tracked_weakly()
-    answer_items_as_stored()
-    query_one_partition()
-    transactions_undo_their_items()
-    queues_count_in_one_pass()
+    patch_moto()
     with mock_aws():
         dynamodb = boto3.client("dynamodb", region_name=REGION)
         s3 = boto3.client("s3", region_name=REGION)
