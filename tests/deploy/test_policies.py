@@ -64,6 +64,7 @@ from tests.fakes import Call, FakeClock, counting_calls
 SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample" / "ffiec"
 BANK = "9900001"  # a synthetic sample bank with figures
 OTHER_BANK = "9900002"  # another
+THIRD_BANK = "9900003"  # and a third
 BATCH_QUEUE = f"{STACK}-batch-items"  # BatchItemQueue's name in the stack the policies name
 
 # Calls the code makes only in AWS (moto cannot answer them): checked like recorded ones.
@@ -326,17 +327,24 @@ def recorded(aws_account: dict[str, Any]) -> Iterator[Recorded]:
             event = _a_failure_record(client, built)
             attribute("worker_failures", lambda: client.lambda_.invoke("worker_failures", event))
             assert built.store.get(BANK, JobType.REPORT).error_code == "retries_exhausted"  # type: ignore[union-attr]
-            _run_a_batch(client, attribute)
+            # One bank's report is up to date and skipped, the other's job is run.
+            batch = _run_a_batch(client, attribute, [BANK, OTHER_BANK])
+            assert batch["status"] == "completed", batch
+            # A bank's report, lost as it publishes: the batch function discards it.
+            _cancel_a_bank_s_completion(built, outside, THIRD_BANK)
+            batch = _run_a_batch(client, attribute, [THIRD_BANK])
+            assert batch["failed"] == 1, batch
     finally:
         runtime.install(None)
     yield Recorded(by_function)
 
 
-def _run_a_batch(client: Client, attribute: Callable[[str, Callable[[], Any]], Any]) -> None:
-    """A batch of two banks: started, read and listed by the API; its items consumed by
-    the batch function as its SQS event source hands them over (one bank's report is up
-    to date and skipped, the other's job is run)."""
-    body = json.dumps({"type": "report", "banks": [BANK, OTHER_BANK]})
+def _run_a_batch(
+    client: Client, attribute: Callable[[str, Callable[[], Any]], Any], banks: list[str]
+) -> dict[str, Any]:
+    """A batch of ``banks``: started, read and listed by the API; its items consumed by the
+    batch function as its SQS event source hands them over. The batch as it ended."""
+    body = json.dumps({"type": "report", "banks": banks})
     started = attribute("api_handler", lambda: client.http.post("/api/batches", body=body,
                                                                   headers=JSON))  # fmt: skip
     assert started.status_code == 202, started.body
@@ -348,8 +356,26 @@ def _run_a_batch(client: Client, attribute: Callable[[str, Callable[[], Any]], A
     answer = attribute("batch_items", lambda: client.lambda_.invoke("batch_items", event))
     assert answer.payload == {"batchItemFailures": []}, answer.payload
     read = attribute("api_handler", lambda: client.http.get(f"/api/batches/{batch_id}"))
-    assert json.loads(read.body)["batch"]["status"] == "completed", read.body
     assert attribute("api_handler", lambda: client.http.get("/api/batches")).status_code == 200
+    batch: dict[str, Any] = json.loads(read.body)["batch"]
+    return batch
+
+
+def _cancel_a_bank_s_completion(built: Runtime, outside: JobStore, idrssd: str) -> None:
+    """Once: someone cancels ``idrssd``'s report just as its run sends the completion
+    transaction (the batch's own transactions, on its items and counters, go through)."""
+    client = built.worker.dynamodb.meta.client
+
+    def cancel(params: dict[str, Any], **_: Any) -> None:
+        sent = json.loads(params["body"])  # the request as it goes out, in DynamoDB's JSON
+        keys = [op.get("Key") or op.get("Item") or {} for entry in sent["TransactItems"]
+                for op in entry.values()]  # fmt: skip
+        if any(key.get("pk") == {"S": f"BANK#{idrssd}"} for key in keys):
+            client.meta.events.unregister(event, cancel)
+            outside.cancel(idrssd, JobType.REPORT)
+
+    event = "before-call.dynamodb.TransactWriteItems"
+    client.meta.events.register(event, cancel)
 
 
 def _implied_needs(function: str, resolver: Resolver) -> list[Need]:
@@ -402,7 +428,7 @@ def test_the_exercise_covers_the_main_calls(recorded: Recorded) -> None:
     api = kinds("api_handler")
     assert {("dynamodb", "GetItem"), ("dynamodb", "PutItem"), ("dynamodb", "BatchGetItem")} <= api
     assert {("dynamodb", "UpdateItem"), ("lambda", "Invoke")} <= api
-    for worker in ("report_worker", "podcast_worker"):
+    for worker in ("report_worker", "podcast_worker", "batch_items"):
         # Claimed, reported, published, and discarded what a lost run had written.
         assert {("dynamodb", "UpdateItem"), ("dynamodb", "TransactWriteItems")} <= kinds(worker)
         assert {("s3", "PutObject"), ("s3", "DeleteObject")} <= kinds(worker)
