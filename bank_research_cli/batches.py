@@ -361,6 +361,9 @@ def _follow(ctx: Context, batch: dict[str, Any], wait: bool) -> int:
 
 def _say_failures(ctx: Context, batch_id: str, failures: list[dict[str, Any]]) -> None:
     for failure in failures:
-        ctx.warn(f"  bank {failure.get('idrssd')}: {failure.get('message') or 'it failed.'}")
+        bank = f"bank {failure.get('idrssd')}"
+        if failure.get("bankName"):  # a server before names were kept sends none
+            bank = f"{failure['bankName']} ({bank})"
+        ctx.warn(f"  {bank}: {failure.get('message') or 'it failed.'}")
     if failures:
         ctx.warn(f"Run them again with: bank-research batch retry {batch_id}")

@@ -881,9 +881,13 @@ SCHEMAS: dict[str, Any] = {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["idrssd", "errorCode", "message", "jobId"],
+                    "required": ["idrssd", "bankName", "errorCode", "message", "jobId"],
                     "properties": {
                         "idrssd": {"type": "string"},
+                        "bankName": {
+                            "type": ["string", "null"],
+                            "description": "The bank's name, when its work reached a job.",
+                        },
                         "errorCode": {"type": ["string", "null"]},
                         "message": {"type": ["string", "null"]},
                         "jobId": {"type": ["string", "null"]},

@@ -95,11 +95,12 @@ class Item:
     message: str | None = None
     attempts: int = 0
     finished_at: float | None = None
+    bank_name: str | None = None  # its job's, when the bank's work reached a job
 
     def failure_to_api(self) -> dict[str, Any]:
         """A failed bank as ``GET /api/batches/{id}/failures`` lists it."""
-        return {"idrssd": self.idrssd, "errorCode": self.error_code, "message": self.message,
-                "jobId": self.job_id}  # fmt: skip
+        return {"idrssd": self.idrssd, "bankName": self.bank_name, "errorCode": self.error_code,
+                "message": self.message, "jobId": self.job_id}  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -210,7 +210,7 @@ class BatchStore:
         values: dict[str, Any] = _STATES | {":to": str(item.state), ":now": _n(self._clock.now())}
         names = {"#state": "state", "#finishedAt": "finishedAt"}
         for name, value in (("jobId", item.job_id), ("errorCode", item.error_code),
-                            ("message", item.message)):  # fmt: skip
+                            ("message", item.message), ("bankName", item.bank_name)):  # fmt: skip
             if value is not None:
                 update += f", #{name} = :{name}"
                 names[f"#{name}"], values[f":{name}"] = name, value
@@ -355,6 +355,7 @@ def _item_from(item: dict[str, Any]) -> Item:
         job_id=item.get("jobId"), error_code=item.get("errorCode"), message=item.get("message"),
         attempts=int(item.get("attempts", 0)),
         finished_at=float(finished) if finished is not None else None,
+        bank_name=item.get("bankName"),
     )  # fmt: skip
 
 

@@ -140,8 +140,8 @@ class BatchWorker:
         if ended is None:
             raise TimeoutError(f"the bank's job {job.job_id} had not ended by the deadline")
         if ended.status is Status.COMPLETED:
-            return _ended(item, ItemState.COMPLETED, job_id=ended.job_id)
-        return _ended(item, ItemState.FAILED, job_id=ended.job_id, code=ended.error_code,
+            return _ended(item, ItemState.COMPLETED, job=ended)
+        return _ended(item, ItemState.FAILED, job=ended, code=ended.error_code,
                       message=ended.message)  # fmt: skip
 
     def _ended_job(self, job: Job, delivery: Delivery) -> Job | None:
@@ -184,7 +184,9 @@ def _message(record: Record) -> ItemMessage | None:
 
 
 def _ended(
-    item: Item, state: ItemState, job_id: str | None = None, code: str | None = None,
+    item: Item, state: ItemState, job: Job | None = None, code: str | None = None,
     message: str | None = None,
 ) -> Item:  # fmt: skip
-    return Item(item.idrssd, state, job_id, code, message, item.attempts)
+    """The item's outcome; with the bank's job, its id and the bank's name as it ran."""
+    return Item(item.idrssd, state, job.job_id if job else None, code, message, item.attempts,
+                bank_name=job.bank_name if job else None)  # fmt: skip

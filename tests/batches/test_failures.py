@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from chalicelib.job_types import JobType
 from chalicelib.runtime import shipped_pipelines
 from tests.batches.support import LATEST, banks_of_state, batch_api, drain, queued, records_of
 from tests.batches.test_batches import failing_once, started
@@ -27,6 +28,9 @@ def test_a_batchs_failures_carry_each_banks_sentence(aws: Aws) -> None:
         [failure] = json.loads(response.body)["failures"]
         assert failure["idrssd"] == ALASKA[1] and failure["jobId"]
         assert failure["errorCode"] and failure["message"].endswith(".")
+        job = api.runtime.store.get(ALASKA[1], JobType.REPORT)
+        assert job is not None and job.bank_name  # the name the page's link shows
+        assert failure["bankName"] == job.bank_name
         api.post(f"/api/batches/{begun['batchId']}/retry")
         api.runtime.batch_worker.handle(records_of(queued(api)), delivery(api.clock))
         after = api.get(f"/api/batches/{begun['batchId']}/failures")

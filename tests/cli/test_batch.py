@@ -77,17 +77,23 @@ def test_wait_polls_every_two_seconds_and_ends_with_a_summary_exit_0() -> None:
 
 
 def test_a_failed_bank_is_said_with_its_sentence_and_exits_1() -> None:
-    failure = {"idrssd": "480228", "errorCode": "model_error", "jobId": "j1",
+    failure = {"idrssd": "480228", "bankName": "First Example Bank", "errorCode": "model_error",
+               "jobId": "j1",
                "message": "The writer could not finish this report; try again."}  # fmt: skip
+    unnamed = {**failure, "idrssd": "9900001", "bankName": None}  # its work reached no job
     transport = FakeTransport(
         {
-            f"GET {ONE}": answer(200, {"batch": batch("completed", completed=3, failed=1)}),
-            f"GET {ONE}/failures": answer(200, {"failures": [failure]}),
+            f"GET {ONE}": answer(200, {"batch": batch("completed", completed=2, failed=2)}),
+            f"GET {ONE}/failures": answer(200, {"failures": [failure, unnamed]}),
         }
     )
     result = run(["batch", "status", BATCH_ID, "--wait"], transport)
     assert result.code == 1
-    assert "bank 480228: The writer could not finish this report; try again." in result.stderr
+    assert (
+        "First Example Bank (bank 480228): The writer could not finish this report; try again."
+        in result.stderr
+    )
+    assert "  bank 9900001: The writer could not finish" in result.stderr
     assert f"bank-research batch retry {BATCH_ID}" in result.stderr
 
 
