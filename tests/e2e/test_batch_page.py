@@ -83,6 +83,8 @@ def test_a_failed_bank_shows_its_sentence_and_the_batch_offers_a_retry(
     stack: Stack, browser: Any
 ) -> None:
     good, broken = two_banks(stack, 4)
+    _, _, found = stack.request("GET", f"/api/banks/{broken}")
+    name = found["name"]
     banks_table(stack).update_item(  # its figures gone: its report fails for a real reason
         Key={"pk": f"BANK#{broken}", "sk": "PROFILE"},
         UpdateExpression="REMOVE #view",
@@ -101,8 +103,9 @@ def test_a_failed_bank_shows_its_sentence_and_the_batch_offers_a_retry(
         page.wait_for_selector(f"{item} .batch-failures")
         page.click(f"{item} .batch-failures summary")
         failures = page.inner_text(f"{item} .batch-failures")
-        assert f"Bank {broken}:" in failures and "No financial data is loaded" in failures
+        assert f"{name}:" in failures and "No financial data is loaded" in failures
         assert "Finished, with failures: 2 of 2 banks done" in page.inner_text(item)
+        assert page.inner_text(f"{item} .batch-started").startswith("Started ")
         screenshot(page, "batch-failed-bank")
         assert operator_text(page) == [] and axe_violations(page) == []
         with page.expect_response(lambda response: response.url.endswith("/retry")) as retried:

@@ -7,7 +7,7 @@
 import { api } from "./api.js";
 import { element, setMessage, show, $ } from "./dom.js";
 import { signInNeeded } from "./session.js";
-import { quarterLabel, refusalWords, span } from "./words.js";
+import { clockTime, quarterLabel, refusalWords, span, when } from "./words.js";
 
 const SHOWN = 5; // the newest batches shown
 const DONE = ["completed", "failed", "skipped", "cancelled"];
@@ -27,7 +27,7 @@ export async function loadBatches(you, now) {
   show($("batches"), batches.length > 0);
   const allowed = Boolean((you && you.admin) || !signInNeeded());
   await Promise.all(batches.map((batch) => readFailures(batch)));
-  $("batch-list").replaceChildren(...batches.map((batch) => item(batch, now, allowed)));
+  $("batch-list").replaceChildren(...batches.map((batch) => item(batch, now, allowed, you)));
 }
 
 async function readFailures(batch) {
@@ -73,7 +73,17 @@ function paceWords(reading) {
   return reading.left === null ? rate : `${rate}, about ${span(reading.left)} left`;
 }
 
-function item(batch, now, allowed) {
+// When and by whom: several batches of the same banks and quarter read apart by it.
+function startedWords(batch, you, now) {
+  const began = Date.parse(batch.createdAt || "");
+  if (Number.isNaN(began)) return "";
+  const today = new Date(began).toDateString() === new Date(now).toDateString();
+  // Who else started it is a hash, no name: only "you" means something to the reader.
+  const mine = you && batch.startedBy && batch.startedBy === you.startedBy;
+  return `Started ${today ? clockTime(began) : when(batch.createdAt)}${mine ? " by you" : ""}`;
+}
+
+function item(batch, now, allowed, you) {
   const reading = pace(batch, now);
   const banks = reading.total === 1 ? "1 bank" : `${reading.total} banks`;
   const title = `Reports for ${banks}, ${quarterLabel(batch.quarter)} figures`;
@@ -83,6 +93,7 @@ function item(batch, now, allowed) {
     : STATUS_WORDS[batch.status] || batch.status;
   return element("li", { class: `batch ${batch.status}`, "data-batch": batch.batchId },
     element("h4", { text: title }),
+    element("p", { class: "muted batch-started", text: startedWords(batch, you, now) }),
     element("p", { class: "batch-done", text: `${status}: ${reading.done} of ${reading.total} banks done` }),
     bar,
     element("p", { class: "batch-counts", text: countsWords(batch) }),
@@ -97,7 +108,7 @@ function failureList(batch) {
   return element("details", { class: "batch-failures" },
     element("summary", { text: known.list.length === 1 ? "1 bank failed" : `${known.list.length} banks failed` }),
     element("ul", {}, ...known.list.map((failure) => element("li", {},
-      element("a", { href: `?bank=${encodeURIComponent(failure.idrssd)}`, text: `Bank ${failure.idrssd}` }),
+      element("a", { href: `?bank=${encodeURIComponent(failure.idrssd)}`, text: failure.bankName || `Bank ${failure.idrssd}` }),
       element("span", { text: `: ${failure.message || "its report could not be written."}` })))));
 }
 
