@@ -83,6 +83,17 @@ class ItemMachine(RuleBasedStateMachine):
         elif fault == "lost":
             self.faults.lose_response("TransactWriteItems")
 
+    def _expect_move(
+        self, bank: str, moved: bool, fault: str, source: ItemState, target: ItemState
+    ) -> None:
+        """A move from ``source`` happens (its answer may be lost: the retry meets the item
+        moved and says not moved); from any other state it is refused."""
+        if self.expected[bank] is source:
+            assert moved or fault == "lost"
+            self.expected[bank] = target
+        else:
+            assert not moved
+
     @rule(bank=st.sampled_from(BANKS), fault=faults)
     def deliver(self, bank: str, fault: str) -> None:
         """A delivery begins the item: once from queued, again while running (a lost run)."""
@@ -99,31 +110,19 @@ class ItemMachine(RuleBasedStateMachine):
     def finish(self, bank: str, outcome: ItemState, fault: str) -> None:
         self._inject(fault)
         moved = self.store.finish(self.batch_id, Item(bank, outcome, message="why"))
-        if self.expected[bank] is ItemState.RUNNING:
-            assert moved or fault == "lost"  # a lost answer's retry meets the item moved
-            self.expected[bank] = outcome
-        else:
-            assert not moved
+        self._expect_move(bank, moved, fault, ItemState.RUNNING, outcome)
 
     @rule(bank=st.sampled_from(BANKS), fault=faults)
     def cancel(self, bank: str, fault: str) -> None:
         self._inject(fault)
         moved = self.store.cancel(self.batch_id, bank)
-        if self.expected[bank] is ItemState.QUEUED:
-            assert moved or fault == "lost"
-            self.expected[bank] = ItemState.CANCELLED
-        else:
-            assert not moved
+        self._expect_move(bank, moved, fault, ItemState.QUEUED, ItemState.CANCELLED)
 
     @rule(bank=st.sampled_from(BANKS), fault=faults)
     def requeue(self, bank: str, fault: str) -> None:
         self._inject(fault)
         moved = self.store.requeue(self.batch_id, bank)
-        if self.expected[bank] is ItemState.FAILED:
-            assert moved or fault == "lost"
-            self.expected[bank] = ItemState.QUEUED
-        else:
-            assert not moved
+        self._expect_move(bank, moved, fault, ItemState.FAILED, ItemState.QUEUED)
 
     @rule(bank=st.sampled_from(BANKS), fault=faults)
     def abandon(self, bank: str, fault: str) -> None:
