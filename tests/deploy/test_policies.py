@@ -226,16 +226,24 @@ def _a_failure_record(client: Client, built: Runtime) -> Any:
     return client.events.generate_sqs_event(message_bodies=[json.dumps(record)])
 
 
-def _cancel_before_publishing(built: Runtime, outside: JobStore, job_type: JobType) -> None:
-    """Once: someone cancels the job just as its run sends the completion transaction."""
+def _cancel_before_publishing(
+    built: Runtime, outside: JobStore, job_type: JobType, idrssd: str = BANK
+) -> None:
+    """Once: someone cancels ``idrssd``'s job just as its run sends the completion
+    transaction (a batch's own transactions, on its items and counters, go through)."""
+    # The run completes through the worker's side of the runtime.
+    client = built.worker.dynamodb.meta.client
 
-    def cancel(**_: Any) -> None:
-        built.worker.dynamodb.meta.client.meta.events.unregister(event, cancel)
-        outside.cancel(BANK, job_type)
+    def cancel(params: dict[str, Any], **_: Any) -> None:
+        sent = json.loads(params["body"])  # the request as it goes out, in DynamoDB's JSON
+        keys = [op.get("Key") or op.get("Item") or {} for entry in sent["TransactItems"]
+                for op in entry.values()]  # fmt: skip
+        if any(key.get("pk") == {"S": f"BANK#{idrssd}"} for key in keys):
+            client.meta.events.unregister(event, cancel)
+            outside.cancel(idrssd, job_type)
 
     event = "before-call.dynamodb.TransactWriteItems"
-    # The run completes through the worker's side of the runtime.
-    built.worker.dynamodb.meta.client.meta.events.register(event, cancel)
+    client.meta.events.register(event, cancel)
 
 
 @pytest.fixture(scope="module")
@@ -331,7 +339,7 @@ def recorded(aws_account: dict[str, Any]) -> Iterator[Recorded]:
             batch = _run_a_batch(client, attribute, [BANK, OTHER_BANK])
             assert batch["status"] == "completed", batch
             # A bank's report, lost as it publishes: the batch function discards it.
-            _cancel_a_bank_s_completion(built, outside, THIRD_BANK)
+            _cancel_before_publishing(built, outside, JobType.REPORT, THIRD_BANK)
             batch = _run_a_batch(client, attribute, [THIRD_BANK])
             assert batch["failed"] == 1, batch
     finally:
@@ -359,23 +367,6 @@ def _run_a_batch(
     assert attribute("api_handler", lambda: client.http.get("/api/batches")).status_code == 200
     batch: dict[str, Any] = json.loads(read.body)["batch"]
     return batch
-
-
-def _cancel_a_bank_s_completion(built: Runtime, outside: JobStore, idrssd: str) -> None:
-    """Once: someone cancels ``idrssd``'s report just as its run sends the completion
-    transaction (the batch's own transactions, on its items and counters, go through)."""
-    client = built.worker.dynamodb.meta.client
-
-    def cancel(params: dict[str, Any], **_: Any) -> None:
-        sent = json.loads(params["body"])  # the request as it goes out, in DynamoDB's JSON
-        keys = [op.get("Key") or op.get("Item") or {} for entry in sent["TransactItems"]
-                for op in entry.values()]  # fmt: skip
-        if any(key.get("pk") == {"S": f"BANK#{idrssd}"} for key in keys):
-            client.meta.events.unregister(event, cancel)
-            outside.cancel(idrssd, JobType.REPORT)
-
-    event = "before-call.dynamodb.TransactWriteItems"
-    client.meta.events.register(event, cancel)
 
 
 def _implied_needs(function: str, resolver: Resolver) -> list[Need]:
