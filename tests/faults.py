@@ -91,10 +91,9 @@ class FaultInjector:
 
     def conflict(self, times: int = 1, when: Predicate | None = None) -> Rule:
         """The first write of a two-write transaction met another transaction."""
-        rule = Rule("TransactWriteItems", "error", times, when or _always, 400,
-                    "TransactionCanceledException")  # fmt: skip
-        rule.reasons = [{"Code": "TransactionConflict"}, {"Code": "None"}]
-        return self._add(rule)
+        reasons = [{"Code": "TransactionConflict"}, {"Code": "None"}]
+        return self._add(Rule("TransactWriteItems", "error", times, when or _always, 400,
+                              "TransactionCanceledException", reasons=reasons))  # fmt: skip
 
     def lose_response(self, operation: str, times: int = 1, when: Predicate | None = None) -> Rule:
         return self._add(Rule(operation, "lose", times, when or _always))
